@@ -1,0 +1,44 @@
+import type { Seed } from './kore-emulator/state.js';
+
+const DAY = 86_400_000;
+
+/**
+ * A realistic account for `npm start` and the tests: a Default Global DNC list, a campaign DNC
+ * list, lists used by campaigns (one with the `isListInUse:false` quirk), idle lists, recent
+ * lists and one still validating. Ids are fixed so sample events can name them.
+ */
+export function demoSeed(now: number = Date.now()): Seed {
+  const ago = (days: number) => new Date(now - days * DAY).toISOString();
+  return {
+    lists: [
+      { _id: 'cl-global-dnc-0001', name: 'Default Global DNC', isGlobalDNC: true, isDefault: true, updatedAt: ago(400) },
+      { _id: 'cl-campaign-dnc-0002', name: 'DNC CL Dec 4', isGlobalDNC: false, updatedAt: ago(200) },
+      { _id: 'cl-renewals-2025-0003', name: 'Renewal Due - May/June 2025', updatedAt: ago(90), totalRecordCount: 1200 },
+      { _id: 'cl-winback-q3-0004', name: 'Winback Q3', updatedAt: ago(75), isListInUse: false },
+      { _id: 'cl-survey-old-0005', name: 'NPS survey 2024', updatedAt: ago(120) },
+      { _id: 'cl-promo-spring-0006', name: 'Spring promo leads', updatedAt: ago(61) },
+      { _id: 'cl-fresh-upload-0007', name: 'Fresh upload this week', updatedAt: ago(3) },
+      { _id: 'cl-validating-0008', name: 'Big CSV import', status: 'Validating', updatedAt: ago(45) },
+      { _id: 'cl-ended-campaign-0009', name: 'Black Friday callers', updatedAt: ago(40) },
+      { _id: 'cl-shared-list-0010', name: 'VIP customers', updatedAt: ago(50) },
+      { _id: 'cl-archive-me-0011', name: 'Old partner referrals', updatedAt: ago(300) },
+    ],
+    campaigns: [
+      {
+        _id: 'cd-renewal-outreach-0001',
+        name: 'Service Renewal Outreach',
+        contactLists: ['Renewal Due - May/June 2025', 'VIP customers'],
+        dncList: 'DNC CL Dec 4',
+        status: 'Active',
+      },
+      // Uses "Winback Q3", whose isListInUse stays false (the v2 sample's quirk).
+      { _id: 'cd-winback-0002', name: 'Winback calls', contactLists: ['Winback Q3'], status: 'Paused' },
+      {
+        _id: 'cd-black-friday-0003',
+        name: 'Black Friday reminder',
+        contactLists: ['Black Friday callers', 'VIP customers'],
+        status: 'Completed',
+      },
+    ],
+  };
+}
