@@ -42,6 +42,13 @@ export class RateLimiter {
     return this.granted;
   }
 
+  /** When `n` more calls could all have been granted, if asked for now (nothing is reserved). */
+  timeForCalls(n: number): number {
+    const now = this.clock.now();
+    const earliest = Math.max(this.nextFreeAt, now - (this.burst - 1) * this.intervalMs);
+    return Math.max(now, earliest + (Math.max(1, n) - 1) * this.intervalMs);
+  }
+
   /**
    * Waits for a token. If the token would only be free after `deadline`, throws a
    * DeadlineError without taking it, so a record that cannot run in time gives way.

@@ -3,8 +3,12 @@ import type { KoreCredentials } from './types.js';
 /** Where the client gets its credentials; the Secrets Manager source is one implementation. */
 export interface CredentialsSource {
   get(): Promise<KoreCredentials>;
-  /** Drop any cache and read again (called once after a 401). */
-  refresh(): Promise<KoreCredentials>;
+  /**
+   * Read again, bypassing the cache (called once after a 401). `stale` is what failed: when
+   * the cache already holds something newer (another record refreshed first), that is returned
+   * without another read.
+   */
+  refresh(stale?: KoreCredentials): Promise<KoreCredentials>;
 }
 
 export class StaticCredentials implements CredentialsSource {

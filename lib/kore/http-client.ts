@@ -166,7 +166,7 @@ export class HttpKoreClient implements KoreClient {
           // A 401 usually means the secret was rotated: drop caches, re-read, re-sign, once.
           refreshed = true;
           this.signer.invalidate();
-          creds = await this.creds.refresh();
+          creds = await this.creds.refresh(creds);
           return this.attempt<T>(spec, creds, opts);
         }
         throw err;

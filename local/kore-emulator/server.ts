@@ -28,6 +28,9 @@ export interface Faults {
   slowMs: number;
   /** Every call fails with 503 until this epoch ms ("every call fails for N seconds"). */
   outageUntil: number;
+  /** The next N calls fail with `failStatus` (deterministic 5xx-then-success scenarios). */
+  failNext: number;
+  failStatus: number;
 }
 
 export const NO_FAULTS: Faults = {
@@ -38,6 +41,8 @@ export const NO_FAULTS: Faults = {
   slowRate: 0,
   slowMs: 0,
   outageUntil: 0,
+  failNext: 0,
+  failStatus: 503,
 };
 
 export interface RateLimitOptions {
@@ -231,6 +236,11 @@ export class KoreEmulator {
     if (this.now() < f.outageUntil) {
       call.result = 'outage';
       return ERR(503, 'Service Unavailable');
+    }
+    if (f.failNext > 0) {
+      f.failNext--;
+      call.result = f.failStatus === 429 ? 'fault-429' : 'fault-5xx';
+      return { ...ERR(f.failStatus, f.failStatus === 429 ? RATE_LIMIT_TEXT : 'Service Unavailable'), headers: f.failStatus === 429 && this.rateLimit.retryAfter ? { 'retry-after': '1' } : {} };
     }
     if (f.dropRate > 0 && this.random() < f.dropRate) {
       call.result = 'dropped';

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+/**
+ * Runs a handler the way Lambda's SQS event source mapping does: receive a batch, invoke with
+ * a Lambda context whose remaining time counts down from the function timeout, delete the
+ * records not listed in `batchItemFailures`, leave the others for SQS to redeliver after the
+ * visibility timeout (and to redrive to the DLQ after maxReceiveCount). A handler that throws
+ * or runs past its timeout leaves the whole batch. serverless-offline-sqs deletes the whole
+ * batch regardless (TOOLCHAIN.md), hence this.
+ */
+
+export type BatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+export interface EsmOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: BatchHandler;
+  batchSize?: number;
+  /** Lambda function timeout. */
+  functionTimeoutMs?: number;
+  /** Long-poll wait per receive. */
+  waitTimeSeconds?: number;
+  region?: string;
+  functionName?: string;
+}
+
+export interface InvocationReport {
+  received: number;
+  deleted: number;
+  failed: number;
+  /** The handler threw: nothing was deleted. */
+  invocationError?: string;
+  /** The handler was still running at its timeout, as Lambda would have killed it. */
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export function toSqsRecord(m: Message, queueArn: string, region: string): SQSRecord {
+  const a = m.Attributes ?? {};
+  return {
+    messageId: m.MessageId!,
+    receiptHandle: m.ReceiptHandle!,
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? String(Date.now()),
+      SenderId: a.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        { dataType: v.DataType ?? 'String', stringValue: v.StringValue, binaryValue: undefined, stringListValues: [], binaryListValues: [] },
+      ]),
+    ),
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+export function lambdaContext(timeoutMs: number, functionName = 'lifecycle-events'): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export class LocalEventSourceMapping {
+  readonly invocations: InvocationReport[] = [];
+  private readonly o: Required<Omit<EsmOptions, 'functionName'>> & { functionName: string };
+
+  constructor(opts: EsmOptions) {
+    this.o = {
+      batchSize: 10,
+      functionTimeoutMs: 30_000,
+      waitTimeSeconds: 0,
+      region: 'us-east-1',
+      functionName: 'lifecycle-events',
+      ...opts,
+    };
+  }
+
+  /** One poll: receive up to batchSize messages and, if any, invoke the handler once. */
+  async pollOnce(): Promise<InvocationReport | undefined> {
+    const { sqs, queueUrl, queueArn, handler, batchSize, functionTimeoutMs, region } = this.o;
+    const res = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: batchSize,
+        WaitTimeSeconds: this.o.waitTimeSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const messages = res.Messages ?? [];
+    if (messages.length === 0) return undefined;
+    const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn, region)) };
+    const started = Date.now();
+    let response: SQSBatchResponse | void = undefined;
+    let invocationError: string | undefined;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      response = await Promise.race([
+        handler(event, lambdaContext(functionTimeoutMs, this.o.functionName)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            timedOut = true;
+            reject(new Error(`Task timed out after ${(functionTimeoutMs / 1000).toFixed(2)} seconds`));
+          }, functionTimeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      invocationError = (err as Error)?.message ?? String(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    let deleted = 0;
+    let failed = messages.length;
+    if (!invocationError) {
+      const failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const ok = messages.filter((m) => !failedIds.has(m.MessageId!));
+      failed = messages.length - ok.length;
+      for (let i = 0; i < ok.length; i += 10) {
+        const chunk = ok.slice(i, i + 10);
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
+        deleted += chunk.length;
+      }
+    }
+    const report = { received: messages.length, deleted, failed, invocationError, timedOut, durationMs: Date.now() - started };
+    this.invocations.push(report);
+    return report;
+  }
+
+  /**
+   * Polls until `done()` holds or `timeoutMs` passes. Empty polls wait `idleMs` (messages
+   * in flight come back after their visibility timeout).
+   */
+  async runUntil(done: () => Promise<boolean> | boolean, opts: { timeoutMs?: number; idleMs?: number; onInvocation?: (r: InvocationReport) => void } = {}): Promise<void> {
+    const until = Date.now() + (opts.timeoutMs ?? 60_000);
+    while (Date.now() < until) {
+      if (await done()) return;
+      const r = await this.pollOnce();
+      if (r) opts.onInvocation?.(r);
+      else await new Promise((resolve) => setTimeout(resolve, opts.idleMs ?? 100));
+    }
+    if (!(await done())) throw new Error(`event source mapping: condition not met within ${opts.timeoutMs ?? 60_000} ms`);
+  }
+}

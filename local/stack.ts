@@ -1,0 +1,130 @@
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { EmulatorOptions } from './kore-emulator/server.js';
+import { KoreEmulator } from './kore-emulator/server.js';
+import { SecretsManagerEmulator } from './secrets-manager.js';
+import { startSqsServer } from './sqs-process.js';
+import type { SqsServer } from './sqs-process.js';
+
+/**
+ * The embedded local stack: fauxqs (SQS, in a child process), the Secrets Manager emulator and the Kore emulator,
+ * all on 127.0.0.1 with OS-chosen ports, plus the lifecycle queue, its DLQ (redrive policy)
+ * and the Kore secret, created through the real AWS SDK like `serverless deploy` would.
+ */
+
+export const LOCAL_CLIENT_ID = 'cs-local-client';
+/** A throwaway secret for the local emulator only; tests assert it never reaches a log line. */
+export const LOCAL_CLIENT_SECRET = 'local-secret-0f4c2a9e7b1d';
+
+export interface LocalStackOptions {
+  kore?: EmulatorOptions;
+  /** Visibility timeout of the lifecycle queue, seconds (AWS: 6 × the consumer timeout). */
+  visibilityTimeout?: number;
+  maxReceiveCount?: number;
+  queuePrefix?: string;
+  secretName?: string;
+  ports?: { sqs?: number; secrets?: number; kore?: number };
+}
+
+export interface LocalStack {
+  kore: KoreEmulator;
+  secrets: SecretsManagerEmulator;
+  sqsServer: SqsServer;
+  sqs: SQSClient;
+  secretsClient: SecretsManagerClient;
+  queueUrl: string;
+  queueArn: string;
+  dlqUrl: string;
+  dlqArn: string;
+  secretId: string;
+  /** The environment a Lambda of this project needs to talk to this stack. */
+  env: Record<string, string>;
+  /** Puts a new secret version with the given client secret (and rotates it in the Kore emulator). */
+  rotateSecret(clientSecret: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const prefix = opts.queuePrefix ?? 'kore-lifecycle';
+  const kore = await new KoreEmulator({
+    apps: { [LOCAL_CLIENT_ID]: LOCAL_CLIENT_SECRET },
+    ...(opts.ports?.kore ? { port: opts.ports.kore } : {}),
+    ...opts.kore,
+  }).start();
+  const secrets = await new SecretsManagerEmulator().start(opts.ports?.secrets ?? 0);
+  const sqsServer = await startSqsServer(opts.ports?.sqs ?? 0);
+  const sqsUrl = sqsServer.url;
+  const clientCfg = { region: AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const sqs = new SQSClient({ ...clientCfg, endpoint: sqsUrl });
+  const secretsClient = new SecretsManagerClient({ ...clientCfg, endpoint: secrets.url });
+
+  // fauxqs answers URLs on host sqs.<region>.127.0.0.1, which WHATWG URL parsing refuses (a
+  // host ending in a number must be an IPv4 address); it accepts the endpoint's own host too.
+  const local = (url: string) => `${sqsUrl}${url.replace(/^https?:\/\/[^/]+/, '')}`;
+  const dlqRes = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }),
+  );
+  const dlq = { QueueUrl: local(dlqRes.QueueUrl!) };
+  const dlqArn = await arnOf(sqs, dlq.QueueUrl);
+  const mainRes = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: prefix,
+      Attributes: {
+        VisibilityTimeout: String(opts.visibilityTimeout ?? 2),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount ?? 5) }),
+      },
+    }),
+  );
+  const main = { QueueUrl: local(mainRes.QueueUrl!) };
+  const queueArn = await arnOf(sqs, main.QueueUrl);
+
+  const secretName = opts.secretName ?? 'kore/campaign-lifecycle';
+  const secretValue = (clientSecret: string) =>
+    JSON.stringify({
+      host: kore.url,
+      clientId: LOCAL_CLIENT_ID,
+      clientSecret,
+      accountId: kore.accountId,
+      streamId: kore.streamId,
+    });
+  const created = await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: secretValue(LOCAL_CLIENT_SECRET) }));
+
+  const env = {
+    ...AWS_ENV,
+    AWS_ENDPOINT_URL_SQS: sqsUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    KORE_SECRET_ID: created.ARN!,
+    LIFECYCLE_QUEUE_URL: main.QueueUrl!,
+    DEAD_LETTER_QUEUE_URL: dlq.QueueUrl!,
+  };
+
+  return {
+    kore,
+    secrets,
+    sqsServer,
+    sqs,
+    secretsClient,
+    queueUrl: main.QueueUrl!,
+    queueArn,
+    dlqUrl: dlq.QueueUrl!,
+    dlqArn,
+    secretId: created.ARN!,
+    env,
+    async rotateSecret(clientSecret: string) {
+      await secretsClient.send(new PutSecretValueCommand({ SecretId: created.ARN!, SecretString: secretValue(clientSecret) }));
+      kore.rotateSecret(LOCAL_CLIENT_ID, clientSecret);
+    },
+    async stop() {
+      sqs.destroy();
+      secretsClient.destroy();
+      await Promise.all([kore.stop(), secrets.stop(), sqsServer.stop()]);
+    },
+  };
+}
+
+async function arnOf(sqs: SQSClient, url: string): Promise<string> {
+  const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return a.Attributes!.QueueArn!;
+}

@@ -1,0 +1,139 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { QueueSender } from '../../lib/aws/queue';
+import { SecretCredentials } from '../../lib/aws/secrets';
+import { HttpKoreClient } from '../../lib/kore/http-client';
+import { createLifecycleHandler } from '../../lib/lifecycle/handler';
+import type { LifecycleHandler } from '../../lib/lifecycle/handler';
+import { RateLimiter } from '../../lib/rate-limit';
+import { LocalEventSourceMapping } from '../../local/event-source-mapping';
+import { startLocalStack } from '../../local/stack';
+import type { LocalStack, LocalStackOptions } from '../../local/stack';
+import { OutputCapture } from './capture';
+
+export interface ConsumerHarnessOptions extends LocalStackOptions {
+  callsPerMinute?: number;
+  functionTimeoutMs?: number;
+  deadlineMarginMs?: number;
+  koreTimeoutMs?: number;
+  secretTtlSeconds?: number;
+  batchSize?: number;
+  retry?: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+/**
+ * A fresh local stack (real SQS via fauxqs, Secrets Manager and Kore emulators) with the
+ * consumer wired to it through the real AWS SDK, driven by a local event source mapping.
+ */
+export class ConsumerHarness {
+  stack!: LocalStack;
+  handler!: LifecycleHandler;
+  esm!: LocalEventSourceMapping;
+  credentials!: SecretCredentials;
+  readonly out = new OutputCapture();
+
+  static async start(opts: ConsumerHarnessOptions = {}): Promise<ConsumerHarness> {
+    const h = new ConsumerHarness();
+    h.stack = await startLocalStack({ visibilityTimeout: 1, maxReceiveCount: 3, ...opts });
+    h.credentials = new SecretCredentials({ secretId: h.stack.secretId, ttlSeconds: opts.secretTtlSeconds ?? 300, client: h.stack.secretsClient });
+    const limiter = new RateLimiter({ perMinute: opts.callsPerMinute ?? 60_000 });
+    const koreTimeoutMs = opts.koreTimeoutMs ?? 2_000;
+    const kore = new HttpKoreClient({
+      credentials: h.credentials,
+      limiter,
+      timeoutMs: koreTimeoutMs,
+      retryPolicy: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 },
+    });
+    h.handler = createLifecycleHandler({
+      kore,
+      sender: new QueueSender(h.stack.sqs),
+      logger: new Logger({ serviceName: 'kore-campaign-lifecycle' }),
+      metrics: new Metrics({ namespace: 'KoreCampaignLifecycle', serviceName: 'kore-campaign-lifecycle' }),
+      lifecycleQueueUrl: h.stack.queueUrl,
+      deadLetterQueueUrl: h.stack.dlqUrl,
+      deadlineMarginMs: opts.deadlineMarginMs ?? 500,
+      fanoutDelaySeconds: 0,
+      limiter,
+      koreTimeoutMs,
+    });
+    h.esm = new LocalEventSourceMapping({
+      sqs: h.stack.sqs,
+      queueUrl: h.stack.queueUrl,
+      queueArn: h.stack.queueArn,
+      handler: h.handler,
+      batchSize: opts.batchSize ?? 10,
+      functionTimeoutMs: opts.functionTimeoutMs ?? 20_000,
+    });
+    h.out.start();
+    return h;
+  }
+
+  async stop(): Promise<void> {
+    this.out.stop();
+    await this.stack.stop();
+  }
+
+  async send(...bodies: Array<string | object>): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < bodies.length; i += 10) {
+      const chunk = bodies.slice(i, i + 10);
+      const res = await this.stack.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.stack.queueUrl,
+          Entries: chunk.map((b, j) => ({ Id: `e${j}`, MessageBody: typeof b === 'string' ? b : JSON.stringify(b) })),
+        }),
+      );
+      if (res.Failed?.length) throw new Error(`send failed: ${JSON.stringify(res.Failed)}`);
+      ids.push(...(res.Successful ?? []).map((s) => s.MessageId!));
+    }
+    return ids;
+  }
+
+  async sendOne(body: string): Promise<string> {
+    const res = await this.stack.sqs.send(new SendMessageCommand({ QueueUrl: this.stack.queueUrl, MessageBody: body }));
+    return res.MessageId!;
+  }
+
+  /** Visible + in flight + delayed messages in a queue. */
+  async depth(url: string): Promise<number> {
+    const a = await this.stack.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    const x = a.Attributes ?? {};
+    return Number(x.ApproximateNumberOfMessages ?? 0) + Number(x.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(x.ApproximateNumberOfMessagesDelayed ?? 0);
+  }
+
+  /** Polls like Lambda until the lifecycle queue is empty. */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    await this.esm.runUntil(async () => (await this.depth(this.stack.queueUrl)) === 0, { timeoutMs, idleMs: 100 });
+  }
+
+  /** Reads (and leaves) every message in the DLQ, with all attributes. */
+  async dlqMessages(expected?: number): Promise<Message[]> {
+    const seen = new Map<string, Message>();
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      const res = await this.stack.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.stack.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      for (const m of res.Messages ?? []) seen.set(m.MessageId!, m);
+      if (!res.Messages?.length && (expected === undefined || seen.size >= expected)) break;
+    }
+    return [...seen.values()];
+  }
+
+  outcomeOf(messageId: string): Record<string, unknown> | undefined {
+    return this.out.outcomes().filter((o) => o.messageId === messageId).pop();
+  }
+}

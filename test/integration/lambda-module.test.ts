@@ -1,0 +1,54 @@
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { LocalEventSourceMapping } from '../../local/event-source-mapping';
+import { startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { demoSeed } from '../../local/seed';
+import { OutputCapture } from '../helpers/capture';
+
+/**
+ * The deployed entry point itself (functions/lifecycle-events.ts), configured only through
+ * the environment, as Lambda does: AWS_ENDPOINT_URL_* send the real SDK to the local stack.
+ */
+describe('functions/lifecycle-events handler module', () => {
+  let stack: LocalStack;
+  const saved = { ...process.env };
+  const out = new OutputCapture();
+  beforeAll(async () => {
+    stack = await startLocalStack({ kore: { seed: demoSeed(), rateLimit: { perMinute: 0 } } });
+  });
+  afterAll(async () => {
+    out.stop();
+    process.env = saved;
+    await stack.stop();
+  });
+
+  it('wires config, Secrets Manager, Kore and SQS from the environment and reports partial failures', async () => {
+    Object.assign(process.env, stack.env, { KORE_CALLS_PER_MINUTE: '600', FANOUT_DELAY_SECONDS: '0', POWERTOOLS_METRICS_NAMESPACE: 'Test' });
+    let handler!: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+    await jest.isolateModulesAsync(async () => {
+      handler = (await import('../../functions/lifecycle-events.js')).handler as unknown as typeof handler;
+    });
+    const esm = new LocalEventSourceMapping({ sqs: stack.sqs, queueUrl: stack.queueUrl, queueArn: stack.queueArn, handler });
+    await stack.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: stack.queueUrl,
+        Entries: [
+          { Id: 'a', MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-survey-old-0005' }) },
+          { Id: 'b', MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-global-dnc-0001' }) },
+          { Id: 'c', MessageBody: '{"type":"nope"}' },
+        ],
+      }),
+    );
+    out.start();
+    const report = await esm.pollOnce();
+    out.stop();
+    expect(report).toMatchObject({ received: 3, deleted: 3, failed: 0 });
+    expect(stack.kore.state.lists.has('cl-survey-old-0005')).toBe(false);
+    expect(stack.kore.state.lists.has('cl-global-dnc-0001')).toBe(true);
+    expect(stack.secrets.calls.GetSecretValue).toBe(1);
+    expect(out.outcomes().map((o) => o.outcome).sort()).toEqual(['done', 'rejected', 'skipped']);
+    // Powertools added the Lambda context to every line.
+    expect(out.outcomes()[0]).toMatchObject({ function_name: 'lifecycle-events', service: 'kore-campaign-lifecycle' });
+  });
+});
