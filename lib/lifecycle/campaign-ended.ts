@@ -27,7 +27,7 @@ export async function campaignEnded(cmd: CampaignEnded, ctx: CommandContext): Pr
     );
     queued = freed.map((l) => l._id);
     await ctx.enqueue(
-      freed.map((l, i) => {
+      freed.map((l) => {
         const child: ListExpired = {
           type: 'list.expired',
           contactListId: l._id,
@@ -36,7 +36,7 @@ export async function campaignEnded(cmd: CampaignEnded, ctx: CommandContext): Pr
           ...(cmd.eventId ? { eventId: `${cmd.eventId}/${l._id}`.slice(0, 256) } : {}),
           ...(cmd.streamId ? { streamId: cmd.streamId } : {}),
         };
-        return { id: `m${i}`, body: JSON.stringify(child) };
+        return { body: JSON.stringify(child) };
       }),
     );
   }

@@ -108,9 +108,15 @@ export class ConsumerHarness {
     return Number(x.ApproximateNumberOfMessages ?? 0) + Number(x.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(x.ApproximateNumberOfMessagesDelayed ?? 0);
   }
 
-  /** Polls like Lambda until the lifecycle queue is empty. */
+  /**
+   * Polls like Lambda until the lifecycle queue is empty: its depth is 0 *and* a receive finds
+   * nothing (fauxqs leaves messages received with VisibilityTimeout 0 out of the depth).
+   */
   async drain(timeoutMs = 30_000): Promise<void> {
-    await this.esm.runUntil(async () => (await this.depth(this.stack.queueUrl)) === 0, { timeoutMs, idleMs: 100 });
+    await this.esm.runUntil(
+      async () => (await this.depth(this.stack.queueUrl)) === 0 && (await this.esm.pollOnce()) === undefined,
+      { timeoutMs, idleMs: 100 },
+    );
   }
 
   /** Reads (and leaves) every message in the DLQ, with all attributes. */

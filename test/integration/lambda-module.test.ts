@@ -1,6 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { LocalEventSourceMapping } from '../../local/event-source-mapping';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalEventSourceMapping, lambdaContext } from '../../local/event-source-mapping';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
 import { demoSeed } from '../../local/seed';
@@ -50,5 +52,22 @@ describe('functions/lifecycle-events handler module', () => {
     expect(out.outcomes().map((o) => o.outcome).sort()).toEqual(['done', 'rejected', 'skipped']);
     // Powertools added the Lambda context to every line.
     expect(out.outcomes()[0]).toMatchObject({ function_name: 'lifecycle-events', service: 'kore-campaign-lifecycle' });
+  });
+
+  it('functions/nightly-sweep runs a dry run by default from the environment alone', async () => {
+    Object.assign(process.env, stack.env);
+    delete process.env.SWEEP_DRY_RUN;
+    let handler!: (e: unknown, c: Context) => Promise<import('../../lib/sweep/run').SweepReport>;
+    await jest.isolateModulesAsync(async () => {
+      handler = (await import('../../functions/nightly-sweep.js')).handler as unknown as typeof handler;
+    });
+    out.start();
+    const report = await handler(JSON.parse(readFileSync(join(__dirname, '../../events/schedule.json'), 'utf8')), lambdaContext(60_000, 'nightly-sweep'));
+    out.stop();
+    expect(report.dryRun).toBe(true);
+    expect(report.queued).toBe(0);
+    expect(report.candidateLists.map((c) => c.contactListId)).toEqual(expect.arrayContaining(['cl-archive-me-0011', 'cl-promo-spring-0006']));
+    expect(report.candidateLists.map((c) => c.contactListId)).not.toContain('cl-global-dnc-0001');
+    expect(out.json().find((l) => l.message === 'sweep report')).toMatchObject({ runId: report.runId, function_name: 'nightly-sweep' });
   });
 });
