@@ -1,3 +1,4 @@
+/* global module */
 'use strict';
 /**
  * Values derived from serverless.yml params, so each number is typed once:
@@ -16,7 +17,14 @@ module.exports = async ({ resolveVariable }) => {
   const maxConcurrency = await num('consumerMaxConcurrency');
   const callsPerMinute = await num('koreCallsPerMinute');
   const accountShare = await num('koreAccountCallsPerMinute');
+  const koreTimeoutMs = await num('koreTimeoutMs');
   const sweepCalls = 1; // one getAllListDetails per nightly run
+  // A record needs 2 paced calls (GET + DELETE) that each may take koreTimeoutMs, plus the 2 s
+  // deadline margin: a shorter timeout would report every record as `retry` until the DLQ.
+  const perRecordMs = 2 * (60_000 / callsPerMinute) + 2 * koreTimeoutMs + 2_000;
+  if (consumerTimeout * 1000 < perRecordMs) {
+    throw new Error(`param consumerTimeout (${consumerTimeout} s) is too short for one record: needs at least ${Math.ceil(perRecordMs / 1000)} s`);
+  }
   if (maxConcurrency < 2) throw new Error('param consumerMaxConcurrency must be at least 2 (the SQS event source minimum)');
   if (maxConcurrency * callsPerMinute + sweepCalls > accountShare) {
     throw new Error(

@@ -22,6 +22,11 @@ export function demoSeed(now: number = Date.now()): Seed {
       { _id: 'cl-ended-campaign-0009', name: 'Black Friday callers', updatedAt: ago(40) },
       { _id: 'cl-shared-list-0010', name: 'VIP customers', updatedAt: ago(50) },
       { _id: 'cl-archive-me-0011', name: 'Old partner referrals', updatedAt: ago(300) },
+      // Idle lists no sample command touches: what the nightly sweep is for.
+      { _id: 'cl-webinar-2024-0012', name: 'Summer 2024 webinar leads', updatedAt: ago(150), totalRecordCount: 310 },
+      { _id: 'cl-tradeshow-0013', name: 'Trade show 2025 badge scans', updatedAt: ago(95), totalRecordCount: 88 },
+      { _id: 'cl-reactivation-0014', name: 'Q1 reactivation', updatedAt: ago(33) },
+      { _id: 'cl-callback-dnc-0015', name: 'Callback do-not-call requests', updatedAt: ago(365) },
     ],
     campaigns: [
       {
