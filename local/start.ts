@@ -14,6 +14,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { SweepReport } from '../lib/sweep/run.js';
 import { LocalEventSourceMapping, lambdaContext } from './event-source-mapping.js';
 import { JWT_PATTERN, LogTap } from './log-tap.js';
+import { queueDepth } from './queues.js';
 import { LOCAL_PORTS, LOCAL_SECRET_NAME, LOCAL_QUEUE } from './ports.js';
 import { demoSeed } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
@@ -120,16 +121,7 @@ async function main(): Promise<void> {
     batchSize: 10,
     functionTimeoutMs: FUNCTION_TIMEOUT_MS,
   });
-  const depth = async () => {
-    const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-    const a = await stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: stack.queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    return Object.values(a.Attributes ?? {}).reduce((s, v) => s + Number(v), 0);
-  };
+  const depth = () => queueDepth(stack.sqs, stack.queueUrl);
   const drain = async (label: string) => {
     let n = 0;
     await esm.runUntil(async () => (await depth()) === 0, {
@@ -192,18 +184,22 @@ async function main(): Promise<void> {
     .filter((o) => o.outcome === 'skipped')
     .map((o) => ({ list: String(o.contactListId ?? ''), name: String(o.listName ?? ''), reason: String(o.reason) }));
   const dlq: Array<Record<string, string>> = [];
-  for (let i = 0; i < 5; i++) {
+  const seenInDlq = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    // Visibility 0: a look, not a claim, so `npm run cli -- dlq list` still sees them.
     const r = await stack.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ['All'] }),
     );
-    for (const m of r.Messages ?? []) {
+    const fresh = (r.Messages ?? []).filter((m) => !seenInDlq.has(m.MessageId!));
+    if (fresh.length === 0) break;
+    for (const m of fresh) {
+      seenInDlq.add(m.MessageId!);
       dlq.push({
         error: m.MessageAttributes?.ErrorCode?.StringValue ?? '(redriven after maxReceiveCount)',
         message: (m.MessageAttributes?.ErrorMessage?.StringValue ?? '').slice(0, 60),
         body: (m.Body ?? '').slice(0, 40),
       });
     }
-    if (!r.Messages?.length) break;
   }
   const calls = stack.kore.apiCalls();
   const minutes = (Date.now() - started) / 60_000;

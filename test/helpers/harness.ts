@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -9,6 +9,7 @@ import { createLifecycleHandler } from '../../lib/lifecycle/handler';
 import type { LifecycleHandler } from '../../lib/lifecycle/handler';
 import { RateLimiter } from '../../lib/rate-limit';
 import { LocalEventSourceMapping } from '../../local/event-source-mapping';
+import { queueDepth } from '../../local/queues';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack, LocalStackOptions } from '../../local/stack';
 import { OutputCapture } from './capture';
@@ -96,16 +97,8 @@ export class ConsumerHarness {
     return res.MessageId!;
   }
 
-  /** Visible + in flight + delayed messages in a queue. */
-  async depth(url: string): Promise<number> {
-    const a = await this.stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    const x = a.Attributes ?? {};
-    return Number(x.ApproximateNumberOfMessages ?? 0) + Number(x.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(x.ApproximateNumberOfMessagesDelayed ?? 0);
+  depth(url: string): Promise<number> {
+    return queueDepth(this.stack.sqs, url);
   }
 
   /**
