@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.serverless/**', '.esbuild/**', 'bench/results.json', 'coverage/**', 'jest.config.js'] },
+  { ignores: ['node_modules/**', '.serverless/**', '.esbuild/**', 'bench/results.json', 'bench/.out/**', '.local-stack/**', 'coverage/**', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,12 +1,6 @@
 import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { QueueSender } from '../lib/aws/queue.js';
-import { SecretCredentials } from '../lib/aws/secrets.js';
-import { HttpKoreClient } from '../lib/kore/http-client.js';
-import { createLifecycleHandler } from '../lib/lifecycle/handler.js';
-import { RateLimiter } from '../lib/rate-limit.js';
+import { createLocalConsumer } from './consumer.js';
 import { LocalEventSourceMapping } from './event-source-mapping.js';
 import type { SeedList } from './kore-emulator/state.js';
 import { JWT_PATTERN, LogTap } from './log-tap.js';
@@ -103,19 +97,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     const koreTimeoutMs = o.koreTimeoutMs ?? 600;
     const esms = Array.from({ length: o.concurrency ?? 8 }, () => {
-      const credentials = new SecretCredentials({ secretId: stack.secretId, ttlSeconds: 300, client: stack.secretsClient });
-      const limiter = new RateLimiter({ perMinute: 600_000 });
-      const handler = createLifecycleHandler({
-        kore: new HttpKoreClient({ credentials, limiter, timeoutMs: koreTimeoutMs, retryPolicy: { maxRetries: 2, baseDelayMs: 50, maxDelayMs: 400 } }),
-        sender: new QueueSender(stack.sqs),
-        logger: new Logger({ serviceName: 'kore-campaign-lifecycle' }),
-        metrics: new Metrics({ namespace: 'KoreCampaignLifecycle', serviceName: 'kore-campaign-lifecycle' }),
-        lifecycleQueueUrl: stack.queueUrl,
-        deadLetterQueueUrl: stack.dlqUrl,
-        deadlineMarginMs: 500,
-        fanoutDelaySeconds: 0,
-        limiter,
+      const { handler } = createLocalConsumer({
+        sqs: stack.sqs,
+        secretsClient: stack.secretsClient,
+        secretId: stack.secretId,
+        queueUrl: stack.queueUrl,
+        dlqUrl: stack.dlqUrl,
+        callsPerMinute: 600_000,
         koreTimeoutMs,
+        retry: { maxRetries: 2, baseDelayMs: 50, maxDelayMs: 400 },
       });
       return new LocalEventSourceMapping({
         sqs: stack.sqs,

@@ -51,6 +51,10 @@ export class SecretsManagerEmulator {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (req.method === 'GET' && req.url === '/__admin/calls') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify(this.calls));
+        }
         const target = String(req.headers['x-amz-target'] ?? '');
         const op = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : '';
         this.calls[op] = (this.calls[op] ?? 0) + 1;

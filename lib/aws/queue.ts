@@ -41,7 +41,9 @@ export class QueueSender {
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
-        calls += await this.sendChunk(queueUrl, chunk);
+        // Not `calls += await …`: that reads `calls` before the await and loses other workers' counts.
+        const made = await this.sendChunk(queueUrl, chunk);
+        calls += made;
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency ?? 8, chunks.length) }, worker));

@@ -1,4 +1,6 @@
 import type { KoreClient } from '../kore/client.js';
+import { KoreNotFoundError } from '../kore/errors.js';
+import type { ContactList } from '../kore/types.js';
 import type { OutgoingMessage } from '../aws/queue.js';
 
 /** What a command module needs; built per record by the consumer. */
@@ -16,4 +18,14 @@ export interface CommandContext {
 
 export function callOptions(ctx: CommandContext, streamId?: string) {
   return { deadline: ctx.deadline, stats: ctx.stats, ...(streamId ? { streamId } : {}) };
+}
+
+/** GETs a list; undefined when Kore answers 404 (each command decides what a missing list means). */
+export async function findList(ctx: CommandContext, id: string, streamId?: string): Promise<ContactList | undefined> {
+  try {
+    return await ctx.kore.getContactList(id, callOptions(ctx, streamId));
+  } catch (err) {
+    if (err instanceof KoreNotFoundError) return undefined;
+    throw err;
+  }
 }

@@ -1,8 +1,8 @@
 import { isListInUse, isProtectedList } from '../kore/client.js';
-import { KoreInUseError, KoreNotFoundError } from '../kore/errors.js';
+import { KoreInUseError } from '../kore/errors.js';
 import { archivedDescription, archivedName, isArchivedName } from './archive.js';
 import type { CommandContext } from './context.js';
-import { callOptions } from './context.js';
+import { callOptions, findList } from './context.js';
 import type { Outcome } from './outcome.js';
 import { alreadyDone, done, skipped } from './outcome.js';
 import type { ListExpired } from './schema.js';
@@ -15,13 +15,8 @@ import type { ListExpired } from './schema.js';
 export async function listExpired(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   const opts = callOptions(ctx, cmd.streamId);
   const ids = { contactListId: cmd.contactListId };
-  let list;
-  try {
-    list = await ctx.kore.getContactList(cmd.contactListId, opts);
-  } catch (err) {
-    if (err instanceof KoreNotFoundError) return alreadyDone('not-found', ids);
-    throw err;
-  }
+  const list = await findList(ctx, cmd.contactListId, cmd.streamId);
+  if (!list) return alreadyDone('not-found', ids);
   const detail = { ...ids, listName: list.name };
   if (isProtectedList(list)) return skipped('protected', { ...detail, isGlobalDNC: !!list.isGlobalDNC, isDefault: !!list.isDefault });
   if (isListInUse(list)) {

@@ -1,7 +1,6 @@
 import { isProtectedList } from '../kore/client.js';
-import { KoreNotFoundError } from '../kore/errors.js';
 import type { CommandContext } from './context.js';
-import { callOptions } from './context.js';
+import { callOptions, findList } from './context.js';
 import type { Outcome } from './outcome.js';
 import { alreadyDone, done, skipped } from './outcome.js';
 import type { ListUpdate } from './schema.js';
@@ -10,13 +9,8 @@ import type { ListUpdate } from './schema.js';
 export async function listUpdate(cmd: ListUpdate, ctx: CommandContext): Promise<Outcome> {
   const opts = callOptions(ctx, cmd.streamId);
   const ids = { contactListId: cmd.contactListId };
-  let list;
-  try {
-    list = await ctx.kore.getContactList(cmd.contactListId, opts);
-  } catch (err) {
-    if (err instanceof KoreNotFoundError) return skipped('not-found', ids);
-    throw err;
-  }
+  const list = await findList(ctx, cmd.contactListId, cmd.streamId);
+  if (!list) return skipped('not-found', ids);
   if (isProtectedList(list)) return skipped('protected', { ...ids, listName: list.name });
   const patch: { name?: string; description?: string } = {};
   if (cmd.name !== undefined && cmd.name !== list.name) patch.name = cmd.name;

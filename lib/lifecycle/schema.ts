@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini: the same validator as `zod`, tree-shakable: ~18 KB in a bundle instead of ~460 KB.
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { MessageValidationError } from '../errors.js';
 import { CAMPAIGN_ID, CONTACT_LIST_ID, DESCRIPTION_MAX, NAME_MAX, STREAM_ID, charLength } from '../kore/ids.js';
 
@@ -8,53 +10,57 @@ import { CAMPAIGN_ID, CONTACT_LIST_ID, DESCRIPTION_MAX, NAME_MAX, STREAM_ID, cha
  * something else quietly.
  */
 
+z.config(en());
+
 /** Commands are a few hundred bytes; anything this large is not one of ours (SQS allows 256 KiB). */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+const pattern = (re: RegExp, what: string) => z.string().check(z.regex(re, `${what} must match ${re.source}`));
+
 const common = {
   /** Producer's id: logged and used as the correlation id. */
-  eventId: z.string().min(1).max(256).optional(),
+  eventId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   /** Overrides the secret's default bot/stream. */
-  streamId: z.string().regex(STREAM_ID, `streamId must match ${STREAM_ID.source}`).optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  streamId: z.optional(pattern(STREAM_ID, 'streamId')),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
 };
 
-const contactListId = z.string().regex(CONTACT_LIST_ID, `contactListId must match ${CONTACT_LIST_ID.source}`);
-const campaignId = z.string().regex(CAMPAIGN_ID, `campaignId must match ${CAMPAIGN_ID.source}`);
-const reason = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'reason must be a short kebab-case word, e.g. campaign-ended');
+const contactListId = pattern(CONTACT_LIST_ID, 'contactListId');
+const campaignId = pattern(CAMPAIGN_ID, 'campaignId');
+const reason = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'reason must be a short kebab-case word, e.g. campaign-ended'));
 
 const name = z
   .string()
-  .refine((s) => s.trim().length > 0, 'name must not be empty')
-  .refine((s) => charLength(s) <= NAME_MAX, `name must be at most ${NAME_MAX} characters`)
-  .refine((s) => !CONTROL.test(s), 'name must not contain control characters');
+  .check(
+    z.refine((s) => s.trim().length > 0, 'name must not be empty'),
+    z.refine((s) => charLength(s) <= NAME_MAX, `name must be at most ${NAME_MAX} characters`),
+    z.refine((s) => !CONTROL.test(s), 'name must not contain control characters'),
+  );
 const description = z
   .string()
-  .refine((s) => charLength(s) <= DESCRIPTION_MAX, `description must be at most ${DESCRIPTION_MAX} characters`);
+  .check(z.refine((s) => charLength(s) <= DESCRIPTION_MAX, `description must be at most ${DESCRIPTION_MAX} characters`));
 
 export const campaignEndedSchema = z.strictObject({
   type: z.literal('campaign.ended'),
   campaignId,
-  keepContactLists: z.boolean().optional(),
+  keepContactLists: z.optional(z.boolean()),
   ...common,
 });
 
 export const listExpiredSchema = z.strictObject({
   type: z.literal('list.expired'),
   contactListId,
-  action: z.enum(['delete', 'archive']).optional(),
-  reason: reason.optional(),
+  action: z.optional(z.enum(['delete', 'archive'])),
+  reason: z.optional(reason),
   /** Set by the nightly sweep. */
-  runId: z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, 'runId must be a short token').optional(),
+  runId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9:._-]{1,128}$/, 'runId must be a short token'))),
   /** The list's `updatedAt` when the sweep saw it: a list changed since then is skipped. */
-  listUpdatedAt: z.iso.datetime({ offset: true }).optional(),
+  listUpdatedAt: z.optional(z.iso.datetime({ offset: true })),
   /** The ended campaign, when fanned out from campaign.ended. */
-  campaignId: campaignId.optional(),
+  campaignId: z.optional(campaignId),
   ...common,
 });
 
@@ -62,15 +68,11 @@ export const listUpdateSchema = z
   .strictObject({
     type: z.literal('list.update'),
     contactListId,
-    name: name.optional(),
-    description: description.optional(),
+    name: z.optional(name),
+    description: z.optional(description),
     ...common,
   })
-  .refine((c) => c.name !== undefined || c.description !== undefined, {
-    message: 'list.update needs a name or a description',
-  });
-
-export const commandSchema = z.union([campaignEndedSchema, listExpiredSchema, listUpdateSchema]);
+  .check(z.refine((c) => c.name !== undefined || c.description !== undefined, 'list.update needs a name or a description'));
 
 export type CampaignEnded = z.output<typeof campaignEndedSchema>;
 export type ListExpired = z.output<typeof listExpiredSchema>;
@@ -84,7 +86,7 @@ const eventBridgeSchema = z.looseObject({
   'detail-type': z.string(),
   detail: z.record(z.string(), z.unknown()),
   source: z.string(),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
 });
 
 /** An SNS notification (raw delivery off) carries the command as a JSON string in `Message`. */
@@ -101,7 +103,7 @@ export interface ParsedMessage {
   envelope: Envelope;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((i) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { QueueSender } from '../aws/queue.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -14,10 +14,10 @@ import { selectCandidates } from './policy.js';
 
 /** What the schedule's input (or an operator's invoke) may override; anything else is an error. */
 export const sweepOverridesSchema = z.strictObject({
-  dryRun: z.boolean().optional(),
-  maxLists: z.number().int().min(0).max(100_000).optional(),
-  minIdleDays: z.number().int().min(0).max(3650).optional(),
-  namePattern: z.string().max(256).optional(),
+  dryRun: z.optional(z.boolean()),
+  maxLists: z.optional(z.int().check(z.minimum(0), z.maximum(100_000))),
+  minIdleDays: z.optional(z.int().check(z.minimum(0), z.maximum(3650))),
+  namePattern: z.optional(z.string().check(z.maxLength(256))),
 });
 export type SweepOverrides = z.output<typeof sweepOverridesSchema>;
 

@@ -1,13 +1,8 @@
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { QueueSender } from '../../lib/aws/queue';
-import { SecretCredentials } from '../../lib/aws/secrets';
-import { HttpKoreClient } from '../../lib/kore/http-client';
-import { createLifecycleHandler } from '../../lib/lifecycle/handler';
+import type { SecretCredentials } from '../../lib/aws/secrets';
 import type { LifecycleHandler } from '../../lib/lifecycle/handler';
-import { RateLimiter } from '../../lib/rate-limit';
+import { createLocalConsumer } from '../../local/consumer';
 import { LocalEventSourceMapping } from '../../local/event-source-mapping';
 import { queueDepth } from '../../local/queues';
 import { startLocalStack } from '../../local/stack';
@@ -38,27 +33,20 @@ export class ConsumerHarness {
   static async start(opts: ConsumerHarnessOptions = {}): Promise<ConsumerHarness> {
     const h = new ConsumerHarness();
     h.stack = await startLocalStack({ visibilityTimeout: 1, maxReceiveCount: 3, ...opts });
-    h.credentials = new SecretCredentials({ secretId: h.stack.secretId, ttlSeconds: opts.secretTtlSeconds ?? 300, client: h.stack.secretsClient });
-    const limiter = new RateLimiter({ perMinute: opts.callsPerMinute ?? 60_000 });
-    const koreTimeoutMs = opts.koreTimeoutMs ?? 2_000;
-    const kore = new HttpKoreClient({
-      credentials: h.credentials,
-      limiter,
-      timeoutMs: koreTimeoutMs,
-      retryPolicy: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 },
+    const consumer = createLocalConsumer({
+      sqs: h.stack.sqs,
+      secretsClient: h.stack.secretsClient,
+      secretId: h.stack.secretId,
+      queueUrl: h.stack.queueUrl,
+      dlqUrl: h.stack.dlqUrl,
+      callsPerMinute: opts.callsPerMinute,
+      koreTimeoutMs: opts.koreTimeoutMs,
+      deadlineMarginMs: opts.deadlineMarginMs,
+      secretTtlSeconds: opts.secretTtlSeconds,
+      retry: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 },
     });
-    h.handler = createLifecycleHandler({
-      kore,
-      sender: new QueueSender(h.stack.sqs),
-      logger: new Logger({ serviceName: 'kore-campaign-lifecycle' }),
-      metrics: new Metrics({ namespace: 'KoreCampaignLifecycle', serviceName: 'kore-campaign-lifecycle' }),
-      lifecycleQueueUrl: h.stack.queueUrl,
-      deadLetterQueueUrl: h.stack.dlqUrl,
-      deadlineMarginMs: opts.deadlineMarginMs ?? 500,
-      fanoutDelaySeconds: 0,
-      limiter,
-      koreTimeoutMs,
-    });
+    h.handler = consumer.handler;
+    h.credentials = consumer.credentials;
     h.esm = new LocalEventSourceMapping({
       sqs: h.stack.sqs,
       queueUrl: h.stack.queueUrl,
