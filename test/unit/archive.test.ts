@@ -1,0 +1,27 @@
+import { ARCHIVE_PREFIX, archivedDescription, archivedName, isArchivedName } from '../../lib/lifecycle/archive';
+import { charLength } from '../../lib/kore/ids';
+
+describe('archive names', () => {
+  it('prefixes the name and keeps it within 48 characters, counting emoji as one', () => {
+    expect(archivedName('Winback Q3')).toBe('[expired] Winback Q3');
+    const long = archivedName('x'.repeat(48));
+    expect(charLength(long)).toBe(48);
+    expect(long.startsWith(ARCHIVE_PREFIX)).toBe(true);
+    expect(long.endsWith('…')).toBe(true);
+    const emoji = archivedName('🎉'.repeat(48));
+    expect(charLength(emoji)).toBe(48);
+    expect(emoji).not.toMatch(/\uD83C$/); // never cuts a surrogate pair in half
+  });
+
+  it('is idempotent: an archived name is left as it is', () => {
+    expect(isArchivedName('[expired] A')).toBe(true);
+    expect(archivedName('[expired] A')).toBe('[expired] A');
+  });
+
+  it('notes the date and reason first and keeps the description within 256 characters', () => {
+    expect(archivedDescription(undefined, '2026-11-26T10:00:00.000Z', 'crm-expiry')).toBe('Expired 2026-11-26 (crm-expiry).');
+    const d = archivedDescription('d'.repeat(256), '2026-11-26T10:00:00.000Z');
+    expect(charLength(d)).toBe(256);
+    expect(d.startsWith('Expired 2026-11-26. ddd')).toBe(true);
+  });
+});
