@@ -24,8 +24,9 @@ const HELP = `Usage: npm start [-- options]
 Runs the lifecycle consumer and the nightly sweep against an embedded local stack.
 
 Options:
-  --keep-running   leave the stack up afterwards (fixed ports ${LOCAL_PORTS.sqs}/${LOCAL_PORTS.secrets}/${LOCAL_PORTS.kore}) and print its endpoints
-  --random-ports   let the OS choose ports (what the tests use)
+  --keep-running   leave the stack up afterwards, on fixed ports ${LOCAL_PORTS.sqs}/${LOCAL_PORTS.secrets}/${LOCAL_PORTS.kore}
+                   (what the CLI and serverless.yml's local stage expect), and print its endpoints
+  --random-ports   with --keep-running: let the OS choose ports instead
   --speed <n>      compress Kore's one-minute budget window n times (default 10; 1 = real time, ~2 min)
   -h, --help       show this help
 `;
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
     maxReceiveCount: 3,
     queuePrefix: LOCAL_QUEUE,
     secretName: LOCAL_SECRET_NAME,
-    ...(args['random-ports'] ? {} : { ports: LOCAL_PORTS }),
+    // A run that ends needs no known ports: let the OS pick, so a busy 4566 never breaks `npm start`.
+    ...(args['keep-running'] && !args['random-ports'] ? { ports: LOCAL_PORTS } : {}),
   });
   say(dim(`  Kore ${stack.kore.url}   SQS ${stack.env.AWS_ENDPOINT_URL_SQS}   Secrets Manager ${stack.secrets.url}`));
 

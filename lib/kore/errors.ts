@@ -94,7 +94,9 @@ export function koreMessageOf(body: unknown): string | undefined {
 }
 
 const RATE_LIMIT_TEXT = /rate.?limit/i;
-const IN_USE_TEXT = /in use|in-use|linked to|associated with (a|an|one or more) campaign/i;
+// Kore does not document its in-use refusal (REFERENCE §2.5): match the usual phrasings. A
+// match means `skipped: in-use`; anything else is a validation error, parked in the DLQ.
+const IN_USE_TEXT = /\bin[ -]use\b|linked (to|with)|used by (a|an|one or more)? ?campaign|associated with (a|an|one or more) campaign/i;
 
 /**
  * Parses `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).

@@ -33,6 +33,15 @@ describe('Kore error classification', () => {
     expect(err?.name).toBe((cls as { name: string }).name);
   });
 
+  it.each(['Contact list is in use', 'List is linked with campaign X', 'This list is used by a campaign', 'in-use list'])('reads %p as an in-use refusal', (msg) => {
+    expect(classifyResponse(400, { errors: [{ msg }] }, ctx)).toBeInstanceOf(KoreInUseError);
+  });
+
+  it('does not read unrelated 400s as in-use', () => {
+    expect(classifyResponse(400, { errors: [{ msg: 'name must be at most 48 characters' }] }, ctx)).toBeInstanceOf(KoreValidationError);
+    expect(classifyResponse(400, { errors: [{ msg: 'user is inactive' }] }, ctx)).toBeInstanceOf(KoreValidationError);
+  });
+
   it('treats a 200 with an outer failure status as an error, and a success envelope as none', () => {
     expect(classifyResponse(200, { status: 'failure', message: 'nope' }, ctx)).toBeInstanceOf(KoreValidationError);
     expect(classifyResponse(200, { status: 'success', data: {} }, ctx)).toBeUndefined();
