@@ -9,19 +9,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import jwt from 'jsonwebtoken';
-import { QueueSender } from '../lib/aws/queue.js';
-import { SecretCredentials } from '../lib/aws/secrets.js';
-import { HttpKoreClient } from '../lib/kore/http-client.js';
-import { createLifecycleHandler } from '../lib/lifecycle/handler.js';
-import { RateLimiter } from '../lib/rate-limit.js';
 import { runChaos } from '../local/chaos.js';
 import { createLocalConsumer } from '../local/consumer.js';
 import { LocalEventSourceMapping, lambdaContext } from '../local/event-source-mapping.js';
@@ -96,19 +88,17 @@ async function cpu(): Promise<void> {
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
   const { kore, secrets, secretId } = JSON.parse(line) as { kore: string; secrets: string; secretId: string };
   const smCalls = async () => ((await (await fetch(`${secrets}/__admin/calls`)).json()) as Record<string, number>).GetSecretValue ?? 0;
-  const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: secrets, credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
-  const limiter = new RateLimiter({ perMinute: 10_000_000 });
-  const handler = createLifecycleHandler({
-    kore: new HttpKoreClient({ credentials: new SecretCredentials({ secretId, ttlSeconds: 300, client }), limiter }),
-    sender: new QueueSender(new SQSClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } })),
-    logger: new Logger({ serviceName: 'kore-campaign-lifecycle' }),
-    metrics: new Metrics({ namespace: 'KoreCampaignLifecycle', serviceName: 'kore-campaign-lifecycle' }),
-    lifecycleQueueUrl: 'http://127.0.0.1:9/q',
-    deadLetterQueueUrl: 'http://127.0.0.1:9/dlq',
-    deadlineMarginMs: 1000,
-    fanoutDelaySeconds: 0,
-    limiter,
+  const nowhere = { region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } };
+  // list.expired never sends to SQS: the SQS client points nowhere.
+  const { handler } = createLocalConsumer({
+    sqs: new SQSClient({ ...nowhere, endpoint: 'http://127.0.0.1:9' }),
+    secretsClient: new SecretsManagerClient({ ...nowhere, endpoint: secrets }),
+    secretId,
+    queueUrl: 'http://127.0.0.1:9/q',
+    dlqUrl: 'http://127.0.0.1:9/dlq',
+    callsPerMinute: 10_000_000,
     koreTimeoutMs: 5000,
+    deadlineMarginMs: 1000,
   });
   let n = 0;
   const batch = (size: number): SQSEvent => ({

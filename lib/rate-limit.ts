@@ -42,11 +42,15 @@ export class RateLimiter {
     return this.granted;
   }
 
+  /** The next token's time: never before `nextFreeAt`, and idle time banks at most `burst` tokens. */
+  private earliestSlot(now: number): number {
+    return Math.max(this.nextFreeAt, now - (this.burst - 1) * this.intervalMs);
+  }
+
   /** When `n` more calls could all have been granted, if asked for now (nothing is reserved). */
   timeForCalls(n: number): number {
     const now = this.clock.now();
-    const earliest = Math.max(this.nextFreeAt, now - (this.burst - 1) * this.intervalMs);
-    return Math.max(now, earliest + (Math.max(1, n) - 1) * this.intervalMs);
+    return Math.max(now, this.earliestSlot(now) + (Math.max(1, n) - 1) * this.intervalMs);
   }
 
   /**
@@ -55,8 +59,7 @@ export class RateLimiter {
    */
   async acquire(deadline?: number): Promise<void> {
     const now = this.clock.now();
-    // Never bank more than `burst` tokens of idle time.
-    const earliest = Math.max(this.nextFreeAt, now - (this.burst - 1) * this.intervalMs);
+    const earliest = this.earliestSlot(now);
     const at = Math.max(earliest, now);
     if (deadline !== undefined && at > deadline) {
       throw new DeadlineError(`rate limiter: next Kore call slot is ${Math.ceil(at - now)} ms away, past the deadline`);

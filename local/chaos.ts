@@ -1,10 +1,10 @@
-import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { createLocalConsumer } from './consumer.js';
 import { LocalEventSourceMapping } from './event-source-mapping.js';
 import type { SeedList } from './kore-emulator/state.js';
 import { JWT_PATTERN, LogTap } from './log-tap.js';
-import { queueDepth } from './queues.js';
+import { queueDepth, receiveAll } from './queues.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
 
 /**
@@ -155,14 +155,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     // Account for every message.
     const last = new Map<string, string>();
     for (const l of tap.outcomes()) last.set(String(l.messageId), String(l.outcome));
-    const dlq = new Map<string, Message>();
-    for (;;) {
-      const r = await stack.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300, MessageAttributeNames: ['All'] }),
-      );
-      if (!r.Messages?.length) break;
-      for (const m of r.Messages) dlq.set(m.MessageAttributes?.SourceMessageId?.StringValue ?? m.MessageId!, m);
-    }
+    // Parked messages carry their source id; redriven ones keep their own.
+    const dlq = new Map<string, Message>(
+      (await receiveAll(stack.sqs, stack.dlqUrl, 300)).map((m) => [m.MessageAttributes?.SourceMessageId?.StringValue ?? m.MessageId!, m]),
+    );
     const finished = new Set([...last.entries()].filter(([, v]) => ['done', 'already-done', 'skipped'].includes(v)).map(([k]) => k));
     const final: Record<string, number> = {};
     for (const id of sentIds) {

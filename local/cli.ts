@@ -10,13 +10,11 @@ import { parseArgs } from 'node:util';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import type { Message } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { QueueSender } from '../lib/aws/queue.js';
 import { SecretCredentials } from '../lib/aws/secrets.js';
@@ -26,6 +24,8 @@ import { COMMAND_TYPES, parseMessage } from '../lib/lifecycle/schema.js';
 import { RateLimiter } from '../lib/rate-limit.js';
 import { runSweep } from '../lib/sweep/run.js';
 import { LOCAL_PORTS, LOCAL_QUEUE, LOCAL_SECRET_NAME, localQueueUrl } from './ports.js';
+import { receiveAll } from './queues.js';
+import { formatTable } from './table.js';
 
 const HELP: Record<string, string> = {
   main: `Usage: npm run cli -- <command> [options]
@@ -103,16 +103,7 @@ function target(): Target {
 
 const out = (s = '') => process.stdout.write(s + '\n');
 
-function table(rows: Array<Record<string, string | number>>): void {
-  if (rows.length === 0) {
-    out('(none)');
-    return;
-  }
-  const cols = Object.keys(rows[0]!);
-  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  out(cols.map((c, i) => c.padEnd(w[i]!)).join('  '));
-  for (const r of rows) out(cols.map((c, i) => String(r[c] ?? '').padEnd(w[i]!)).join('  '));
-}
+const table = (rows: Array<Record<string, string | number>>) => out(formatTable(rows));
 
 /** `--field value` pairs → an object; true/false become booleans. */
 function fieldsFrom(tokens: string[]): Record<string, unknown> {
@@ -186,26 +177,6 @@ async function sweep(argv: string[]): Promise<number> {
   out(`${report.seen} lists seen, ${report.candidates} candidates (dry run: nothing queued).`);
   out(`Excluded: ${Object.entries(report.excluded).map(([k, v]) => `${k} ${v}`).join(', ')}. Kore calls: ${report.koreCalls}.`);
   return 0;
-}
-
-/** Receives every visible message once (each receive counts as one delivery, as in SQS). */
-async function receiveAll(sqs: SQSClient, url: string, visibility: number): Promise<Message[]> {
-  const seen = new Map<string, Message>();
-  for (;;) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: visibility,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const fresh = (r.Messages ?? []).filter((m) => !seen.has(m.MessageId!));
-    if (fresh.length === 0) break;
-    for (const m of fresh) seen.set(m.MessageId!, m);
-  }
-  return [...seen.values()];
 }
 
 async function dlq(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { queueDepth } from './queues.js';
 
 /**
  * Runs a handler the way Lambda's SQS event source mapping does: receive a batch, invoke with
@@ -167,5 +168,18 @@ export class LocalEventSourceMapping {
       else await new Promise((resolve) => setTimeout(resolve, opts.idleMs ?? 100));
     }
     if (!(await done())) throw new Error(`event source mapping: condition not met within ${opts.timeoutMs ?? 60_000} ms`);
+  }
+
+  /**
+   * Polls until the queue is empty: its depth is 0 *and* a receive finds nothing (fauxqs leaves
+   * messages received with VisibilityTimeout 0 out of the depth attributes).
+   */
+  drain(opts: { timeoutMs?: number; idleMs?: number; onInvocation?: (r: InvocationReport) => void } = {}): Promise<void> {
+    return this.runUntil(async () => {
+      if ((await queueDepth(this.o.sqs, this.o.queueUrl)) !== 0) return false;
+      const r = await this.pollOnce();
+      if (r) opts.onInvocation?.(r);
+      return r === undefined;
+    }, opts);
   }
 }

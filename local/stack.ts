@@ -66,8 +66,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dlqRes = await sqs.send(
     new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }),
   );
-  const dlq = { QueueUrl: local(dlqRes.QueueUrl!) };
-  const dlqArn = await arnOf(sqs, dlq.QueueUrl);
+  const dlqUrl = local(dlqRes.QueueUrl!);
+  const dlqArn = await arnOf(sqs, dlqUrl);
   const mainRes = await sqs.send(
     new CreateQueueCommand({
       QueueName: prefix,
@@ -77,8 +77,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       },
     }),
   );
-  const main = { QueueUrl: local(mainRes.QueueUrl!) };
-  const queueArn = await arnOf(sqs, main.QueueUrl);
+  const queueUrl = local(mainRes.QueueUrl!);
+  const queueArn = await arnOf(sqs, queueUrl);
 
   const secretName = opts.secretName ?? 'kore/campaign-lifecycle';
   const secretValue = (clientSecret: string) =>
@@ -96,8 +96,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     AWS_ENDPOINT_URL_SQS: sqsUrl,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     KORE_SECRET_ID: created.ARN!,
-    LIFECYCLE_QUEUE_URL: main.QueueUrl!,
-    DEAD_LETTER_QUEUE_URL: dlq.QueueUrl!,
+    LIFECYCLE_QUEUE_URL: queueUrl,
+    DEAD_LETTER_QUEUE_URL: dlqUrl,
   };
 
   return {
@@ -106,9 +106,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     sqsServer,
     sqs,
     secretsClient,
-    queueUrl: main.QueueUrl!,
+    queueUrl,
     queueArn,
-    dlqUrl: dlq.QueueUrl!,
+    dlqUrl,
     dlqArn,
     secretId: created.ARN!,
     env,

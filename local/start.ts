@@ -9,12 +9,13 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { SweepReport } from '../lib/sweep/run.js';
 import { LocalEventSourceMapping, lambdaContext } from './event-source-mapping.js';
 import { JWT_PATTERN, LogTap } from './log-tap.js';
-import { queueDepth } from './queues.js';
+import { receiveAll } from './queues.js';
+import { formatTable } from './table.js';
 import { LOCAL_PORTS, LOCAL_SECRET_NAME, LOCAL_QUEUE } from './ports.js';
 import { demoSeed } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
@@ -54,13 +55,7 @@ const color = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m
 const bold = (s: string) => color(1, s);
 const dim = (s: string) => color(2, s);
 
-function table(rows: Array<Record<string, string | number>>): string {
-  if (rows.length === 0) return dim('  (none)\n');
-  const cols = Object.keys(rows[0]!);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
-  const line = (vals: string[]) => '  ' + vals.map((v, i) => v.padEnd(width[i]!)).join('  ') + '\n';
-  return line(cols.map((c) => bold(c).padEnd(width[cols.indexOf(c)]! + (bold(c).length - c.length)))) + rows.map((r) => line(cols.map((c) => String(r[c] ?? '')))).join('');
-}
+const table = (rows: Array<Record<string, string | number>>) => formatTable(rows, { indent: '  ', header: bold, empty: dim('(none)') });
 
 async function main(): Promise<void> {
   if (args.help) {
@@ -123,10 +118,9 @@ async function main(): Promise<void> {
     batchSize: 10,
     functionTimeoutMs: FUNCTION_TIMEOUT_MS,
   });
-  const depth = () => queueDepth(stack.sqs, stack.queueUrl);
   const drain = async (label: string) => {
     let n = 0;
-    await esm.runUntil(async () => (await depth()) === 0, {
+    await esm.drain({
       timeoutMs: 180_000,
       idleMs: 200,
       onInvocation: (r) => {
@@ -158,7 +152,7 @@ async function main(): Promise<void> {
     say(
       table(
         dry.candidateLists.map((c) => ({ list: c.contactListId, name: c.name, 'idle days': Math.floor((Date.now() - Date.parse(c.updatedAt)) / 86_400_000) })),
-      ).trimEnd(),
+      ),
     );
     say(dim(`  ${dry.seen} lists seen, ${dry.candidates} candidates, ${dry.queued} queued; excluded ${JSON.stringify(dry.excluded)}`));
 
@@ -185,24 +179,12 @@ async function main(): Promise<void> {
   const skippedRows = [...final.values()]
     .filter((o) => o.outcome === 'skipped')
     .map((o) => ({ list: String(o.contactListId ?? ''), name: String(o.listName ?? ''), reason: String(o.reason) }));
-  const dlq: Array<Record<string, string>> = [];
-  const seenInDlq = new Set<string>();
-  for (let i = 0; i < 20; i++) {
-    // Visibility 0: a look, not a claim, so `npm run cli -- dlq list` still sees them.
-    const r = await stack.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ['All'] }),
-    );
-    const fresh = (r.Messages ?? []).filter((m) => !seenInDlq.has(m.MessageId!));
-    if (fresh.length === 0) break;
-    for (const m of fresh) {
-      seenInDlq.add(m.MessageId!);
-      dlq.push({
-        error: m.MessageAttributes?.ErrorCode?.StringValue ?? '(redriven after maxReceiveCount)',
-        message: (m.MessageAttributes?.ErrorMessage?.StringValue ?? '').slice(0, 60),
-        body: (m.Body ?? '').slice(0, 40),
-      });
-    }
-  }
+  // Visibility 0: a look, not a claim, so `npm run cli -- dlq list` still sees them.
+  const dlq = (await receiveAll(stack.sqs, stack.dlqUrl, 0)).map((m) => ({
+    error: m.MessageAttributes?.ErrorCode?.StringValue ?? '(redriven after maxReceiveCount)',
+    message: (m.MessageAttributes?.ErrorMessage?.StringValue ?? '').slice(0, 60),
+    body: (m.Body ?? '').slice(0, 40),
+  }));
   const calls = stack.kore.apiCalls();
   const minutes = (Date.now() - started) / 60_000;
   const leaked = tap.text.includes(LOCAL_CLIENT_SECRET) || JWT_PATTERN.test(tap.text);
@@ -210,13 +192,13 @@ async function main(): Promise<void> {
   say('');
   say(bold('Summary'));
   say(bold('Commands by outcome') + dim(` (${final.size} messages)`));
-  say(table([...byOutcome.entries()].sort().map(([outcome, n]) => ({ outcome, messages: n }))).trimEnd());
+  say(table([...byOutcome.entries()].sort().map(([outcome, n]) => ({ outcome, messages: n }))));
   say(bold('Deleted') + dim(' (audit records)'));
-  say(table(deleted.map((d) => ({ action: d.action, id: d._id, name: d.name }))).trimEnd());
+  say(table(deleted.map((d) => ({ action: d.action, id: d._id, name: d.name }))));
   say(bold('Skipped'));
-  say(table(skippedRows).trimEnd());
+  say(table(skippedRows));
   say(bold('Dead-letter queue'));
-  say(table(dlq).trimEnd());
+  say(table(dlq));
   say(bold('Kore calls'));
   say(
     table([
@@ -227,7 +209,7 @@ async function main(): Promise<void> {
         'budget/min': `${CONSUMER_PER_MINUTE} of ${ACCOUNT_PER_MINUTE}`,
         'used/min (real-time equivalent)': (calls.length / (minutes * speed)).toFixed(1),
       },
-    ]).trimEnd(),
+    ]),
   );
   say(dim(`Secrets Manager reads: ${stack.secrets.calls.GetSecretValue ?? 0}. Logs (JSON lines): ${logFile}`));
   if (leaked) {

@@ -59,12 +59,10 @@ function execute(cmd: Command, ctx: CommandContext): Promise<Outcome> {
 }
 
 function idsOf(cmd: Command | undefined): Record<string, string> {
-  if (!cmd) return {};
-  return 'campaignId' in cmd && cmd.campaignId
-    ? { campaignId: cmd.campaignId, ...('contactListId' in cmd ? { contactListId: cmd.contactListId } : {}) }
-    : 'contactListId' in cmd
-      ? { contactListId: cmd.contactListId }
-      : {};
+  const ids: Record<string, string> = {};
+  if (cmd && 'campaignId' in cmd && cmd.campaignId) ids.campaignId = cmd.campaignId;
+  if (cmd && 'contactListId' in cmd) ids.contactListId = cmd.contactListId;
+  return ids;
 }
 
 /**

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { QueueSender } from '../aws/queue.js';
 import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import type { KoreClient } from '../kore/client.js';
 import type { SweepReport, SweepSettings } from './run.js';
 import { parseSweepEvent, resolveSettings, runSweep } from './run.js';
@@ -31,7 +32,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): SweepHandler {
     .handler(async (event, context) => {
       const settings = resolveSettings(deps.defaults, parseSweepEvent(event));
       const remaining = context?.getRemainingTimeInMillis?.();
-      const deadline = remaining === undefined ? undefined : Date.now() + remaining - (deps.deadlineMarginMs ?? 2_000);
+      const deadline = remaining === undefined ? undefined : (deps.clock ?? systemClock).now() + remaining - (deps.deadlineMarginMs ?? 2_000);
       return runSweep({ ...deps, ...(deadline ? { deadline } : {}) }, settings);
     });
 }

@@ -1,10 +1,10 @@
-import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SecretCredentials } from '../../lib/aws/secrets';
 import type { LifecycleHandler } from '../../lib/lifecycle/handler';
 import { createLocalConsumer } from '../../local/consumer';
 import { LocalEventSourceMapping } from '../../local/event-source-mapping';
-import { queueDepth } from '../../local/queues';
+import { queueDepth, receiveAll } from '../../local/queues';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack, LocalStackOptions } from '../../local/stack';
 import { OutputCapture } from './capture';
@@ -89,35 +89,14 @@ export class ConsumerHarness {
     return queueDepth(this.stack.sqs, url);
   }
 
-  /**
-   * Polls like Lambda until the lifecycle queue is empty: its depth is 0 *and* a receive finds
-   * nothing (fauxqs leaves messages received with VisibilityTimeout 0 out of the depth).
-   */
-  async drain(timeoutMs = 30_000): Promise<void> {
-    await this.esm.runUntil(
-      async () => (await this.depth(this.stack.queueUrl)) === 0 && (await this.esm.pollOnce()) === undefined,
-      { timeoutMs, idleMs: 100 },
-    );
+  /** Polls like Lambda until the lifecycle queue is empty. */
+  drain(timeoutMs = 30_000): Promise<void> {
+    return this.esm.drain({ timeoutMs, idleMs: 100 });
   }
 
-  /** Reads (and leaves) every message in the DLQ, with all attributes. */
-  async dlqMessages(expected?: number): Promise<Message[]> {
-    const seen = new Map<string, Message>();
-    const until = Date.now() + 5_000;
-    while (Date.now() < until) {
-      const res = await this.stack.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.stack.dlqUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
-      for (const m of res.Messages ?? []) seen.set(m.MessageId!, m);
-      if (!res.Messages?.length && (expected === undefined || seen.size >= expected)) break;
-    }
-    return [...seen.values()];
+  /** Reads every message in the DLQ, with all attributes (claimed for 30 s). */
+  dlqMessages(): Promise<Message[]> {
+    return receiveAll(this.stack.sqs, this.stack.dlqUrl, 30);
   }
 
   outcomeOf(messageId: string): Record<string, unknown> | undefined {

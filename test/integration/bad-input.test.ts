@@ -18,7 +18,7 @@ describe('bad input', () => {
     expect(await h.depth(h.stack.queueUrl)).toBe(0);
     expect(h.stack.kore.state.lists.has('cl-free-1')).toBe(true);
 
-    const dlq = await h.dlqMessages(sent.size);
+    const dlq = await h.dlqMessages();
     expect(dlq).toHaveLength(sent.size);
     const bySource = new Map(dlq.map((m) => [m.MessageAttributes?.SourceMessageId?.StringValue, m]));
     for (const [id, name] of sent) {

@@ -190,7 +190,7 @@ describe('lifecycle consumer, end to end through SQS', () => {
       const retries = h.out.outcomes().filter((o) => o.messageId === id);
       expect(retries.map((o) => o.outcome)).toEqual(['retry', 'retry', 'retry']);
       expect(retries.map((o) => o.receiveCount)).toEqual([1, 2, 3]);
-      const dlq = await h.dlqMessages(1);
+      const dlq = await h.dlqMessages();
       expect(dlq.map((m) => m.MessageId)).toEqual([id]);
       expect(h.stack.kore.state.lists.has('cl-free-1')).toBe(true);
     });

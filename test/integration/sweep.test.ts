@@ -1,4 +1,3 @@
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -8,6 +7,7 @@ import { createSweepHandler } from '../../lib/sweep/handler';
 import type { SweepHandler } from '../../lib/sweep/handler';
 import type { SweepReport } from '../../lib/sweep/run';
 import { lambdaContext } from '../../local/event-source-mapping';
+import { receiveAll } from '../../local/queues';
 import type { Seed } from '../../local/kore-emulator/state';
 import { ConsumerHarness } from '../helpers/harness';
 
@@ -57,14 +57,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
    * towards maxReceiveCount, as in SQS, so stop as soon as a round brings nothing new.
    */
   async function peek(): Promise<Record<string, unknown>[]> {
-    const bodies = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < 5; i++) {
-      const r = await h.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
-      const fresh = (r.Messages ?? []).filter((m) => !bodies.has(m.MessageId!));
-      for (const m of fresh) bodies.set(m.MessageId!, JSON.parse(m.Body!));
-      if (fresh.length === 0) break;
-    }
-    return [...bodies.values()];
+    return (await receiveAll(h.stack.sqs, h.stack.queueUrl, 0)).map((m) => JSON.parse(m.Body!) as Record<string, unknown>);
   }
 
   it('a dry run (the default) reports the candidates and changes nothing', async () => {
