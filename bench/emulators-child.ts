@@ -4,13 +4,14 @@
  */
 import { KoreEmulator } from '../local/kore-emulator/server.js';
 import { SecretsManagerEmulator } from '../local/secrets-manager.js';
+import { daysAgo } from '../local/seed.js';
 
 async function main(): Promise<void> {
   const lists = Number(process.argv[2] ?? 1000);
   const kore = await new KoreEmulator({
     apps: { 'cs-bench': 'bench-secret-value-7d1e' },
     rateLimit: { perMinute: 0 },
-    seed: { lists: Array.from({ length: lists }, (_, i) => ({ _id: `cl-bench-${i}`, name: `Bench ${i}`, updatedAt: '2025-01-01T00:00:00.000Z' })) },
+    seed: { lists: Array.from({ length: lists }, (_, i) => ({ _id: `cl-bench-${i}`, name: `Bench ${i}`, updatedAt: daysAgo(400) })) },
   }).start();
   const sm = await new SecretsManagerEmulator().start();
   const secretId = sm.put(

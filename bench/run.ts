@@ -19,6 +19,7 @@ import { createLocalConsumer } from '../local/consumer.js';
 import { LocalEventSourceMapping, lambdaContext } from '../local/event-source-mapping.js';
 import { LogTap } from '../local/log-tap.js';
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, startLocalStack } from '../local/stack.js';
+import { daysAgo } from '../local/seed.js';
 import { naiveHandler } from './naive-consumer.js';
 
 const { values } = parseArgs({
@@ -170,7 +171,7 @@ async function sweep(): Promise<void> {
   const file = join(outDir, 'sweep-child.js');
   await build({ ...esbuildOptions(), entryPoints: [join(__dirname, 'sweep-child.ts')], outfile: file, logLevel: 'error' });
   const stack = await startLocalStack({
-    kore: { rateLimit: { perMinute: 0 }, seed: { lists: Array.from({ length: lists }, (_, i) => ({ _id: `cl-sweep-${i}`, name: `Sweep ${i}`, updatedAt: new Date(Date.now() - (40 + (i % 300)) * 86_400_000).toISOString() })) } },
+    kore: { rateLimit: { perMinute: 0 }, seed: { lists: Array.from({ length: lists }, (_, i) => ({ _id: `cl-sweep-${i}`, name: `Sweep ${i}`, updatedAt: daysAgo(40 + (i % 300)) })) } },
   });
   try {
     const out = await new Promise<string>((resolve, reject) => {
@@ -202,7 +203,7 @@ async function budget(): Promise<void> {
   const run = async (kind: 'paced' | 'naive') => {
     const stack = await startLocalStack({
       kore: {
-        seed: { lists: Array.from({ length: lists + 1 }, (_, i) => ({ _id: `cl-b-${i}`, name: `Budget ${i}`, updatedAt: '2025-01-01T00:00:00.000Z' })) },
+        seed: { lists: Array.from({ length: lists + 1 }, (_, i) => ({ _id: `cl-b-${i}`, name: `Budget ${i}`, updatedAt: daysAgo(400) })) },
         rateLimit: { perMinute: (N * windowMs) / 60_000, windowMs, retryAfter: true },
       },
       visibilityTimeout: 2,

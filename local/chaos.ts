@@ -5,6 +5,7 @@ import { LocalEventSourceMapping } from './event-source-mapping.js';
 import type { SeedList } from './kore-emulator/state.js';
 import { JWT_PATTERN, LogTap } from './log-tap.js';
 import { queueDepth, receiveAll } from './queues.js';
+import { daysAgo } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
 
 /**
@@ -49,11 +50,11 @@ export interface ChaosReport {
   durationMs: number;
 }
 
-const OLD = '2025-01-01T00:00:00.000Z';
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const say = o.onProgress ?? (() => undefined);
   const n = o.commands;
+  const OLD = daysAgo(400);
   // The account: lists to delete, lists in use, protected lists; some campaigns.
   const deletable = Math.round(n * 0.85);
   const inUse = Math.round(n * 0.04);

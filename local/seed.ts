@@ -3,12 +3,20 @@ import type { Seed } from './kore-emulator/state.js';
 const DAY = 86_400_000;
 
 /**
+ * An ISO time `days` before `now` (the clock in use). Seeds and tests derive every age from
+ * this, never from a fixed date, so "150 days idle" stays 150 days idle next year.
+ */
+export function daysAgo(days: number, now: number = Date.now()): string {
+  return new Date(now - days * DAY).toISOString();
+}
+
+/**
  * A realistic account for `npm start` and the tests: a Default Global DNC list, a campaign DNC
  * list, lists used by campaigns (one with the `isListInUse:false` quirk), idle lists, recent
  * lists and one still validating. Ids are fixed so sample events can name them.
  */
 export function demoSeed(now: number = Date.now()): Seed {
-  const ago = (days: number) => new Date(now - days * DAY).toISOString();
+  const ago = (days: number) => daysAgo(days, now);
   return {
     lists: [
       { _id: 'cl-global-dnc-0001', name: 'Default Global DNC', isGlobalDNC: true, isDefault: true, updatedAt: ago(400) },

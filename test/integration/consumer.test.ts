@@ -5,8 +5,9 @@ import { JWT_PATTERN } from '../helpers/capture';
 import { ConsumerHarness } from '../helpers/harness';
 import { LOCAL_CLIENT_SECRET } from '../../local/stack';
 import type { Seed } from '../../local/kore-emulator/state';
+import { daysAgo } from '../../local/seed';
 
-const OLD = '2025-01-01T00:00:00.000Z';
+const OLD = daysAgo(400);
 const seed: Seed = {
   lists: [
     { _id: 'cl-free-1', name: 'Free one', updatedAt: OLD },
@@ -129,7 +130,7 @@ describe('lifecycle consumer, end to end through SQS', () => {
     });
 
     it('skips a list changed since the sweep saw it', async () => {
-      const [id] = await h.send({ type: 'list.expired', contactListId: 'cl-free-1', reason: 'sweep', runId: 'r1', listUpdatedAt: '2024-06-01T00:00:00.000Z' });
+      const [id] = await h.send({ type: 'list.expired', contactListId: 'cl-free-1', reason: 'sweep', runId: 'r1', listUpdatedAt: daysAgo(500) });
       await h.drain();
       expect(h.outcomeOf(id!)).toMatchObject({ outcome: 'skipped', reason: 'changed-since-sweep' });
       expect(h.stack.kore.state.lists.has('cl-free-1')).toBe(true);

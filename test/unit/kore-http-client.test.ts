@@ -41,13 +41,19 @@ const LIST = 'cl-718e888-3aca-4008-973e-6d79940abcde';
 
 function client(replies: Parameters<typeof fakeFetch>[0], creds: CredentialsSource = new StaticCredentials(credentials(HOST))) {
   const f = fakeFetch(replies);
-  const c = new HttpKoreClient({ credentials: creds, fetch: f.impl, clock: new FakeClock(), random: () => 0 });
-  return { c, sent: f.sent };
+  const clock = new FakeClock();
+  const c = new HttpKoreClient({ credentials: creds, fetch: f.impl, clock, random: () => 0 });
+  return { c, sent: f.sent, clock };
+}
+
+/** Verifies a JWT at the fake clock's time: the client signed it on that clock, not the real one. */
+function verifyAt(token: string, secret: string, clock: FakeClock): jwt.JwtPayload {
+  return jwt.verify(token, secret, { algorithms: ['HS256'], clockTimestamp: Math.floor(clock.now() / 1000) }) as jwt.JwtPayload;
 }
 
 describe('HttpKoreClient requests', () => {
   it('GETs a contact list on the v2 path with accountId and the three headers, no body', async () => {
-    const { c, sent } = client([ok({ _id: LIST, name: 'x', isListInUse: false, campaignInUse: [] })]);
+    const { c, sent, clock } = client([ok({ _id: LIST, name: 'x', isListInUse: false, campaignInUse: [] })]);
     await c.getContactList(LIST);
     const r = sent[0]!;
     expect(r.method).toBe('GET');
@@ -56,7 +62,7 @@ describe('HttpKoreClient requests', () => {
     expect(r.headers.iid).toBe('st-0603182c-7ffb-53c3-b307-47ca14b1a2b3');
     expect(r.headers.accountId).toBe('67777ce93e25326494e1a2b3');
     expect(r.headers.authorization).toBeUndefined();
-    const claims = jwt.verify(r.headers.auth!, 'test-client-secret', { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    const claims = verifyAt(r.headers.auth!, 'test-client-secret', clock);
     expect(claims.appId).toBe('cs-test-client');
     expect(r.body).toBeUndefined();
   });
@@ -148,10 +154,11 @@ describe('HttpKoreClient results and failures', () => {
         return current;
       }),
     };
-    const { c, sent } = client([{ status: 401, body: { errors: [{ msg: 'Invalid SDK credentials' }] } }, ok({ _id: LIST, campaignInUse: [] })], source);
+    const { c, sent, clock } = client([{ status: 401, body: { errors: [{ msg: 'Invalid SDK credentials' }] } }, ok({ _id: LIST, campaignInUse: [] })], source);
     await c.getContactList(LIST);
     expect(source.refresh).toHaveBeenCalledTimes(1);
     expect(sent).toHaveLength(2);
-    expect(() => jwt.verify(sent[1]!.headers.auth!, 'new')).not.toThrow();
+    expect(verifyAt(sent[1]!.headers.auth!, 'new', clock).appId).toBe('cs-test-client');
+    expect(() => verifyAt(sent[0]!.headers.auth!, 'new', clock)).toThrow(jwt.JsonWebTokenError);
   });
 });
