@@ -9,8 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import jwt from 'jsonwebtoken';
@@ -91,16 +90,18 @@ async function cpu(): Promise<void> {
   const smCalls = async () => ((await (await fetch(`${secrets}/__admin/calls`)).json()) as Record<string, number>).GetSecretValue ?? 0;
   const nowhere = { region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } };
   // list.expired never sends to SQS: the SQS client points nowhere.
-  const { handler } = createLocalConsumer({
-    sqs: new SQSClient({ ...nowhere, endpoint: 'http://127.0.0.1:9' }),
-    secretsClient: new SecretsManagerClient({ ...nowhere, endpoint: secrets }),
-    secretId,
-    queueUrl: 'http://127.0.0.1:9/q',
-    dlqUrl: 'http://127.0.0.1:9/dlq',
-    callsPerMinute: 10_000_000,
-    koreTimeoutMs: 5000,
-    deadlineMarginMs: 1000,
-  });
+  const { handler } = createLocalConsumer(
+    { env: {}, aws: { ...nowhere, endpoints: { sqs: 'http://127.0.0.1:9', secretsManager: secrets } } },
+    {
+      KORE_SECRET_ID: secretId,
+      LIFECYCLE_QUEUE_URL: 'http://127.0.0.1:9/q',
+      DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9/dlq',
+      KORE_CALLS_PER_MINUTE: '10000000',
+      KORE_TIMEOUT_MS: '5000',
+      DEADLINE_MARGIN_MS: '1000',
+      KORE_ALLOW_LOOPBACK_HTTP: 'true',
+    },
+  );
   let n = 0;
   const batch = (size: number): SQSEvent => ({
     Records: Array.from({ length: size }, () => {
@@ -108,7 +109,7 @@ async function cpu(): Promise<void> {
       return {
         messageId: `m-${i}`,
         receiptHandle: `r-${i}`,
-        body: JSON.stringify({ type: 'list.expired', contactListId: `cl-bench-${i}`, eventId: `e-${i}` }),
+        body: JSON.stringify({ type: 'list.expired', contactListId: `cl-bench-${i}`, eventId: `e-${i}`, occurredAt: new Date().toISOString() }),
         attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'b', ApproximateFirstReceiveTimestamp: '0' },
         messageAttributes: {},
         md5OfBody: '',
@@ -215,14 +216,14 @@ async function budget(): Promise<void> {
         await stack.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: stack.queueUrl,
-            Entries: Array.from({ length: Math.min(10, lists - i) }, (_, j) => ({ Id: `e${j}`, MessageBody: JSON.stringify({ type: 'list.expired', contactListId: `cl-b-${i + j}` }) })),
+            Entries: Array.from({ length: Math.min(10, lists - i) }, (_, j) => ({ Id: `e${j}`, MessageBody: JSON.stringify({ type: 'list.expired', contactListId: `cl-b-${i + j}`, occurredAt: new Date().toISOString() }) })),
           }),
         );
       }
       const stats = { secretReads: 0 };
       const handler =
         kind === 'paced'
-          ? createLocalConsumer({ ...stack, callsPerMinute: share, koreTimeoutMs: 8000, deadlineMarginMs: 2000 }).handler
+          ? createLocalConsumer(stack, { KORE_CALLS_PER_MINUTE: String(share), KORE_TIMEOUT_MS: '8000', DEADLINE_MARGIN_MS: '2000' }).handler
           : naiveHandler(stack.secretsClient, stack.secretId, stats);
       const esm = new LocalEventSourceMapping({ sqs: stack.sqs, queueUrl: stack.queueUrl, queueArn: stack.queueArn, handler, batchSize: 10, functionTimeoutMs: 60_000 });
       // The other caller on the account: one GET every 200 ms (300/min).

@@ -3,21 +3,18 @@
  * wall time and peak RSS are the sweep's alone. Bundled with the Lambda esbuild options and run
  * with plain node. Prints one JSON line.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { QueueSender } from '../lib/aws/queue.js';
-import { SecretCredentials } from '../lib/aws/secrets.js';
-import { HttpKoreClient } from '../lib/kore/http-client.js';
+import { loadSweepConfig } from '../lib/config.js';
+import { createSweepDeps } from '../lib/deps.js';
 import { runSweep } from '../lib/sweep/run.js';
 
 async function main(): Promise<void> {
   const [secretId, queueUrl, maxLists] = process.argv.slice(2);
   const started = Date.now();
-  const credentials = new SecretCredentials({ secretId: secretId!, ttlSeconds: 300, client: new SecretsManagerClient({}) });
-  const report = await runSweep(
-    { kore: new HttpKoreClient({ credentials, timeoutMs: 30_000 }), sender: new QueueSender(new SQSClient({})), queueUrl: queueUrl! },
-    { dryRun: false, maxLists: Number(maxLists), minIdleDays: 30 },
+  // The shipped wiring; the emulator's rate limit is off, so is the pacing here (3 Kore calls per run).
+  const deps = createSweepDeps(
+    loadSweepConfig({ ...process.env, KORE_SECRET_ID: secretId, LIFECYCLE_QUEUE_URL: queueUrl, KORE_CALLS_PER_MINUTE: '100000', KORE_TIMEOUT_MS: '30000', KORE_ALLOW_LOOPBACK_HTTP: 'true' }),
   );
+  const report = await runSweep(deps, { dryRun: false, maxLists: Number(maxLists), minIdleDays: 30 });
   const wallMs = Date.now() - started;
   process.stdout.write(
     `${JSON.stringify({ wallMs, maxRssMB: process.resourceUsage().maxRSS / 1024, seen: report.seen, queued: report.queued, sqsCalls: report.sqsCalls, koreCalls: report.koreCalls })}\n`,

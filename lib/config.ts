@@ -1,13 +1,37 @@
 import { ConfigError } from './errors.js';
 
 /**
- * Environment, read once at cold start (DESIGN.md table). Every problem is collected and
- * reported at once, each naming its variable, never its value. Hand-written on purpose, in
- * the style of Powertools' env getters: four small parsers cost less than a schema library's
- * weight in every bundle.
+ * Environment, read once at cold start (README, "Configuration"). Every problem is collected
+ * and reported at once, each naming its variable, never its value. Hand-written on purpose, in
+ * the style of Powertools' env getters: a few small parsers cost less than a schema library in
+ * every bundle, and the defaults below are the one place each default is written.
  */
 
-type Env = NodeJS.ProcessEnv;
+/** The defaults, exported so the local stack, the CLI, the bench and the tests use the same numbers. */
+export const DEFAULTS = {
+  /** This deployment's share of Kore's 60 calls/min per account, per concurrent consumer. */
+  KORE_CALLS_PER_MINUTE: 25,
+  SECRET_TTL_SECONDS: 300,
+  KORE_TIMEOUT_MS: 8_000,
+  DEADLINE_MARGIN_MS: 2_000,
+  KORE_ALLOWED_HOSTS: 'platform.kore.ai,*.kore.ai',
+  KORE_ALLOW_LOOPBACK_HTTP: false,
+  FANOUT_DELAY_SECONDS: 30,
+  FANOUT_MAX_LISTS: 50,
+  CONSUMER_DRY_RUN: false,
+  MAX_COMMAND_AGE_HOURS: 168,
+  ALLOWED_STREAM_IDS: '',
+  MAX_RECEIVE_COUNT: 5,
+  CAMPAIGN_CACHE_SECONDS: 300,
+  DEFERRED_VISIBILITY_SECONDS: 15,
+  SWEEP_DRY_RUN: true,
+  SWEEP_MIN_IDLE_DAYS: 30,
+  SWEEP_MAX_LISTS: 200,
+  SWEEP_MIN_IDLE_DAYS_FLOOR: 7,
+  SWEEP_MAX_LISTS_CEILING: 1_000,
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 class Reader {
   readonly problems: string[] = [];
@@ -30,7 +54,7 @@ class Reader {
       try {
         if (!/^https?:$/.test(new URL(v).protocol)) throw new Error();
       } catch {
-        this.problems.push(`${name} must be an SQS queue URL`);
+        this.problems.push(`${name} must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/kore-lifecycle`);
       }
     }
     return v;
@@ -40,7 +64,7 @@ class Reader {
     const v = this.raw(name);
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
       this.problems.push(`${name} must be an integer from ${min} to ${max}`);
       return dflt;
     }
@@ -67,19 +91,42 @@ class Reader {
     }
   }
 
+  list(name: string, dflt: string, item: RegExp, what: string): string[] {
+    const v = this.raw(name) ?? dflt;
+    const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((s) => !item.test(s));
+    if (bad.length) this.problems.push(`${name} must be a comma-separated list of ${what}`);
+    return items.filter((s) => item.test(s));
+  }
+
+  check(ok: boolean, problem: string): void {
+    if (!ok) this.problems.push(problem);
+  }
+
   done<T>(value: T): T {
     if (this.problems.length) throw new ConfigError(`Invalid environment: ${this.problems.join('; ')}`);
     return value;
   }
 }
 
+/** A host name or a `*.` wildcard suffix (no scheme, port, path or IP literal). */
+const HOST_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const STREAM_PATTERN = /^st-[A-Za-z0-9-]{1,64}$/;
+
 function common(r: Reader) {
   return {
     KORE_SECRET_ID: r.required('KORE_SECRET_ID'),
-    KORE_CALLS_PER_MINUTE: r.int('KORE_CALLS_PER_MINUTE', 25, 1, 100_000),
-    SECRET_TTL_SECONDS: r.int('SECRET_TTL_SECONDS', 300, 0, 86_400),
+    LIFECYCLE_QUEUE_URL: r.url('LIFECYCLE_QUEUE_URL'),
+    KORE_CALLS_PER_MINUTE: r.int('KORE_CALLS_PER_MINUTE', DEFAULTS.KORE_CALLS_PER_MINUTE, 1, 100_000),
+    SECRET_TTL_SECONDS: r.int('SECRET_TTL_SECONDS', DEFAULTS.SECRET_TTL_SECONDS, 0, 86_400),
     /** One Kore attempt's timeout. */
-    KORE_TIMEOUT_MS: r.int('KORE_TIMEOUT_MS', 8_000, 100, 60_000),
+    KORE_TIMEOUT_MS: r.int('KORE_TIMEOUT_MS', DEFAULTS.KORE_TIMEOUT_MS, 100, 60_000),
+    /** No I/O starts this close to the Lambda timeout. */
+    DEADLINE_MARGIN_MS: r.int('DEADLINE_MARGIN_MS', DEFAULTS.DEADLINE_MARGIN_MS, 0, 60_000),
+    /** Hosts the secret's `host` may name (the secret is data that could point anywhere). */
+    KORE_ALLOWED_HOSTS: r.list('KORE_ALLOWED_HOSTS', DEFAULTS.KORE_ALLOWED_HOSTS, HOST_PATTERN, 'host names, each optionally starting with *.'),
+    /** Local stack only: lets the secret's host be http://127.0.0.1 / localhost / [::1]. */
+    KORE_ALLOW_LOOPBACK_HTTP: r.bool('KORE_ALLOW_LOOPBACK_HTTP', DEFAULTS.KORE_ALLOW_LOOPBACK_HTTP),
   };
 }
 
@@ -88,26 +135,45 @@ export function loadConsumerConfig(env: Env = process.env) {
   return r.done({
     ...common(r),
     DEAD_LETTER_QUEUE_URL: r.url('DEAD_LETTER_QUEUE_URL'),
-    /** campaign.ended fans out list.expired commands here. */
-    LIFECYCLE_QUEUE_URL: r.url('LIFECYCLE_QUEUE_URL'),
-    /** Safety margin before the Lambda timeout: no Kore call starts inside it. */
-    DEADLINE_MARGIN_MS: r.int('DEADLINE_MARGIN_MS', 2_000, 0, 60_000),
     /** Delay of the list.expired commands campaign.ended fans out, so they arrive after the campaign is gone. */
-    FANOUT_DELAY_SECONDS: r.int('FANOUT_DELAY_SECONDS', 30, 0, 900),
+    FANOUT_DELAY_SECONDS: r.int('FANOUT_DELAY_SECONDS', DEFAULTS.FANOUT_DELAY_SECONDS, 0, 900),
+    /** More follow-ups than this from one campaign.ended: parked for a person instead. */
+    FANOUT_MAX_LISTS: r.int('FANOUT_MAX_LISTS', DEFAULTS.FANOUT_MAX_LISTS, 0, 10_000),
+    /** Decide and log every destructive step, write nothing to Kore. */
+    CONSUMER_DRY_RUN: r.bool('CONSUMER_DRY_RUN', DEFAULTS.CONSUMER_DRY_RUN),
+    /** A destructive command whose evidence is older than this is skipped as stale. */
+    MAX_COMMAND_AGE_HOURS: r.int('MAX_COMMAND_AGE_HOURS', DEFAULTS.MAX_COMMAND_AGE_HOURS, 1, 24 * 365),
+    /** streamId overrides a command may carry (besides the secret's own bot). */
+    ALLOWED_STREAM_IDS: r.list('ALLOWED_STREAM_IDS', DEFAULTS.ALLOWED_STREAM_IDS, STREAM_PATTERN, 'stream ids (st-…)'),
+    /** The lifecycle queue's maxReceiveCount: on the last receive a retry is parked with its reason. */
+    MAX_RECEIVE_COUNT: r.int('MAX_RECEIVE_COUNT', DEFAULTS.MAX_RECEIVE_COUNT, 1, 1_000),
+    /** How long the account's campaigns (their DNC list references) are reused. */
+    CAMPAIGN_CACHE_SECONDS: r.int('CAMPAIGN_CACHE_SECONDS', DEFAULTS.CAMPAIGN_CACHE_SECONDS, 0, 3_600),
+    /** Visibility given to records deferred for lack of time, so they come back soon. */
+    DEFERRED_VISIBILITY_SECONDS: r.int('DEFERRED_VISIBILITY_SECONDS', DEFAULTS.DEFERRED_VISIBILITY_SECONDS, 0, 43_200),
   });
 }
 
 export function loadSweepConfig(env: Env = process.env) {
   const r = new Reader(env);
-  return r.done({
+  const c = {
     ...common(r),
-    LIFECYCLE_QUEUE_URL: r.url('LIFECYCLE_QUEUE_URL'),
-    SWEEP_DRY_RUN: r.bool('SWEEP_DRY_RUN', true),
-    SWEEP_MIN_IDLE_DAYS: r.int('SWEEP_MIN_IDLE_DAYS', 30, 0, 3650),
-    SWEEP_MAX_LISTS: r.int('SWEEP_MAX_LISTS', 200, 0, 100_000),
+    SWEEP_DRY_RUN: r.bool('SWEEP_DRY_RUN', DEFAULTS.SWEEP_DRY_RUN),
+    SWEEP_MIN_IDLE_DAYS: r.int('SWEEP_MIN_IDLE_DAYS', DEFAULTS.SWEEP_MIN_IDLE_DAYS, 0, 3650),
+    SWEEP_MAX_LISTS: r.int('SWEEP_MAX_LISTS', DEFAULTS.SWEEP_MAX_LISTS, 0, 100_000),
     SWEEP_NAME_PATTERN: r.regex('SWEEP_NAME_PATTERN'),
-  });
+    /** A live sweep never uses fewer idle days than this, whatever its event says. */
+    SWEEP_MIN_IDLE_DAYS_FLOOR: r.int('SWEEP_MIN_IDLE_DAYS_FLOOR', DEFAULTS.SWEEP_MIN_IDLE_DAYS_FLOOR, 1, 3650),
+    /** A live sweep never queues more lists than this, whatever its event says. */
+    SWEEP_MAX_LISTS_CEILING: r.int('SWEEP_MAX_LISTS_CEILING', DEFAULTS.SWEEP_MAX_LISTS_CEILING, 1, 100_000),
+  };
+  if (!c.SWEEP_DRY_RUN) {
+    r.check(c.SWEEP_MIN_IDLE_DAYS >= c.SWEEP_MIN_IDLE_DAYS_FLOOR, 'SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR when SWEEP_DRY_RUN is false');
+    r.check(c.SWEEP_MAX_LISTS <= c.SWEEP_MAX_LISTS_CEILING, 'SWEEP_MAX_LISTS must not exceed SWEEP_MAX_LISTS_CEILING when SWEEP_DRY_RUN is false');
+  }
+  return r.done(c);
 }
 
+export type CommonConfig = ReturnType<typeof common>;
 export type ConsumerConfig = ReturnType<typeof loadConsumerConfig>;
 export type SweepConfig = ReturnType<typeof loadSweepConfig>;

@@ -1,9 +1,11 @@
 /**
- * One error hierarchy for the whole project (STYLE.md). The consumer decides `retry` vs
- * `rejected` from `retryable` alone, never by matching message text.
+ * The root of one error taxonomy for the whole service (docs/design.md, "Errors"). Each layer
+ * throws its own subclasses (lib/kore/errors.ts, lib/aws/errors.ts, lib/lifecycle/errors.ts,
+ * lib/sweep/errors.ts); the consumer decides `retry` vs `rejected` from `retryable` alone, never
+ * by matching message text.
  */
-export abstract class LifecycleError extends Error {
-  /** Stable machine-readable code, sent to the DLQ as the `ErrorCode` attribute. */
+export abstract class KoreLifecycleError extends Error {
+  /** Stable machine-readable code: the outcome's `reason`, and the DLQ's `ErrorCode` attribute. */
   abstract readonly code: string;
   /** true: transient, let SQS redeliver; false: permanent, park in the DLQ at once. */
   abstract readonly retryable: boolean;
@@ -14,53 +16,25 @@ export abstract class LifecycleError extends Error {
   }
 }
 
-/** A message that can never succeed: malformed, unknown type, bad id, over-long name. */
-export class MessageValidationError extends LifecycleError {
-  readonly code = 'invalid-message';
-  readonly retryable = false;
-}
-
 /** An environment variable or setting is missing or malformed (cold start). */
-export class ConfigError extends LifecycleError {
+export class ConfigError extends KoreLifecycleError {
   readonly code = 'invalid-config';
   readonly retryable = false;
 }
 
-/** Not enough Lambda time left to start (or finish waiting for) a call. */
-export class DeadlineError extends LifecycleError {
+/** Not enough time left before the invocation's deadline to start (or finish waiting for) a step. */
+export class DeadlineError extends KoreLifecycleError {
   readonly code = 'deadline';
   readonly retryable = true;
 }
 
-/** Secrets Manager could not be read (network, throttling, missing secret). */
-export class SecretFetchError extends LifecycleError {
-  readonly code = 'secret-fetch';
-  readonly retryable = true;
-}
-
-/**
- * The secret was read but lacks a key or is not JSON. Retryable on purpose: the fix is to
- * correct the secret, after which redelivered messages succeed; after maxReceiveCount they
- * reach the DLQ anyway, so nothing is lost either way.
- */
-export class SecretInvalidError extends LifecycleError {
-  readonly code = 'secret-invalid';
-  readonly retryable = true;
-}
-
-/** Sending to SQS failed after the in-function retries. */
-export class QueueSendError extends LifecycleError {
-  readonly code = 'queue-send';
-  readonly retryable = true;
-}
-
 export function isRetryable(err: unknown): boolean {
-  // Anything outside the hierarchy is a bug or an unknown transient: retry, never drop.
-  return err instanceof LifecycleError ? err.retryable : true;
+  // Anything outside the taxonomy is a bug or an unknown transient: retry, never drop.
+  return err instanceof KoreLifecycleError ? err.retryable : true;
 }
 
 export function errorCode(err: unknown): string {
-  return err instanceof LifecycleError ? err.code : 'internal';
+  return err instanceof KoreLifecycleError ? err.code : 'internal';
 }
 
 export function errorMessage(err: unknown): string {

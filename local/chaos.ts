@@ -81,11 +81,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     // Commands: one list.expired per deletable list, duplicates, in-use and protected lists,
     // campaign.ended, and a few malformed ones.
     const bodies: string[] = [];
-    for (let i = 0; i < deletable; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-del-${i}`, eventId: `chaos-${i}` }));
-    for (let i = 0; i < inUse; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-use-${i}` }));
-    for (let i = 0; i < protectedN; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-dnc-${i}` }));
-    for (let i = 0; i < campaignsToEnd; i++) bodies.push(JSON.stringify({ type: 'campaign.ended', campaignId: `cd-end-${i}` }));
-    while (bodies.length < n - Math.max(1, Math.round(n * 0.01))) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-del-${bodies.length % deletable}` }));
+    const occurredAt = new Date().toISOString();
+    for (let i = 0; i < deletable; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-del-${i}`, eventId: `chaos-${i}`, occurredAt }));
+    for (let i = 0; i < inUse; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-use-${i}`, occurredAt }));
+    for (let i = 0; i < protectedN; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-dnc-${i}`, occurredAt }));
+    for (let i = 0; i < campaignsToEnd; i++) bodies.push(JSON.stringify({ type: 'campaign.ended', campaignId: `cd-end-${i}`, occurredAt }));
+    while (bodies.length < n - Math.max(1, Math.round(n * 0.01))) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-del-${bodies.length % deletable}`, occurredAt }));
     while (bodies.length < n) bodies.push(bodies.length % 2 ? 'not json' : JSON.stringify({ type: 'list.expired', contactListId: 'cl-../../etc' }));
     const sentIds: string[] = [];
     for (let i = 0; i < bodies.length; i += 10) {
@@ -98,16 +99,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     const koreTimeoutMs = o.koreTimeoutMs ?? 600;
     const esms = Array.from({ length: o.concurrency ?? 8 }, () => {
-      const { handler } = createLocalConsumer({
-        sqs: stack.sqs,
-        secretsClient: stack.secretsClient,
-        secretId: stack.secretId,
-        queueUrl: stack.queueUrl,
-        dlqUrl: stack.dlqUrl,
-        callsPerMinute: 600_000,
-        koreTimeoutMs,
-        retry: { maxRetries: 2, baseDelayMs: 50, maxDelayMs: 400 },
-      });
+      const { handler } = createLocalConsumer(
+        stack,
+        { KORE_CALLS_PER_MINUTE: '600000', KORE_TIMEOUT_MS: String(koreTimeoutMs), DEADLINE_MARGIN_MS: '500', FANOUT_DELAY_SECONDS: '0', MAX_RECEIVE_COUNT: String(o.maxReceiveCount ?? 5) },
+        { retryPolicy: { maxRetries: 2, baseDelayMs: 50, maxDelayMs: 400 } },
+      );
       return new LocalEventSourceMapping({
         sqs: stack.sqs,
         queueUrl: stack.queueUrl,

@@ -16,12 +16,11 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { QueueSender } from '../lib/aws/queue.js';
-import { SecretCredentials } from '../lib/aws/secrets.js';
+import { loadSweepConfig } from '../lib/config.js';
+import { createSweepDeps } from '../lib/deps.js';
 import { errorMessage } from '../lib/errors.js';
-import { HttpKoreClient } from '../lib/kore/http-client.js';
-import { COMMAND_TYPES, parseMessage } from '../lib/lifecycle/schema.js';
-import { RateLimiter } from '../lib/rate-limit.js';
+import { COMMAND_TYPES, parseCommand } from '../lib/lifecycle/commands/index.js';
+import { unwrap } from '../lib/lifecycle/envelope.js';
 import { runSweep } from '../lib/sweep/run.js';
 import { LOCAL_PORTS, LOCAL_QUEUE, LOCAL_SECRET_NAME, localQueueUrl } from './ports.js';
 import { receiveAll } from './queues.js';
@@ -66,6 +65,8 @@ Lambda, whose deletions the consumer paces.
 
 interface Target {
   sqs: SQSClient;
+  sqsEndpoint?: string;
+  secretsEndpoint?: string;
   queueUrl: string;
   dlqUrl: string;
   secretId: string;
@@ -77,10 +78,14 @@ function target(): Target {
   const local = !process.env.LIFECYCLE_QUEUE_URL;
   if (local) {
     const cfg = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const sqsEndpoint = process.env.AWS_ENDPOINT_URL_SQS ?? `http://127.0.0.1:${LOCAL_PORTS.sqs}`;
+    const secretsEndpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? `http://127.0.0.1:${LOCAL_PORTS.secrets}`;
     return {
       local,
-      sqs: new SQSClient({ ...cfg, endpoint: process.env.AWS_ENDPOINT_URL_SQS ?? `http://127.0.0.1:${LOCAL_PORTS.sqs}` }),
-      secrets: new SecretsManagerClient({ ...cfg, endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? `http://127.0.0.1:${LOCAL_PORTS.secrets}` }),
+      sqsEndpoint,
+      secretsEndpoint,
+      sqs: new SQSClient({ ...cfg, endpoint: sqsEndpoint }),
+      secrets: new SecretsManagerClient({ ...cfg, endpoint: secretsEndpoint }),
       queueUrl: localQueueUrl(LOCAL_QUEUE),
       dlqUrl: localQueueUrl(`${LOCAL_QUEUE}-dlq`),
       secretId: process.env.KORE_SECRET_ID ?? LOCAL_SECRET_NAME,
@@ -122,10 +127,11 @@ function fieldsFrom(tokens: string[]): Record<string, unknown> {
 async function send(argv: string[]): Promise<number> {
   const [type, ...rest] = argv;
   if (!type || type === '--help' || rest.includes('--help')) return help('send');
-  const command = { type, ...fieldsFrom(rest) };
+  // A CLI send is an event happening now, unless --occurredAt says otherwise.
+  const command = { type, occurredAt: new Date().toISOString(), ...fieldsFrom(rest) };
   const body = JSON.stringify(command);
   try {
-    parseMessage(body);
+    parseCommand(unwrap(body), Date.now());
   } catch (err) {
     process.stderr.write(`Not sent: ${errorMessage(err)}\n`);
     return 2;
@@ -154,10 +160,13 @@ async function sweep(argv: string[]): Promise<number> {
   }
   const t = target();
   if (!t.secretId) throw new Error('KORE_SECRET_ID is not set');
-  const credentials = new SecretCredentials({ secretId: t.secretId, ttlSeconds: 300, client: t.secrets });
-  const kore = new HttpKoreClient({ credentials, limiter: new RateLimiter({ perMinute: 25 }) });
+  // The nightly sweep's own wiring and settings, from the environment (the local stack's when none is set).
+  const deps = createSweepDeps(
+    loadSweepConfig({ KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl, ...(t.local ? { KORE_ALLOW_LOOPBACK_HTTP: 'true' } : {}), ...process.env }),
+    t.local ? { aws: { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoints: { sqs: t.sqsEndpoint, secretsManager: t.secretsEndpoint } } } : {},
+  );
   const report = await runSweep(
-    { kore, sender: new QueueSender(t.sqs), queueUrl: t.queueUrl },
+    deps,
     {
       dryRun: true,
       maxLists: Number(values['max-lists']),

@@ -13,7 +13,8 @@ export function daysAgo(days: number, now: number = Date.now()): string {
 /**
  * A realistic account for `npm start` and the tests: a Default Global DNC list, a campaign DNC
  * list, lists used by campaigns (one with the `isListInUse:false` quirk), idle lists, recent
- * lists and one still validating. Ids are fixed so sample events can name them.
+ * lists and one still validating; an active campaign, a paused one, a completed one and a
+ * completed one that recurs. Ids are fixed so sample events can name them.
  */
 export function demoSeed(now: number = Date.now()): Seed {
   const ago = (days: number) => daysAgo(days, now);
@@ -35,6 +36,7 @@ export function demoSeed(now: number = Date.now()): Seed {
       { _id: 'cl-tradeshow-0013', name: 'Trade show 2025 badge scans', updatedAt: ago(95), totalRecordCount: 88 },
       { _id: 'cl-reactivation-0014', name: 'Q1 reactivation', updatedAt: ago(33) },
       { _id: 'cl-callback-dnc-0015', name: 'Callback do-not-call requests', updatedAt: ago(365) },
+      { _id: 'cl-payment-reminders-0016', name: 'Payment reminder contacts', updatedAt: ago(20) },
     ],
     campaigns: [
       {
@@ -51,6 +53,14 @@ export function demoSeed(now: number = Date.now()): Seed {
         name: 'Black Friday reminder',
         contactLists: ['Black Friday callers', 'VIP customers'],
         status: 'Completed',
+      },
+      // Completed, but recurring: it runs again at its next occurrence, so it is never deleted.
+      {
+        _id: 'cd-weekly-reminders-0004',
+        name: 'Weekly payment reminders',
+        contactLists: ['Payment reminder contacts'],
+        status: 'Completed',
+        schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true },
       },
     ],
   };

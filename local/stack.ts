@@ -39,6 +39,8 @@ export interface LocalStack {
   secretId: string;
   /** The environment a Lambda of this project needs to talk to this stack. */
   env: Record<string, string>;
+  /** The same endpoints and credentials as explicit client settings (lib/deps.ts `IoOverrides.aws`). */
+  aws: { region: string; credentials: { accessKeyId: string; secretAccessKey: string }; endpoints: { sqs: string; secretsManager: string } };
   /** Puts a new secret version with the given client secret (and rotates it in the Kore emulator). */
   rotateSecret(clientSecret: string): Promise<void>;
   stop(): Promise<void>;
@@ -98,6 +100,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     KORE_SECRET_ID: created.ARN!,
     LIFECYCLE_QUEUE_URL: queueUrl,
     DEAD_LETTER_QUEUE_URL: dlqUrl,
+    // The emulator speaks plain http on 127.0.0.1: the secret's host is allowed only because of this.
+    KORE_ALLOW_LOOPBACK_HTTP: 'true',
   };
 
   return {
@@ -112,6 +116,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     dlqArn,
     secretId: created.ARN!,
     env,
+    aws: { region: AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoints: { sqs: sqsUrl, secretsManager: secrets.url } },
     async rotateSecret(clientSecret: string) {
       await secretsClient.send(new PutSecretValueCommand({ SecretId: created.ARN!, SecretString: secretValue(clientSecret) }));
       kore.rotateSecret(LOCAL_CLIENT_ID, clientSecret);

@@ -6,7 +6,7 @@
  * source mapping and scheduler would, runs the sweep (dry run, then live), and prints a summary.
  * `npm start -- --keep-running` leaves the stack up on fixed ports for trying things by hand.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -17,6 +17,7 @@ import { JWT_PATTERN, LogTap } from './log-tap.js';
 import { receiveAll } from './queues.js';
 import { formatTable } from './table.js';
 import { LOCAL_PORTS, LOCAL_SECRET_NAME, LOCAL_QUEUE } from './ports.js';
+import { loadSamples, restamp } from './samples.js';
 import { demoSeed } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
 
@@ -132,12 +133,10 @@ async function main(): Promise<void> {
 
   try {
     // 1. The sample commands, as a CRM would send them.
-    const samples = readdirSync(join(root, 'events'))
-      .filter((f) => f.startsWith('sqs-'))
-      .sort()
-      .flatMap((f) => (JSON.parse(readFileSync(join(root, 'events', f), 'utf8')) as SQSEvent).Records.map((r) => ({ file: f, body: r.body })));
-    step(`Sending ${samples.length} sample commands from events/ ${dim('(one malformed, one for a DNC list)')}`);
-    for (const s of samples) await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: s.body }));
+    const samples = loadSamples(join(root, 'events'));
+    step(`Sending ${samples.length} sample commands from events/ ${dim('(stamped now; one malformed, DNC lists, an active and a recurring campaign)')}`);
+    const now = new Date().toISOString();
+    for (const s of samples) await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: restamp(s.body, now) }));
     // One fault on the way: Kore's first answer is a 429 with Retry-After, then a dropped connection.
     stack.kore.setFaults({ failNext: 1, failStatus: 429 });
 

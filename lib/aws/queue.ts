@@ -1,9 +1,11 @@
-import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { QueueSendError } from '../errors.js';
+import { Deadline } from '../deadline.js';
+import { DeadlineError } from '../errors.js';
 import { backoffDelay } from '../retry.js';
+import { QueueSendError } from './errors.js';
 
 export interface OutgoingMessage {
   body: string;
@@ -19,21 +21,48 @@ export interface ParkedMessage {
   eventId?: string;
 }
 
-/** SQS allows 10 entries per SendMessageBatch. */
+export interface SendOptions {
+  deadline?: Deadline;
+}
+
+export interface QueueSenderOptions {
+  clock?: Clock;
+  random?: () => number;
+  /** One SQS request's timeout, cut to the time the invocation has left. */
+  attemptTimeoutMs?: number;
+  /** Attempts per request. The SDK client is built with maxAttempts 1: retries happen here only, inside the deadline. */
+  maxAttempts?: number;
+  /** SendMessageBatch requests in flight at once. */
+  concurrency?: number;
+}
+
+/** SQS allows 10 entries per batch request. */
 const BATCH = 10;
 
-/** Sends to SQS: batches of 10, failed entries retried, DLQ parking with the error as attributes. */
+/**
+ * Sends to SQS: batches of 10, failed entries retried, DLQ parking with the error as message
+ * attributes, and visibility changes. Every request carries the invocation's abort signal and
+ * a timeout cut to the time left, and retries stop when the next attempt would not fit.
+ */
 export class QueueSender {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly attemptTimeoutMs: number;
+  private readonly maxAttempts: number;
+
   constructor(
     private readonly sqs: SQSClient,
-    private readonly opts: { maxAttempts?: number; clock?: Clock; concurrency?: number } = {},
-  ) {}
+    private readonly opts: QueueSenderOptions = {},
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 3_000;
+    this.maxAttempts = opts.maxAttempts ?? 3;
+  }
 
-  /**
-   * Sends every message or throws a (retryable) QueueSendError. Chunks of 10 go out with
-   * bounded concurrency; entries SQS reports as failed are retried with backoff.
-   */
-  async sendBatch(queueUrl: string, messages: OutgoingMessage[]): Promise<{ sent: number; calls: number }> {
+  /** Sends every message or throws a (retryable) QueueSendError or DeadlineError. */
+  async sendBatch(queueUrl: string, messages: OutgoingMessage[], o: SendOptions = {}): Promise<{ sent: number; calls: number }> {
+    const deadline = o.deadline ?? Deadline.none(this.clock);
     const chunks: OutgoingMessage[][] = [];
     for (let i = 0; i < messages.length; i += BATCH) chunks.push(messages.slice(i, i + BATCH));
     let calls = 0;
@@ -42,7 +71,7 @@ export class QueueSender {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
         // Not `calls += await …`: that reads `calls` before the await and loses other workers' counts.
-        const made = await this.sendChunk(queueUrl, chunk);
+        const made = await this.sendChunk(queueUrl, chunk, deadline);
         calls += made;
       }
     };
@@ -50,55 +79,104 @@ export class QueueSender {
     return { sent: messages.length, calls };
   }
 
-  private async sendChunk(queueUrl: string, chunk: OutgoingMessage[]): Promise<number> {
-    const clock = this.opts.clock ?? systemClock;
-    const maxAttempts = this.opts.maxAttempts ?? 4;
+  private async sendChunk(queueUrl: string, chunk: OutgoingMessage[], deadline: Deadline): Promise<number> {
     // Entry ids only need to be unique within one request: use the index in the chunk.
     let pending = chunk.map((m, i) => ({ ...m, id: `m${i}` }));
     let calls = 0;
+    let lastError: unknown;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= maxAttempts) {
-        throw new QueueSendError(`${pending.length} message(s) could not be sent to SQS after ${maxAttempts} attempts`);
+      if (attempt >= this.maxAttempts) {
+        throw new QueueSendError(`${pending.length} message(s) could not be sent to SQS in ${this.maxAttempts} attempts: ${describe(lastError)}`, { cause: lastError });
       }
-      if (attempt > 0) await clock.sleep(backoffDelay(attempt, { maxRetries: maxAttempts, baseDelayMs: 100, maxDelayMs: 2_000 }));
+      if (attempt > 0) {
+        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 2_000 }, this.random);
+        if (!deadline.fits(delay + this.attemptTimeoutMs)) throw new QueueSendError(`SendMessageBatch: no time left to retry: ${describe(lastError)}`, { cause: lastError });
+        await this.clock.sleep(delay, deadline.cancelled);
+      }
       calls++;
-      let failedIds: Set<string>;
       try {
-        const res = await this.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: pending.map((m) => ({ Id: m.id, MessageBody: m.body, DelaySeconds: m.delaySeconds })),
-          }),
+        const entries = pending.map((m) => ({ Id: m.id, MessageBody: m.body, DelaySeconds: m.delaySeconds }));
+        const res = await this.timed(deadline, 'SendMessageBatch', (abortSignal) =>
+          this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }), { abortSignal }),
         );
         // An entry refused through the sender's fault (bad input) will fail again: stop at once.
         const senderFault = (res.Failed ?? []).find((f) => f.SenderFault);
         if (senderFault) throw new QueueSendError(`SQS refused a message: ${senderFault.Code ?? 'error'}`);
-        failedIds = new Set((res.Failed ?? []).map((f) => f.Id ?? ''));
+        const failedIds = new Set((res.Failed ?? []).map((f) => f.Id ?? ''));
+        lastError = failedIds.size ? new Error(`${failedIds.size} entries failed`) : undefined;
+        pending = pending.filter((m) => failedIds.has(m.id));
       } catch (err) {
-        if (err instanceof QueueSendError) throw err;
-        if (attempt + 1 >= maxAttempts) throw new QueueSendError(`SendMessageBatch failed: ${(err as Error)?.name ?? 'error'}`, { cause: err });
-        continue;
+        if (err instanceof QueueSendError || err instanceof DeadlineError) throw err;
+        lastError = err;
       }
-      pending = pending.filter((m) => failedIds.has(m.id));
     }
     return calls;
   }
 
-  /** Parks a rejected message in the DLQ with the error as message attributes. */
-  async park(dlqUrl: string, m: ParkedMessage): Promise<void> {
+  /** Parks a rejected message in the DLQ with the error as message attributes (one attempt per try, within the deadline). */
+  async park(dlqUrl: string, m: ParkedMessage, o: SendOptions = {}): Promise<void> {
+    const deadline = o.deadline ?? Deadline.none(this.clock);
     const attrs: Record<string, MessageAttributeValue> = {
       ErrorCode: { DataType: 'String', StringValue: m.errorCode },
-      // SQS attribute values may be large, but keep the DLQ readable.
+      // Kept short: the DLQ must accept the body plus these (README, "Queues and message sizes").
       ErrorMessage: { DataType: 'String', StringValue: m.errorMessage.slice(0, 1024) || '(none)' },
       SourceMessageId: { DataType: 'String', StringValue: m.messageId },
       ReceiveCount: { DataType: 'Number', StringValue: String(m.receiveCount) },
-      RejectedAt: { DataType: 'String', StringValue: new Date((this.opts.clock ?? systemClock).now()).toISOString() },
+      RejectedAt: { DataType: 'String', StringValue: new Date(this.clock.now()).toISOString() },
     };
     if (m.eventId) attrs.EventId = { DataType: 'String', StringValue: m.eventId.slice(0, 256) };
-    try {
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: m.body || '(empty body)', MessageAttributes: attrs }));
-    } catch (err) {
-      throw new QueueSendError(`could not park message ${m.messageId} in the DLQ: ${(err as Error)?.name ?? 'error'}`, { cause: err });
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) {
+        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 1_000 }, this.random);
+        if (!deadline.fits(delay + this.attemptTimeoutMs)) break;
+        await this.clock.sleep(delay, deadline.cancelled);
+      }
+      try {
+        await this.timed(deadline, 'park', (abortSignal) =>
+          this.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: m.body || '(empty body)', MessageAttributes: attrs }), { abortSignal }),
+        );
+        return;
+      } catch (err) {
+        if (err instanceof DeadlineError) throw err;
+        lastError = err;
+      }
     }
+    throw new QueueSendError(`could not park message ${m.messageId} in the DLQ: ${describe(lastError)}`, { cause: lastError });
   }
+
+  /**
+   * Sets the visibility of received messages (records deferred for lack of time come back after
+   * `seconds` instead of the full visibility timeout). Best effort: returns how many were changed.
+   */
+  async changeVisibility(queueUrl: string, receiptHandles: string[], seconds: number, o: SendOptions = {}): Promise<number> {
+    const deadline = o.deadline ?? Deadline.none(this.clock);
+    let changed = 0;
+    for (let i = 0; i < receiptHandles.length; i += BATCH) {
+      const chunk = receiptHandles.slice(i, i + BATCH);
+      try {
+        const entries = chunk.map((h, j) => ({ Id: `v${j}`, ReceiptHandle: h, VisibilityTimeout: seconds }));
+        const res = await this.timed(deadline, 'ChangeMessageVisibilityBatch', (abortSignal) =>
+          this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }), { abortSignal }),
+        );
+        changed += res.Successful?.length ?? 0;
+      } catch {
+        // The message then comes back after the full visibility timeout: slower, nothing lost.
+      }
+    }
+    return changed;
+  }
+
+  /** One SQS request with a timeout cut to the time left and the invocation's abort signal. */
+  private timed<T>(deadline: Deadline, what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const timeoutMs = deadline.attemptTimeout(this.attemptTimeoutMs, what);
+    return call(deadline.signal(timeoutMs));
+  }
+}
+
+function describe(err: unknown): string {
+  if (err === undefined) return 'error';
+  const e = err as { name?: string; message?: string; code?: string };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'no reply in time';
+  return e?.name && e.name !== 'Error' ? e.name : (e?.message ?? String(err));
 }

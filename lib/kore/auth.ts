@@ -3,48 +3,35 @@ import jwt from 'jsonwebtoken';
 import type { KoreCredentials } from './types.js';
 
 export interface TokenOptions {
-  /** Token lifetime; Kore allows at most 1 h when a `jti` is present. */
+  /** Token lifetime. Short: each token serves one request (Kore allows at most 1 h). */
   ttlSeconds?: number;
-  /** Re-sign this long before expiry so a token never expires in flight. */
-  renewBeforeSeconds?: number;
   /** The JWT `sub`; Kore accepts any id. */
   subject?: string;
   now?: () => number;
 }
 
+/** Longest lifetime Kore allows for a token with a `jti` (docs/kore-api.md, "Authentication"). */
+export const MAX_TOKEN_TTL_SECONDS = 3_600;
+
 /**
- * Signs Kore's HS256 JWT `{appId, sub, iat, exp, jti}` and reuses it until shortly before
- * expiry. One cached token per client id + secret, so a rotated secret gets a new token.
+ * Signs Kore's HS256 JWT `{appId, sub, iat, exp, jti}`, a fresh one for every request. Kore
+ * forbids reusing a `jti` when "Enforce JTI" is on, so a cached token would turn every call
+ * after the first into a 401 (and double the cost of each deletion). Signing HS256 takes
+ * microseconds; the lifetime only has to cover the request and some clock skew.
  */
 export class TokenSigner {
-  private cached?: { key: string; token: string; renewAt: number };
   private readonly ttl: number;
-  private readonly renewBefore: number;
   private readonly subject: string;
   private readonly now: () => number;
 
   constructor(opts: TokenOptions = {}) {
-    this.ttl = Math.min(opts.ttlSeconds ?? 3600, 3600);
-    this.renewBefore = opts.renewBeforeSeconds ?? 300;
+    this.ttl = Math.min(opts.ttlSeconds ?? 120, MAX_TOKEN_TTL_SECONDS);
     this.subject = opts.subject ?? 'kore-campaign-lifecycle';
     this.now = opts.now ?? Date.now;
   }
 
   token(creds: Pick<KoreCredentials, 'clientId' | 'clientSecret'>): string {
-    const key = `${creds.clientId}\u0000${creds.clientSecret}`;
-    const nowMs = this.now();
-    if (this.cached && this.cached.key === key && nowMs < this.cached.renewAt) return this.cached.token;
-    const iat = Math.floor(nowMs / 1000);
-    const token = jwt.sign(
-      { appId: creds.clientId, sub: this.subject, iat, exp: iat + this.ttl, jti: randomUUID() },
-      creds.clientSecret,
-      { algorithm: 'HS256' },
-    );
-    this.cached = { key, token, renewAt: (iat + this.ttl - this.renewBefore) * 1000 };
-    return token;
-  }
-
-  invalidate(): void {
-    this.cached = undefined;
+    const iat = Math.floor(this.now() / 1000);
+    return jwt.sign({ appId: creds.clientId, sub: this.subject, iat, exp: iat + this.ttl, jti: randomUUID() }, creds.clientSecret, { algorithm: 'HS256' });
   }
 }

@@ -1,47 +1,45 @@
-import type {
-  Campaign,
-  ContactList,
-  ContactListPatch,
-  ContactListSummary,
-  CreateContactListInput,
-  UpdateContactListResult,
-} from './types.js';
+import type { Deadline } from '../deadline.js';
+import type { CampaignType, ContactListPatch, CreateContactListInput, KoreObject } from './types.js';
 
-/** Per-call options: the Lambda deadline and a counter of HTTP calls made for one message. */
-export interface CallOptions {
-  /** Absolute epoch ms; no attempt starts that could not finish before it. */
-  deadline?: number;
+export interface CallStats {
   /** Incremented once per HTTP request sent to Kore (retries included). */
-  stats?: { koreCalls: number };
-  /** Overrides the secret's default streamId (a command's `streamId`). */
+  koreCalls: number;
+}
+
+/** Per-call options: the invocation's deadline, a counter of HTTP calls, a bot override. */
+export interface CallOptions {
+  /** No attempt starts that could not finish before it; its signal aborts the I/O. */
+  deadline?: Deadline;
+  stats?: CallStats;
+  /** Overrides the secret's default streamId (a command's `streamId`, checked against the allowlist first). */
   streamId?: string;
 }
 
-export interface DeleteResult<T> {
-  /** false when Kore answered 404: already gone, which counts as done (idempotent delete). */
-  deleted: boolean;
-  /** The object Kore echoed back, for the audit log. */
-  data?: T;
-  message?: string;
-}
+export type DeleteResult =
+  /** Kore answered 2xx: `data` is the object it echoed (absent in the older reply shape). */
+  | { deleted: true; data?: KoreObject; message?: string }
+  /**
+   * Kore answered 404 in its own JSON. `afterLostReply`: an earlier attempt of this same DELETE
+   * got no reply (timeout, dropped connection), so it may be this DELETE that removed it.
+   */
+  | { deleted: false; afterLostReply: boolean; message?: string };
 
-/** The port the lifecycle and sweep code receive; HttpKoreClient is the one adapter. */
+/** The port the lifecycle and sweep code receive; HttpKoreClient is the one adapter, unit tests pass fakes. */
 export interface KoreClient {
-  getContactList(id: string, opts?: CallOptions): Promise<ContactList>;
-  updateContactList(id: string, patch: ContactListPatch, opts?: CallOptions): Promise<UpdateContactListResult>;
-  deleteContactList(id: string, opts?: CallOptions): Promise<DeleteResult<ContactList>>;
-  createContactList(input: CreateContactListInput, opts?: CallOptions): Promise<ContactList>;
-  listContactLists(opts?: CallOptions): Promise<ContactListSummary[]>;
-  getCampaign(id: string, opts?: CallOptions): Promise<Campaign>;
-  deleteCampaign(id: string, opts?: CallOptions & { campaignType?: 'voice' | 'sms' }): Promise<DeleteResult<Campaign>>;
-}
-
-/** DESIGN.md: in use if *either* flag says so (`isListInUse` can be false with campaigns attached). */
-export function isListInUse(list: Pick<ContactListSummary, 'isListInUse' | 'campaignInUse'>): boolean {
-  return list.isListInUse === true || (Array.isArray(list.campaignInUse) && list.campaignInUse.length > 0);
-}
-
-/** DNC and default lists are never deleted or renamed. */
-export function isProtectedList(list: Pick<ContactListSummary, 'isGlobalDNC' | 'isDefault'>): boolean {
-  return list.isGlobalDNC === true || list.isDefault === true;
+  getContactList(id: string, opts?: CallOptions): Promise<KoreObject>;
+  updateContactList(id: string, patch: ContactListPatch, opts?: CallOptions): Promise<KoreObject | undefined>;
+  deleteContactList(id: string, opts?: CallOptions): Promise<DeleteResult>;
+  createContactList(input: CreateContactListInput, opts?: CallOptions): Promise<KoreObject>;
+  /** getAllListDetails: every list of the account in one reply (Kore documents no paging). */
+  listContactLists(opts?: CallOptions): Promise<KoreObject[]>;
+  getCampaign(id: string, opts?: CallOptions): Promise<KoreObject>;
+  deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult>;
+  /** getAllCampaignDetails, every page, for one campaign type. */
+  listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]>;
+  /**
+   * Could `calls` more Kore calls be paced in and answered before the deadline? Answered from
+   * the client's own limiter and timeout, so a record that cannot finish gives way before it
+   * spends a call.
+   */
+  fits(calls: number, deadline: Deadline): boolean;
 }

@@ -1,43 +1,43 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { DeadlineError } from '../errors.js';
+import { Deadline } from '../deadline.js';
+import { DeadlineError, isRetryable } from '../errors.js';
 import type { RateLimiter } from '../rate-limit.js';
 import type { RetryPolicy } from '../retry.js';
 import { withRetry } from '../retry.js';
+import { pacedCallsMs } from '../time-budget.js';
 import { TokenSigner } from './auth.js';
 import type { CallOptions, DeleteResult, KoreClient } from './client.js';
 import type { CredentialsSource } from './credentials.js';
 import {
+  KoreArgumentError,
   KoreNetworkError,
   KoreNotFoundError,
-  KoreServerError,
   KoreThrottledError,
   KoreTimeoutError,
   KoreUnauthorizedError,
-  KoreValidationError,
+  KoreUnexpectedReplyError,
   classifyResponse,
 } from './errors.js';
-import { campaignId, checkDescription, checkName, contactListId, streamId as checkStreamId } from './ids.js';
-import type {
-  Campaign,
-  ContactList,
-  ContactListPatch,
-  ContactListSummary,
-  CreateContactListInput,
-  KoreCredentials,
-  UpdateContactListResult,
-} from './types.js';
+import { campaignId, contactListId, streamId as checkStreamId } from './ids.js';
+import { descriptionProblem, nameProblem } from './limits.js';
+import type { CampaignType, ContactListPatch, CreateContactListInput, KoreCredentials, KoreObject } from './types.js';
 
 export interface HttpKoreClientOptions {
   credentials: CredentialsSource;
   limiter?: RateLimiter;
   fetch?: typeof fetch;
-  /** One attempt's timeout. */
+  /** One attempt's timeout (KORE_TIMEOUT_MS). */
   timeoutMs?: number;
   retryPolicy?: RetryPolicy;
   clock?: Clock;
   random?: () => number;
   signer?: TokenSigner;
+  /**
+   * How long to pause every caller after a 429 that names no Retry-After. Kore's window is 60 s
+   * per account (docs/kore-api.md, "Rate limit"), so waiting up to that long frees a slot.
+   */
+  throttlePauseMs?: number;
 }
 
 interface RequestSpec {
@@ -47,13 +47,30 @@ interface RequestSpec {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** The older DELETE reply is `{status, message}` with no `data` (docs/kore-api.md, "Delete contact list"). */
+  dataOptional?: boolean;
+  /**
+   * The path names one entity (a list, a campaign), so Kore's JSON 404 means that entity is not
+   * there. For collection routes (listings, create) a 404 means the route itself is wrong.
+   */
+  entity?: boolean;
 }
 
-interface Envelope<T> {
+interface Envelope {
   status?: string;
   message?: string;
-  data: T;
+  data?: unknown;
 }
+
+/** What one logical request saw across its attempts. */
+interface RequestState {
+  /** An attempt of this request got no reply: if it was a write, Kore may have applied it. */
+  lostReply: boolean;
+}
+
+/** getAllCampaignDetails page size (the documented samples use 50) and a bound on pages. */
+const CAMPAIGN_PAGE = 50;
+const MAX_CAMPAIGN_PAGES = 200;
 
 /** The HTTP adapter of KoreClient, on Node's fetch. */
 export class HttpKoreClient implements KoreClient {
@@ -65,6 +82,7 @@ export class HttpKoreClient implements KoreClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly signer: TokenSigner;
+  private readonly throttlePauseMs: number;
 
   constructor(opts: HttpKoreClientOptions) {
     this.creds = opts.credentials;
@@ -75,99 +93,113 @@ export class HttpKoreClient implements KoreClient {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.signer = opts.signer ?? new TokenSigner({ now: () => this.clock.now() });
+    this.throttlePauseMs = opts.throttlePauseMs ?? 60_000;
   }
 
-  async getContactList(id: string, opts?: CallOptions): Promise<ContactList> {
+  fits(calls: number, deadline: Deadline): boolean {
+    if (calls <= 0) return !deadline.expired();
+    const pacing = { callsPerMinute: this.limiter?.perMinute ?? Number.POSITIVE_INFINITY, koreTimeoutMs: this.timeoutMs };
+    return deadline.fits((this.limiter?.waitMs() ?? 0) + pacedCallsMs(calls, pacing));
+  }
+
+  async getContactList(id: string, opts?: CallOptions): Promise<KoreObject> {
     const path = `/contactList/${encodeURIComponent(contactListId(id))}`;
-    const env = await this.request<ContactList>({ operation: 'getContactList', method: 'GET', path }, opts);
-    return normaliseList(env.data);
+    return objectData(await this.request({ operation: 'getContactList', method: 'GET', path, entity: true }, opts), 'getContactList');
   }
 
-  async updateContactList(id: string, patch: ContactListPatch, opts?: CallOptions): Promise<UpdateContactListResult> {
+  async updateContactList(id: string, patch: ContactListPatch, opts?: CallOptions): Promise<KoreObject | undefined> {
     const path = `/contactList/${encodeURIComponent(contactListId(id))}`;
     const body: ContactListPatch = {};
-    if (patch.name !== undefined) body.name = checkName(patch.name);
-    if (patch.description !== undefined) body.description = checkDescription(patch.description);
+    if (patch.name !== undefined) body.name = checkText(patch.name, nameProblem, 'updateContactList');
+    if (patch.description !== undefined) body.description = checkText(patch.description, descriptionProblem, 'updateContactList');
     if (body.name === undefined && body.description === undefined) {
-      throw new KoreValidationError('updateContactList: give a name or a description', { operation: 'updateContactList' });
+      throw new KoreArgumentError('updateContactList: give a name or a description', { operation: 'updateContactList' });
     }
-    const env = await this.request<UpdateContactListResult>({ operation: 'updateContactList', method: 'PUT', path, body }, opts);
-    return env.data;
+    const env = await this.request({ operation: 'updateContactList', method: 'PUT', path, body, entity: true }, opts);
+    return isObject(env.data) ? env.data : undefined;
   }
 
-  async deleteContactList(id: string, opts?: CallOptions): Promise<DeleteResult<ContactList>> {
+  async deleteContactList(id: string, opts?: CallOptions): Promise<DeleteResult> {
     const path = `/contactList/${encodeURIComponent(contactListId(id))}`;
-    return this.delete<ContactList>({ operation: 'deleteContactList', method: 'DELETE', path }, opts);
+    return this.delete({ operation: 'deleteContactList', method: 'DELETE', path, dataOptional: true, entity: true }, opts);
   }
 
-  async createContactList(input: CreateContactListInput, opts?: CallOptions): Promise<ContactList> {
+  async createContactList(input: CreateContactListInput, opts?: CallOptions): Promise<KoreObject> {
     const body = {
-      name: checkName(input.name),
-      description: checkDescription(input.description),
+      name: checkText(input.name, nameProblem, 'createContactList'),
+      description: checkText(input.description, descriptionProblem, 'createContactList'),
       source: input.source ?? 'passiveApi',
       ...(input.allowDuplicates !== undefined ? { allowDuplicates: input.allowDuplicates } : {}),
     };
-    const env = await this.request<ContactList>(
-      { operation: 'createContactList', method: 'POST', path: '/contactList/createContactList', body },
-      opts,
-    );
-    return normaliseList(env.data);
+    const env = await this.request({ operation: 'createContactList', method: 'POST', path: '/contactList/createContactList', body }, opts);
+    return objectData(env, 'createContactList');
   }
 
-  async listContactLists(opts?: CallOptions): Promise<ContactListSummary[]> {
-    const env = await this.request<ContactListSummary[]>(
-      // No body is documented; REFERENCE §2.2 recommends `{}`.
-      { operation: 'listContactLists', method: 'POST', path: '/contactList/getAllListDetails', query: { type: 'call' }, body: {} },
-      opts,
-    );
-    if (!Array.isArray(env.data)) {
-      throw new KoreValidationError('listContactLists: Kore replied without a data array', { operation: 'listContactLists' });
+  async listContactLists(opts?: CallOptions): Promise<KoreObject[]> {
+    // No body is documented; `{}` is what a JSON POST without fields looks like.
+    const env = await this.request({ operation: 'listContactLists', method: 'POST', path: '/contactList/getAllListDetails', query: { type: 'call' }, body: {} }, opts);
+    if (!Array.isArray(env.data) || !env.data.every(isObject)) {
+      throw new KoreUnexpectedReplyError('listContactLists: Kore replied without an array of lists in data', { operation: 'listContactLists' });
     }
-    return env.data.map(normaliseList);
-  }
-
-  async getCampaign(id: string, opts?: CallOptions): Promise<Campaign> {
-    const path = `/${encodeURIComponent(campaignId(id))}`;
-    const env = await this.request<Campaign>({ operation: 'getCampaign', method: 'GET', path }, opts);
     return env.data;
   }
 
-  async deleteCampaign(
-    id: string,
-    opts?: CallOptions & { campaignType?: 'voice' | 'sms' },
-  ): Promise<DeleteResult<Campaign>> {
+  async getCampaign(id: string, opts?: CallOptions): Promise<KoreObject> {
     const path = `/${encodeURIComponent(campaignId(id))}`;
-    return this.delete<Campaign>(
-      { operation: 'deleteCampaign', method: 'DELETE', path, query: { campaignType: opts?.campaignType ?? 'voice' } },
-      opts,
-    );
+    return objectData(await this.request({ operation: 'getCampaign', method: 'GET', path, entity: true }, opts), 'getCampaign');
   }
 
-  private async delete<T>(spec: RequestSpec, opts?: CallOptions): Promise<DeleteResult<T>> {
+  async deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult> {
+    const path = `/${encodeURIComponent(campaignId(id))}`;
+    return this.delete({ operation: 'deleteCampaign', method: 'DELETE', path, query: { campaignType: opts?.campaignType ?? 'voice' }, dataOptional: true, entity: true }, opts);
+  }
+
+  async listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]> {
+    const all: KoreObject[] = [];
+    for (let page = 1; page <= MAX_CAMPAIGN_PAGES; page++) {
+      const body = { type, limit: CAMPAIGN_PAGE, skip: (page - 1) * CAMPAIGN_PAGE, page };
+      const env = await this.request({ operation: 'listCampaigns', method: 'POST', path: '/getAllCampaignDetails', body }, opts);
+      const data = env.data as { results?: unknown; hasMore?: unknown } | undefined;
+      if (!isObject(data) || !Array.isArray(data.results) || !data.results.every(isObject) || typeof data.hasMore !== 'boolean') {
+        throw new KoreUnexpectedReplyError('listCampaigns: Kore replied without data.results and data.hasMore', { operation: 'listCampaigns' });
+      }
+      all.push(...(data.results as KoreObject[]));
+      if (!data.hasMore) return all;
+      if (data.results.length === 0) break;
+    }
+    throw new KoreUnexpectedReplyError(`listCampaigns: Kore still said hasMore after ${MAX_CAMPAIGN_PAGES} pages`, { operation: 'listCampaigns' });
+  }
+
+  private async delete(spec: RequestSpec, opts?: CallOptions): Promise<DeleteResult> {
+    const state: RequestState = { lostReply: false };
     try {
-      const env = await this.request<T>(spec, opts);
-      return { deleted: true, data: env.data, message: env.message };
+      const env = await this.request(spec, opts, state);
+      return { deleted: true, ...(isObject(env.data) ? { data: env.data } : {}), ...(env.message ? { message: env.message } : {}) };
     } catch (err) {
-      // DESIGN.md: DELETE of an id that is already gone is done (SQS is at-least-once).
-      if (err instanceof KoreNotFoundError) return { deleted: false, message: err.koreMessage };
+      // Only Kore's own JSON 404 gets here as KoreNotFoundError (an HTML 404 is an unexpected reply).
+      if (err instanceof KoreNotFoundError) return { deleted: false, afterLostReply: state.lostReply, ...(err.koreMessage ? { message: err.koreMessage } : {}) };
       throw err;
     }
   }
 
-  /** One logical request: limiter → sign → fetch with timeout → classify, with retries and one 401 refresh. */
-  private async request<T>(spec: RequestSpec, opts: CallOptions = {}): Promise<Envelope<T>> {
-    let creds = await this.creds.get();
+  /**
+   * One logical request: limiter → sign → fetch with a timeout → classify, with at most two
+   * retries. A 401 gets one secret refresh and one re-signed attempt, then gives up for this
+   * invocation (at most 2 calls per record on a persistent 401). A 429 pauses the shared limiter.
+   */
+  private async request(spec: RequestSpec, opts: CallOptions = {}, state: RequestState = { lostReply: false }): Promise<Envelope> {
+    const deadline = opts.deadline ?? Deadline.none(this.clock);
+    let creds = await this.creds.get(deadline);
     let refreshed = false;
-    const attempt = async (): Promise<Envelope<T>> => {
+    const attempt = async (): Promise<Envelope> => {
       try {
-        return await this.attempt<T>(spec, creds, opts);
+        return await this.attempt(spec, creds, opts, deadline, state);
       } catch (err) {
         if (err instanceof KoreUnauthorizedError && !refreshed) {
-          // A 401 usually means the secret was rotated: drop caches, re-read, re-sign, once.
+          // A 401 usually means the secret was rotated: re-read it and try once more.
           refreshed = true;
-          this.signer.invalidate();
-          creds = await this.creds.refresh(creds);
-          return this.attempt<T>(spec, creds, opts);
+          creds = await this.creds.refresh(creds, deadline);
+          return this.attempt(spec, creds, opts, deadline, state);
         }
         throw err;
       }
@@ -176,18 +208,18 @@ export class HttpKoreClient implements KoreClient {
       policy: this.retryPolicy,
       clock: this.clock,
       random: this.random,
-      deadline: opts.deadline,
+      deadline,
       attemptBudgetMs: this.timeoutMs,
       retryAfterMs: (e) => (e instanceof KoreThrottledError ? e.retryAfterMs : undefined),
+      shouldRetry: (e) => isRetryable(e) && !(e instanceof KoreUnauthorizedError),
     });
   }
 
-  private async attempt<T>(spec: RequestSpec, creds: KoreCredentials, opts: CallOptions): Promise<Envelope<T>> {
-    if (opts.deadline !== undefined && this.clock.now() + this.timeoutMs > opts.deadline) {
-      throw new DeadlineError(`${spec.operation}: no time left for a Kore call before the deadline`);
-    }
+  private async attempt(spec: RequestSpec, creds: KoreCredentials, opts: CallOptions, deadline: Deadline, state: RequestState): Promise<Envelope> {
+    deadline.require(this.timeoutMs, spec.operation);
     // The limiter must hand out the slot early enough for the call to finish in time.
-    await this.limiter?.acquire(opts.deadline !== undefined ? opts.deadline - this.timeoutMs : undefined);
+    await this.limiter?.acquire({ latestStart: deadline.at - this.timeoutMs, deadline });
+    const timeoutMs = deadline.attemptTimeout(this.timeoutMs, spec.operation);
     const stream = checkStreamId(opts.streamId ?? creds.streamId);
     const url = new URL(`/campaign/api/v2/public/${encodeURIComponent(stream)}/campaign${spec.path}`, creds.host);
     url.searchParams.set('accountId', creds.accountId);
@@ -207,52 +239,69 @@ export class HttpKoreClient implements KoreClient {
         method: spec.method,
         headers,
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline.signal(timeoutMs),
+        redirect: 'error',
       });
       text = await res.text();
     } catch (err) {
+      state.lostReply = true;
       const name = (err as { name?: string })?.name;
+      if (deadline.cancelled?.aborted) throw new DeadlineError(`${spec.operation}: the invocation was given up`, { cause: err });
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new KoreTimeoutError(`${spec.operation}: no reply within ${this.timeoutMs} ms`, { operation: spec.operation, cause: err });
+        throw new KoreTimeoutError(`${spec.operation}: no reply within ${timeoutMs} ms`, { operation: spec.operation, cause: err });
       }
-      throw new KoreNetworkError(`${spec.operation}: ${(err as Error)?.message ?? 'network error'}`, {
+      // The message names the failure (ECONNREFUSED, socket hang up), never the URL's credentials: there are none in it.
+      throw new KoreNetworkError(`${spec.operation}: ${networkCause(err)}`, { operation: spec.operation, cause: err });
+    }
+    const body = parseBody(text);
+    const error = classifyResponse(res.status, body, { operation: spec.operation, retryAfter: res.headers.get('retry-after'), nowMs: this.clock.now() });
+    if (error instanceof KoreNotFoundError && !spec.entity) {
+      throw new KoreUnexpectedReplyError(`${spec.operation}: Kore answered 404 for a route it should serve${error.koreMessage ? ` (${error.koreMessage})` : ''}`, {
         operation: spec.operation,
-        cause: err,
+        status: 404,
+        ...(error.koreMessage ? { koreMessage: error.koreMessage } : {}),
       });
     }
-    let body: unknown = undefined;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
+    if (error instanceof KoreThrottledError) {
+      this.limiter?.pauseUntil(this.clock.now() + (error.retryAfterMs ?? this.random() * this.throttlePauseMs));
     }
-    const error = classifyResponse(res.status, body, {
-      operation: spec.operation,
-      retryAfter: res.headers.get('retry-after'),
-      nowMs: this.clock.now(),
-    });
     if (error) throw error;
-    if (body === null || typeof body !== 'object' || !('data' in body)) {
-      // A 2xx that is not Kore's envelope is most likely a proxy page: transient.
-      throw new KoreServerError(`${spec.operation}: Kore answered ${res.status} without its JSON envelope`, {
-        operation: spec.operation,
-        status: res.status,
-      });
+    if (!isObject(body) || (!('data' in body) && !(spec.dataOptional && body.status === 'success'))) {
+      // A 2xx that is not Kore's envelope is most likely a proxy page: transient, and proof of nothing.
+      throw new KoreUnexpectedReplyError(`${spec.operation}: Kore answered ${res.status} without its JSON envelope`, { operation: spec.operation, status: res.status });
     }
-    return body as Envelope<T>;
+    return body as Envelope;
   }
 }
 
-/** Samples hold `campaignInUse` as `{id,name}` objects, Kore's table says ids: accept both. */
-function normaliseList<T extends ContactListSummary>(raw: T): T {
-  const inUse = Array.isArray(raw.campaignInUse) ? raw.campaignInUse : [];
-  return {
-    ...raw,
-    isListInUse: raw.isListInUse === true,
-    campaignInUse: inUse.map((c: unknown) =>
-      typeof c === 'string' ? { id: c, name: '' } : { id: String((c as { id?: unknown })?.id ?? ''), name: String((c as { name?: unknown })?.name ?? '') },
-    ),
-  };
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function isObject(v: unknown): v is KoreObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function objectData(env: Envelope, operation: string): KoreObject {
+  if (!isObject(env.data)) throw new KoreUnexpectedReplyError(`${operation}: Kore replied without an object in data`, { operation });
+  return env.data;
+}
+
+function checkText(value: string, problem: (s: string) => string | undefined, operation: string): string {
+  const p = problem(value);
+  if (p) throw new KoreArgumentError(`${operation}: ${p}`, { operation });
+  return value;
+}
+
+/** undici hides the reason in `cause` ("fetch failed" → ECONNREFUSED / UND_ERR_SOCKET). */
+function networkCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const message = (err as Error)?.message ?? 'network error';
+  return code ? `${message} (${code})` : message;
 }

@@ -1,58 +1,25 @@
-/** Shapes of Kore Campaign API v2 replies (seeds/ and REFERENCE.md §2). */
+/**
+ * Shapes of Kore Campaign API v2 replies (docs/kore-api.md). Replies are kept as Kore sent them:
+ * the fields a decision needs are checked where it is made (lib/guard), never filled in with
+ * defaults, so a reply that lacks a flag cannot pass for one that says "false".
+ */
 
-export interface CampaignRef {
-  id: string;
-  name: string;
-}
-
-export interface ContactListSummary {
-  _id: string;
-  name: string;
-  description?: string;
-  totalRecordCount?: number;
-  status?: string;
-  isListInUse: boolean;
-  /** Objects `{id,name}` in samples, though Kore's table says "campaign IDs": accept both. */
-  campaignInUse: CampaignRef[];
-  isGlobalDNC?: boolean;
-  isDefault?: boolean;
-  listType?: string;
-  source?: string;
-  updatedAt?: string;
-  [key: string]: unknown;
-}
-
-export interface ContactList extends ContactListSummary {
-  isActive?: boolean;
-  createdAt?: string;
-  createdBy?: string;
-  updatedBy?: string;
-  lname?: string;
-}
-
-export interface Campaign {
-  _id: string;
-  name: string;
-  status?: string;
-  contactLists?: string[];
-  dncLists?: { id?: string; name: string };
-  [key: string]: unknown;
-}
-
-export interface UpdateContactListResult {
-  contactListId: string;
-  body: Record<string, unknown>;
-}
+/** A JSON object from Kore, as it arrived. */
+export type KoreObject = Readonly<Record<string, unknown>>;
 
 export interface KoreCredentials {
+  /** https origin, checked against the host allowlist (lib/aws/secrets.ts). */
   host: string;
   clientId: string;
   clientSecret: string;
+  /** 24 hex characters. */
   accountId: string;
   streamId: string;
   /** The `iid` header; defaults to streamId (the v2 samples send the stream id). */
   iid?: string;
 }
+
+export type CampaignType = 'voice' | 'sms';
 
 export interface CreateContactListInput {
   name: string;

@@ -1,31 +1,122 @@
-import type { KoreClient } from '../kore/client.js';
-import { KoreNotFoundError } from '../kore/errors.js';
-import type { ContactList } from '../kore/types.js';
 import type { OutgoingMessage } from '../aws/queue.js';
+import type { Deadline } from '../deadline.js';
+import type { CampaignIndex } from '../guard/campaign-index.js';
+import { checkFresh } from '../guard/evidence.js';
+import type { CallOptions, CallStats, DeleteResult, KoreClient } from '../kore/client.js';
+import { isRetryable } from '../errors.js';
+import { KoreNotFoundError, KoreUnexpectedReplyError } from '../kore/errors.js';
+import type { KoreObject } from '../kore/types.js';
+import type { AuditAction, AuditLog, AuditResult } from './audit.js';
+import type { Outcome } from './outcome.js';
+import { refused } from './outcome.js';
 
-/** What a command module needs; built per record by the consumer. */
+/** What a command needs; built per record by the record handler. */
 export interface CommandContext {
   kore: KoreClient;
-  /** Sends commands to the lifecycle queue (campaign.ended fan-out). */
-  enqueue(messages: OutgoingMessage[]): Promise<void>;
-  /** Writes an audit record (`audit: true`) with the full object Kore returned for a DELETE. */
-  audit(action: string, data: unknown): void;
-  /** Absolute epoch ms: no Kore call may still be running after it. */
-  deadline: number;
-  stats: { koreCalls: number };
+  /** The account's campaigns (DNC references), cached per container. */
+  campaigns: CampaignIndex;
+  /** The invocation's deadline: every call carries it. */
+  deadline: Deadline;
+  /** Kore calls made for this record. */
+  stats: CallStats;
   now(): number;
+  /** CONSUMER_DRY_RUN: decide everything, write nothing. */
+  dryRun: boolean;
+  limits: {
+    maxCommandAgeHours: number;
+    fanoutMaxLists: number;
+  };
+  /** The SQS message this command came in. */
+  record: { messageId: string; eventId?: string; receiveCount: number; allowStale: boolean };
+  /** Sends commands to the lifecycle queue (campaign.ended fan-out), delayed by FANOUT_DELAY_SECONDS. */
+  enqueue(messages: OutgoingMessage[]): Promise<void>;
+  audit: AuditLog;
 }
 
-export function callOptions(ctx: CommandContext, streamId?: string) {
+export function callOptions(ctx: CommandContext, streamId?: string): CallOptions {
   return { deadline: ctx.deadline, stats: ctx.stats, ...(streamId ? { streamId } : {}) };
 }
 
-/** GETs a list; undefined when Kore answers 404 (each command decides what a missing list means). */
-export async function findList(ctx: CommandContext, id: string, streamId?: string): Promise<ContactList | undefined> {
+/** The `fresh` rule, before any Kore call: a stale command is skipped without spending one. */
+export function staleness(ctx: CommandContext, occurredAt: string): Outcome | undefined {
+  const r = checkFresh(Date.parse(occurredAt), ctx.now(), ctx.limits.maxCommandAgeHours, ctx.record.allowStale);
+  return r ? refused(r, { occurredAt }) : undefined;
+}
+
+/**
+ * GETs a list. A 404 is only believed when Kore's own listing, on the same bot, confirms the list
+ * is absent (one more call, on this rare path): a 404 from a wrong route or a proxy proves
+ * nothing. Returns undefined when the list is proven gone.
+ */
+export async function findList(ctx: CommandContext, id: string, streamId?: string): Promise<KoreObject | undefined> {
   try {
     return await ctx.kore.getContactList(id, callOptions(ctx, streamId));
   } catch (err) {
-    if (err instanceof KoreNotFoundError) return undefined;
+    if (!(err instanceof KoreNotFoundError)) throw err;
+    const lists = await ctx.kore.listContactLists(callOptions(ctx, streamId));
+    if (lists.some((l) => l._id === id)) {
+      throw new KoreUnexpectedReplyError(`getContactList: Kore answered 404 for ${id}, but its listing still has it`, { operation: 'getContactList', cause: err });
+    }
+    return undefined;
+  }
+}
+
+/** GETs a campaign; a 404 is believed only when a fresh read of the account's campaigns lacks it too. */
+export async function findCampaign(ctx: CommandContext, id: string, streamId?: string): Promise<KoreObject | undefined> {
+  try {
+    return await ctx.kore.getCampaign(id, callOptions(ctx, streamId));
+  } catch (err) {
+    if (!(err instanceof KoreNotFoundError)) throw err;
+    const refs = await ctx.campaigns.references(callOptions(ctx, streamId), true);
+    if (refs.campaignIds.has(id)) {
+      throw new KoreUnexpectedReplyError(`getCampaign: Kore answered 404 for ${id}, but its campaign listing still has it`, { operation: 'getCampaign', cause: err });
+    }
+    return undefined;
+  }
+}
+
+export type DeleteKind = 'deleted' | 'unconfirmed' | 'not-found';
+
+/**
+ * A write to Kore between its two audit lines: the intent (with the object the guard approved)
+ * and the result. A 4xx is recorded as `refused` (nothing changed); anything transient as
+ * `unknown` (it may or may not have been applied; the message is retried).
+ */
+export async function audited<T>(
+  ctx: CommandContext,
+  action: AuditAction,
+  ids: Record<string, string>,
+  before: KoreObject,
+  call: () => Promise<T>,
+  settle: (value: T) => { result: AuditResult; object?: KoreObject; extra?: Record<string, unknown> },
+): Promise<T> {
+  ctx.audit.intent(action, ids, before);
+  let value: T;
+  try {
+    value = await call();
+  } catch (err) {
+    const koreMessage = (err as { koreMessage?: string }).koreMessage;
+    ctx.audit.result(action, ids, isRetryable(err) ? 'unknown' : 'refused', undefined, { error: (err as Error)?.name, ...(koreMessage ? { koreMessage } : {}) });
     throw err;
   }
+  const r = settle(value);
+  ctx.audit.result(action, ids, r.result, r.object, r.extra);
+  return value;
+}
+
+/**
+ * A DELETE, audited. A reply lost in flight followed by Kore's 404 on the retry is `unconfirmed`:
+ * most likely this DELETE removed it, and it is recorded as such, never as someone else's.
+ */
+export async function auditedDelete(
+  ctx: CommandContext,
+  action: AuditAction,
+  ids: Record<string, string>,
+  before: KoreObject,
+  del: () => Promise<DeleteResult>,
+): Promise<DeleteKind> {
+  const res = await audited(ctx, action, ids, before, del, (r) =>
+    r.deleted ? { result: 'deleted', object: r.data ?? before } : r.afterLostReply ? { result: 'unconfirmed', object: before } : { result: 'not-found' },
+  );
+  return res.deleted ? 'deleted' : res.afterLostReply ? 'unconfirmed' : 'not-found';
 }

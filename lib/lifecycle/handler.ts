@@ -2,34 +2,54 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { ConsumerDeps } from './consumer.js';
-import { createRecordHandler } from './consumer.js';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Deadline } from '../deadline.js';
+import { NotAnSqsEventError } from './errors.js';
+import type { ConsumerDeps, Invocation } from './record-handler.js';
+import { createRecordHandler } from './record-handler.js';
 
 export type LifecycleHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
+/** Time kept back at the very end to shorten the visibility of deferred records. */
+const FINAL_STEP_MARGIN_MS = 250;
+
 /**
  * The consumer's Lambda handler: Powertools' BatchProcessor isolates records and builds the
- * partial batch response. `throwOnFullBatchFailure: false`: when every record is a retry the
- * response lists them all, so SQS redelivers exactly those and deletes nothing.
+ * partial batch response. A new processor per invocation: one created at module scope keeps the
+ * records of an invocation that Lambda gave up on, and their failures then show up in the next
+ * invocation's response (an unknown item identifier fails that whole batch).
  *
- * Records run one after another (`processInParallel: false`). Every Kore call goes through one
- * limiter (one call per 2.4 s at 25/min), so running records side by side gains no throughput;
- * it only interleaves them, and near the deadline every record would have spent its GET with
- * none left for its DELETE. In order, a record that cannot finish is reported `retry` before
- * it spends a call.
+ * `throwOnFullBatchFailure: false`: when every record is a retry the response lists them all, so
+ * SQS redelivers exactly those. Records run one after another (`processInParallel: false`): every
+ * Kore call goes through one limiter, so running records side by side gains no throughput; near
+ * the deadline it would only leave every record with its GET spent and no slot for its DELETE.
+ * middy's abort signal reaches every I/O through the invocation's Deadline.
  */
 export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = createRecordHandler(deps);
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics))
-    .handler(async (event, context) =>
-      processPartialResponse(event, recordHandler, processor, {
+    .handler(async (event, context, { signal }) => {
+      if (!Array.isArray((event as Partial<SQSEvent> | undefined)?.Records)) {
+        throw new NotAnSqsEventError('lifecycleEvents expects an SQS event ({"Records": [...]}); a schedule or sweep event goes to nightlySweep');
+      }
+      const invocation: Invocation = {
+        deadline: Deadline.fromContext(context, deps.settings.deadlineMarginMs, { clock: deps.clock, signal }),
+        deferred: [],
+      };
+      const processor = new BatchProcessor(EventType.SQS);
+      const response = await processPartialResponse(event, (record: SQSRecord) => recordHandler(record, invocation), processor, {
         context,
         throwOnFullBatchFailure: false,
         processInParallel: false,
-      }),
-    );
+      });
+      if (invocation.deferred.length > 0) {
+        // Deferred records come back in DEFERRED_VISIBILITY_SECONDS, not after the full visibility timeout.
+        await deps.sender.changeVisibility(deps.settings.lifecycleQueueUrl, invocation.deferred, deps.settings.deferredVisibilitySeconds, {
+          deadline: Deadline.fromContext(context, FINAL_STEP_MARGIN_MS, { clock: deps.clock, signal }),
+        });
+      }
+      return response;
+    });
 }

@@ -2,62 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod/mini';
 import type { QueueSender } from '../aws/queue.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { ConfigError } from '../errors.js';
+import { Deadline } from '../deadline.js';
+import type { CampaignIndex } from '../guard/campaign-index.js';
 import type { KoreClient } from '../kore/client.js';
-import type { ListExpired } from '../lifecycle/schema.js';
-import type { ExclusionReason, SweepPolicy } from './policy.js';
+import type { ListExpired } from '../lifecycle/commands/list-expired.js';
+import type { SweepSettings } from './event.js';
+import type { ExclusionReason } from './policy.js';
 import { selectCandidates } from './policy.js';
-
-/** What the schedule's input (or an operator's invoke) may override; anything else is an error. */
-export const sweepOverridesSchema = z.strictObject({
-  dryRun: z.optional(z.boolean()),
-  maxLists: z.optional(z.int().check(z.minimum(0), z.maximum(100_000))),
-  minIdleDays: z.optional(z.int().check(z.minimum(0), z.maximum(3650))),
-  namePattern: z.optional(z.string().check(z.maxLength(256))),
-});
-export type SweepOverrides = z.output<typeof sweepOverridesSchema>;
-
-/**
- * Accepts an EventBridge/Scheduler "Scheduled Event" (no overrides), `{}`, or an overrides
- * object. Unknown keys are an error, not ignored: a typo (`dryrun: false`) must not run live.
- */
-export function parseSweepEvent(event: unknown): SweepOverrides {
-  if (event === undefined || event === null) return {};
-  if (typeof event !== 'object' || Array.isArray(event)) throw new ConfigError('sweep event must be an object');
-  const e = event as Record<string, unknown>;
-  if (e['detail-type'] === 'Scheduled Event' && (e.source === 'aws.events' || e.source === 'aws.scheduler')) return {};
-  const r = sweepOverridesSchema.safeParse(e);
-  if (!r.success) {
-    const msg = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key(s): ${i.keys.join(', ')}` : `${i.path.join('.')}: ${i.message}`));
-    throw new ConfigError(`invalid sweep event: ${msg.join('; ')} (allowed: dryRun, maxLists, minIdleDays, namePattern)`);
-  }
-  return r.data;
-}
-
-export interface SweepSettings extends SweepPolicy {
-  dryRun: boolean;
-}
-
-export function resolveSettings(defaults: SweepSettings, o: SweepOverrides): SweepSettings {
-  let namePattern = defaults.namePattern;
-  if (o.namePattern !== undefined) {
-    try {
-      namePattern = new RegExp(o.namePattern);
-    } catch {
-      throw new ConfigError('invalid sweep event: namePattern is not a valid regular expression');
-    }
-  }
-  return {
-    dryRun: o.dryRun ?? defaults.dryRun,
-    maxLists: o.maxLists ?? defaults.maxLists,
-    minIdleDays: o.minIdleDays ?? defaults.minIdleDays,
-    namePattern,
-  };
-}
 
 export interface SweepCandidate {
   contactListId: string;
@@ -81,15 +35,15 @@ export interface SweepReport {
   candidateLists: SweepCandidate[];
 }
 
-export interface SweepDeps {
+export interface SweepRunDeps {
   kore: KoreClient;
+  /** The account's campaigns: lists they name as DNC lists are never candidates. */
+  campaigns: CampaignIndex;
   sender: QueueSender;
   queueUrl: string;
   logger?: Logger;
   metrics?: Metrics;
   clock?: Clock;
-  /** Absolute epoch ms for the Kore call. */
-  deadline?: number;
 }
 
 export function newRunId(nowMs: number): string {
@@ -97,17 +51,22 @@ export function newRunId(nowMs: number): string {
 }
 
 /**
- * One getAllListDetails call, the pure policy, then one list.expired per candidate through
- * SendMessageBatch. Never deletes: the consumer paces deletions and re-checks each list.
+ * One getAllListDetails call, a fresh read of the account's campaigns (their DNC lists), the
+ * pure policy (the guard plus idle days, pattern and cap), then one list.expired per candidate
+ * through SendMessageBatch. Never deletes: the consumer paces deletions and passes the guard
+ * again on each list's freshest state. Each command carries the run's time as its evidence.
  */
-export async function runSweep(deps: SweepDeps, settings: SweepSettings): Promise<SweepReport> {
+export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, deadline?: Deadline): Promise<SweepReport> {
   const clock = deps.clock ?? systemClock;
   const started = clock.now();
   const runId = newRunId(started);
   const stats = { koreCalls: 0 };
-  const lists = await deps.kore.listContactLists({ stats, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
-  const { candidates, excluded } = selectCandidates(lists, settings, clock.now());
-  const candidateLists = candidates.map((l) => ({ contactListId: l._id, name: l.name, updatedAt: String(l.updatedAt) }));
+  const opts = { stats, deadline: deadline ?? Deadline.none(clock) };
+  const lists = await deps.kore.listContactLists(opts);
+  const dnc = await deps.campaigns.references(opts, true);
+  const { candidates, excluded } = selectCandidates(lists, dnc, settings, clock.now());
+  const candidateLists = candidates.map((l) => ({ contactListId: l.id, name: l.name, updatedAt: l.updatedAt }));
+  const occurredAt = new Date(started).toISOString();
 
   let queued = 0;
   let sqsCalls = 0;
@@ -119,12 +78,14 @@ export async function runSweep(deps: SweepDeps, settings: SweepSettings): Promis
           type: 'list.expired',
           contactListId: c.contactListId,
           reason: 'sweep',
+          occurredAt,
           runId,
           listUpdatedAt: c.updatedAt,
           eventId: `${runId}/${c.contactListId}`,
         };
         return { body: JSON.stringify(cmd) };
       }),
+      { deadline: opts.deadline },
     );
     queued = res.sent;
     sqsCalls = res.calls;

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { SecretCredentials } from '../../lib/aws/secrets';
+import type { ConsumerRuntime } from '../../lib/deps';
 import type { LifecycleHandler } from '../../lib/lifecycle/handler';
 import { createLocalConsumer } from '../../local/consumer';
 import { LocalEventSourceMapping } from '../../local/event-source-mapping';
@@ -17,6 +17,8 @@ export interface ConsumerHarnessOptions extends LocalStackOptions {
   secretTtlSeconds?: number;
   batchSize?: number;
   retry?: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
+  /** Any other consumer environment variable (README, "Configuration"). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -27,26 +29,27 @@ export class ConsumerHarness {
   stack!: LocalStack;
   handler!: LifecycleHandler;
   esm!: LocalEventSourceMapping;
-  credentials!: SecretCredentials;
+  deps!: ConsumerRuntime;
   readonly out = new OutputCapture();
 
   static async start(opts: ConsumerHarnessOptions = {}): Promise<ConsumerHarness> {
     const h = new ConsumerHarness();
     h.stack = await startLocalStack({ visibilityTimeout: 1, maxReceiveCount: 3, ...opts });
-    const consumer = createLocalConsumer({
-      sqs: h.stack.sqs,
-      secretsClient: h.stack.secretsClient,
-      secretId: h.stack.secretId,
-      queueUrl: h.stack.queueUrl,
-      dlqUrl: h.stack.dlqUrl,
-      callsPerMinute: opts.callsPerMinute,
-      koreTimeoutMs: opts.koreTimeoutMs,
-      deadlineMarginMs: opts.deadlineMarginMs,
-      secretTtlSeconds: opts.secretTtlSeconds,
-      retry: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 },
-    });
+    // The shipped wiring (lib/deps.ts), configured by environment variables as the Lambda is;
+    // only the limits a test needs differ from the defaults, and the backoff is shortened.
+    const env: Record<string, string> = {
+      KORE_CALLS_PER_MINUTE: String(opts.callsPerMinute ?? 60_000),
+      KORE_TIMEOUT_MS: String(opts.koreTimeoutMs ?? 2_000),
+      DEADLINE_MARGIN_MS: String(opts.deadlineMarginMs ?? 500),
+      SECRET_TTL_SECONDS: String(opts.secretTtlSeconds ?? 300),
+      FANOUT_DELAY_SECONDS: '0',
+      MAX_RECEIVE_COUNT: String(opts.maxReceiveCount ?? 3),
+      DEFERRED_VISIBILITY_SECONDS: '0',
+      ...opts.env,
+    };
+    const consumer = createLocalConsumer(h.stack, env, { retryPolicy: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 } });
     h.handler = consumer.handler;
-    h.credentials = consumer.credentials;
+    h.deps = consumer.deps;
     h.esm = new LocalEventSourceMapping({
       sqs: h.stack.sqs,
       queueUrl: h.stack.queueUrl,

@@ -1,8 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { QueueSender } from '../../lib/aws/queue';
-import { HttpKoreClient } from '../../lib/kore/http-client';
+import { loadSweepConfig } from '../../lib/config';
+import { createSweepDeps } from '../../lib/deps';
 import { createSweepHandler } from '../../lib/sweep/handler';
 import type { SweepHandler } from '../../lib/sweep/handler';
 import type { SweepReport } from '../../lib/sweep/run';
@@ -41,14 +39,8 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
 
   beforeEach(async () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, maxReceiveCount: 10 });
-    sweep = createSweepHandler({
-      kore: new HttpKoreClient({ credentials: h.credentials }),
-      sender: new QueueSender(h.stack.sqs),
-      queueUrl: h.stack.queueUrl,
-      defaults: { dryRun: true, maxLists: 200, minIdleDays: 30 },
-      logger: new Logger({ serviceName: 'kore-campaign-lifecycle' }),
-      metrics: new Metrics({ namespace: 'KoreCampaignLifecycle', serviceName: 'kore-campaign-lifecycle' }),
-    });
+    // The shipped wiring and defaults (dry run, 30 idle days, 200 lists), pointed at the local stack.
+    sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000' }), { aws: h.stack.aws }));
   });
   afterEach(() => h.stop());
 
@@ -62,11 +54,12 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
 
   it('a dry run (the default) reports the candidates and changes nothing', async () => {
     const report = await sweep({}, ctx());
-    expect(report).toMatchObject({ dryRun: true, seen: 10, candidates: 4, queued: 0, koreCalls: 1 });
+    // One getAllListDetails, and one getAllCampaignDetails per campaign type (their DNC lists).
+    expect(report).toMatchObject({ dryRun: true, seen: 10, candidates: 4, queued: 0, koreCalls: 3 });
     expect(report.candidateLists.map((c) => c.contactListId)).toEqual(EXPECTED);
-    expect(report.excluded).toEqual({ protected: 2, 'in-use': 2, validating: 1, 'too-recent': 1, pattern: 0, cap: 0 });
+    expect(report.excluded).toEqual({ unverifiable: 0, protected: 2, 'in-use': 2, unsettled: 1, 'too-recent': 1, pattern: 0, cap: 0 });
     expect(await h.depth(h.stack.queueUrl)).toBe(0);
-    expect(h.stack.kore.apiCalls().map((c) => c.method)).toEqual(['POST']);
+    expect(h.stack.kore.apiCalls().map((c) => c.method)).toEqual(['POST', 'POST', 'POST']);
     expect(h.stack.kore.state.lists.size).toBe(10);
     const logged = h.out.json().find((l) => l.message === 'sweep report') as unknown as SweepReport;
     expect(logged).toMatchObject({ runId: report.runId, candidates: 4, queued: 0 });
@@ -75,11 +68,11 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
 
   it('a live run queues exactly the candidates, and the consumer deletes exactly those', async () => {
     const report = await sweep({ dryRun: false }, ctx());
-    expect(report).toMatchObject({ dryRun: false, candidates: 4, queued: 4, koreCalls: 1 });
+    expect(report).toMatchObject({ dryRun: false, candidates: 4, queued: 4, koreCalls: 3 });
     const queued = await peek();
     expect(queued.map((c) => c.contactListId).sort()).toEqual([...EXPECTED].sort());
     for (const c of queued) {
-      expect(c).toMatchObject({ type: 'list.expired', reason: 'sweep', runId: report.runId, listUpdatedAt: expect.any(String) });
+      expect(c).toMatchObject({ type: 'list.expired', reason: 'sweep', runId: report.runId, listUpdatedAt: expect.any(String), occurredAt: expect.any(String) });
       expect(c.listUpdatedAt).toBe(h.stack.kore.state.lists.get(c.contactListId as string)!.updatedAt);
     }
     expect(h.stack.kore.apiCalls({ method: 'DELETE' })).toHaveLength(0); // the sweep never deletes inline
@@ -89,7 +82,8 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     expect(remaining).toEqual(['cl-dnc-flagless', 'cl-global-dnc', 'cl-quirk', 'cl-recent', 'cl-used', 'cl-validating']);
     const deleted = h.stack.kore.apiCalls({ method: 'DELETE' }).map((c) => c.path.split('/').pop()).sort();
     expect(deleted).toEqual([...EXPECTED].sort());
-    expect(h.stack.kore.apiCalls().length).toBe(1 + 2 * EXPECTED.length);
+    // The sweep's 3 calls; then per list a GET and a DELETE, and the consumer reads the campaigns once (2 calls) for its cache.
+    expect(h.stack.kore.apiCalls().length).toBe(3 + 2 + 2 * EXPECTED.length);
   });
 
   it('holds the cap, taking the oldest first', async () => {
@@ -113,7 +107,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     await h.drain();
     const outcome = (id: string) => h.out.outcomes().find((o) => o.contactListId === id);
     expect(outcome('cl-idle-90')).toMatchObject({ outcome: 'skipped', reason: 'in-use' });
-    expect(outcome('cl-idle-60')).toMatchObject({ outcome: 'skipped', reason: 'changed-since-sweep' });
+    expect(outcome('cl-idle-60')).toMatchObject({ outcome: 'skipped', reason: 'changed-since-event', rule: 'unchanged' });
     expect(h.stack.kore.state.lists.has('cl-idle-90')).toBe(true);
     expect(h.stack.kore.state.lists.has('cl-idle-60')).toBe(true);
     expect(h.stack.kore.state.lists.has('cl-idle-45')).toBe(false);

@@ -1,4 +1,4 @@
-import { loadConsumerConfig, loadSweepConfig } from '../../lib/config';
+import { DEFAULTS, loadConsumerConfig, loadSweepConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 
 const base = {
@@ -9,25 +9,53 @@ const base = {
 
 describe('config', () => {
   it('applies the documented defaults', () => {
-    expect(loadConsumerConfig(base)).toMatchObject({ KORE_CALLS_PER_MINUTE: 25, SECRET_TTL_SECONDS: 300 });
+    expect(loadConsumerConfig(base)).toMatchObject({
+      KORE_CALLS_PER_MINUTE: 25,
+      SECRET_TTL_SECONDS: 300,
+      DEADLINE_MARGIN_MS: 2000,
+      CONSUMER_DRY_RUN: false,
+      MAX_COMMAND_AGE_HOURS: 168,
+      ALLOWED_STREAM_IDS: [],
+      FANOUT_MAX_LISTS: 50,
+      MAX_RECEIVE_COUNT: 5,
+      KORE_ALLOWED_HOSTS: ['platform.kore.ai', '*.kore.ai'],
+      KORE_ALLOW_LOOPBACK_HTTP: false,
+    });
     const sweep = loadSweepConfig(base);
-    expect(sweep).toMatchObject({ SWEEP_DRY_RUN: true, SWEEP_MIN_IDLE_DAYS: 30, SWEEP_MAX_LISTS: 200 });
+    expect(sweep).toMatchObject({ SWEEP_DRY_RUN: true, SWEEP_MIN_IDLE_DAYS: 30, SWEEP_MAX_LISTS: 200, SWEEP_MIN_IDLE_DAYS_FLOOR: 7, SWEEP_MAX_LISTS_CEILING: 1000 });
     expect(sweep.SWEEP_NAME_PATTERN).toBeUndefined();
+    expect(loadConsumerConfig(base).KORE_CALLS_PER_MINUTE).toBe(DEFAULTS.KORE_CALLS_PER_MINUTE);
   });
 
   it.each([
     [{ KORE_SECRET_ID: undefined }, /KORE_SECRET_ID is required/],
     [{ DEAD_LETTER_QUEUE_URL: 'not a url' }, /DEAD_LETTER_QUEUE_URL/],
     [{ KORE_CALLS_PER_MINUTE: 'lots' }, /KORE_CALLS_PER_MINUTE must be an integer/],
+    [{ KORE_CALLS_PER_MINUTE: '2.5' }, /KORE_CALLS_PER_MINUTE must be an integer/],
     [{ SECRET_TTL_SECONDS: '-1' }, /SECRET_TTL_SECONDS/],
+    [{ CONSUMER_DRY_RUN: 'flase' }, /CONSUMER_DRY_RUN must be true or false/],
+    [{ ALLOWED_STREAM_IDS: 'st-good,../bad' }, /ALLOWED_STREAM_IDS must be a comma-separated list of stream ids/],
+    [{ KORE_ALLOWED_HOSTS: 'https://platform.kore.ai' }, /KORE_ALLOWED_HOSTS must be a comma-separated list of host names/],
+    [{ KORE_ALLOWED_HOSTS: '169.254.169.254' }, /KORE_ALLOWED_HOSTS/],
   ])('names the bad variable: %j', (over, msg) => {
     expect(() => loadConsumerConfig({ ...base, ...over })).toThrow(ConfigError);
     expect(() => loadConsumerConfig({ ...base, ...over })).toThrow(msg);
+  });
+
+  it('reports every problem at once', () => {
+    expect(() => loadConsumerConfig({ ...base, KORE_SECRET_ID: '', MAX_RECEIVE_COUNT: '0' })).toThrow(/KORE_SECRET_ID is required; MAX_RECEIVE_COUNT must be an integer/);
   });
 
   it('rejects a malformed sweep setting by name', () => {
     expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'maybe' })).toThrow(/SWEEP_DRY_RUN must be true or false/);
     expect(() => loadSweepConfig({ ...base, SWEEP_NAME_PATTERN: '([' })).toThrow(/SWEEP_NAME_PATTERN must be a valid regular expression/);
     expect(loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_NAME_PATTERN: '^tmp-' }).SWEEP_NAME_PATTERN!.test('tmp-x')).toBe(true);
+  });
+
+  it('refuses a live sweep configured below the floor or above the ceiling', () => {
+    expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_MIN_IDLE_DAYS: '0' })).toThrow(/SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR/);
+    expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_MAX_LISTS: '100000' })).toThrow(/SWEEP_MAX_LISTS must not exceed SWEEP_MAX_LISTS_CEILING/);
+    // A dry run may look further: it queues nothing.
+    expect(loadSweepConfig({ ...base, SWEEP_MIN_IDLE_DAYS: '0', SWEEP_MAX_LISTS: '100000' }).SWEEP_MAX_LISTS).toBe(100_000);
   });
 });

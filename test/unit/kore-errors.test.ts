@@ -3,7 +3,9 @@ import {
   KoreNotFoundError,
   KoreServerError,
   KoreThrottledError,
+  KoreTransientError,
   KoreUnauthorizedError,
+  KoreUnexpectedReplyError,
   KoreValidationError,
   classifyResponse,
   koreMessageOf,
@@ -24,6 +26,11 @@ describe('Kore error classification', () => {
     [400, { status: 'error', message: "You've exceeded the per-minute rate limit. Please wait" }, KoreThrottledError, true],
     [500, 'Internal Server Error', KoreServerError, true],
     [503, undefined, KoreServerError, true],
+    [404, '<html><body>Not Found</body></html>', KoreUnexpectedReplyError, true],
+    [403, '<html>Forbidden by WAF</html>', KoreUnexpectedReplyError, true],
+    [409, { errors: [{ msg: 'Cannot delete: list is associated with 2 campaign(s)' }] }, KoreInUseError, false],
+    [408, { errors: [{ msg: 'Request Timeout' }] }, KoreTransientError, true],
+    [425, undefined, KoreTransientError, true],
   ])('maps %i %j to %p (retryable=%p)', (status, body, cls, retryable) => {
     const err = classifyResponse(status, body, ctx);
     expect(err).toBeInstanceOf(cls);
@@ -33,7 +40,7 @@ describe('Kore error classification', () => {
     expect(err?.name).toBe((cls as { name: string }).name);
   });
 
-  it.each(['Contact list is in use', 'List is linked with campaign X', 'This list is used by a campaign', 'in-use list'])('reads %p as an in-use refusal', (msg) => {
+  it.each(['Contact list is in use', 'List is linked with campaign X', 'This list is used by a campaign', 'in-use list', 'list is associated with 2 campaign(s)', 'list is attached to a campaign', 'list is being used'])('reads %p as an in-use refusal', (msg) => {
     expect(classifyResponse(400, { errors: [{ msg }] }, ctx)).toBeInstanceOf(KoreInUseError);
   });
 

@@ -1,8 +1,19 @@
 import jwt from 'jsonwebtoken';
-import { MessageValidationError } from '../../lib/errors';
 import { StaticCredentials } from '../../lib/kore/credentials';
 import type { CredentialsSource } from '../../lib/kore/credentials';
-import { KoreInUseError, KoreServerError, KoreTimeoutError, KoreNetworkError } from '../../lib/kore/errors';
+import { Deadline } from '../../lib/deadline';
+import {
+  KoreArgumentError,
+  KoreInUseError,
+  KoreNetworkError,
+  KoreServerError,
+  KoreThrottledError,
+  KoreTimeoutError,
+  KoreTransientError,
+  KoreUnauthorizedError,
+  KoreUnexpectedReplyError,
+} from '../../lib/kore/errors';
+import { RateLimiter } from '../../lib/rate-limit';
 import { HttpKoreClient } from '../../lib/kore/http-client';
 import type { KoreCredentials } from '../../lib/kore/types';
 import { FakeClock } from '../helpers/fake-clock';
@@ -16,7 +27,7 @@ interface Sent {
 }
 
 /** A fetch double injected through the constructor: records requests, answers from a script. */
-function fakeFetch(replies: Array<{ status: number; body?: unknown; headers?: Record<string, string> } | Error>) {
+function fakeFetch(replies: Array<{ status: number; body?: unknown; raw?: string; headers?: Record<string, string> } | Error>) {
   const sent: Sent[] = [];
   const impl = (async (input: URL | string, init?: RequestInit) => {
     sent.push({
@@ -27,9 +38,9 @@ function fakeFetch(replies: Array<{ status: number; body?: unknown; headers?: Re
     });
     const next = replies.length > 1 ? replies.shift()! : replies[0]!;
     if (next instanceof Error) throw next;
-    return new Response(next.body === undefined ? '' : JSON.stringify(next.body), {
+    return new Response(next.raw ?? (next.body === undefined ? '' : JSON.stringify(next.body)), {
       status: next.status,
-      headers: { 'content-type': 'application/json', ...next.headers },
+      headers: { 'content-type': next.raw ? 'text/html' : 'application/json', ...next.headers },
     });
   }) as typeof fetch;
   return { impl, sent };
@@ -39,10 +50,10 @@ const ok = (data: unknown) => ({ status: 200, body: { status: 'success', message
 const HOST = 'https://kore.example.test';
 const LIST = 'cl-718e888-3aca-4008-973e-6d79940abcde';
 
-function client(replies: Parameters<typeof fakeFetch>[0], creds: CredentialsSource = new StaticCredentials(credentials(HOST))) {
+function client(replies: Parameters<typeof fakeFetch>[0], creds: CredentialsSource = new StaticCredentials(credentials(HOST)), limiter?: (clock: FakeClock) => RateLimiter) {
   const f = fakeFetch(replies);
   const clock = new FakeClock();
-  const c = new HttpKoreClient({ credentials: creds, fetch: f.impl, clock, random: () => 0 });
+  const c = new HttpKoreClient({ credentials: creds, fetch: f.impl, clock, random: () => 0, ...(limiter ? { limiter: limiter(clock) } : {}) });
   return { c, sent: f.sent, clock };
 }
 
@@ -68,10 +79,10 @@ describe('HttpKoreClient requests', () => {
   });
 
   it('PUTs only name/description as JSON, DELETEs with no body, lists with POST {} and type=call', async () => {
-    const { c, sent } = client([ok({ contactListId: LIST, body: {} })]);
+    const { c, sent } = client([ok({ contactListId: LIST, body: {} }), ok({ _id: LIST }), ok([]), ok({ _id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde' })]);
     await c.updateContactList(LIST, { name: 'New name' });
     await c.deleteContactList(LIST);
-    await c.listContactLists().catch(() => undefined);
+    await expect(c.listContactLists()).resolves.toEqual([]);
     await c.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
     expect(sent.map((s) => s.method)).toEqual(['PUT', 'DELETE', 'POST', 'DELETE']);
     expect(JSON.parse(sent[0]!.body!)).toEqual({ name: 'New name' });
@@ -88,19 +99,21 @@ describe('HttpKoreClient requests', () => {
     'refuses the id %p before any call',
     async (id) => {
       const { c, sent } = client([ok({})]);
-      await expect(c.deleteContactList(id)).rejects.toBeInstanceOf(MessageValidationError);
-      await expect(c.getContactList(id)).rejects.toBeInstanceOf(MessageValidationError);
+      await expect(c.deleteContactList(id)).rejects.toBeInstanceOf(KoreArgumentError);
+      await expect(c.getContactList(id)).rejects.toBeInstanceOf(KoreArgumentError);
       expect(sent).toHaveLength(0);
     },
   );
 
-  it('checks 48/256 limits (in characters, not UTF-16 units) before any call', async () => {
+  it('checks the 48/256 limits in UTF-16 units (the stricter reading) before any call', async () => {
     const { c, sent } = client([ok({})]);
     await expect(c.updateContactList(LIST, { name: 'x'.repeat(49) })).rejects.toThrow(/at most 48/);
     await expect(c.updateContactList(LIST, { description: 'd'.repeat(257) })).rejects.toThrow(/at most 256/);
     await expect(c.createContactList({ name: 'ok', description: 'd'.repeat(257) })).rejects.toThrow(/256/);
+    // 25 emoji are 25 code points but 50 UTF-16 units: refused, whichever way Kore counts.
+    await expect(c.updateContactList(LIST, { name: '🎉'.repeat(25) })).rejects.toBeInstanceOf(KoreArgumentError);
     expect(sent).toHaveLength(0);
-    await c.updateContactList(LIST, { name: '🎉'.repeat(48) });
+    await c.updateContactList(LIST, { name: '🎉'.repeat(24) });
     expect(sent).toHaveLength(1);
   });
 
@@ -112,16 +125,38 @@ describe('HttpKoreClient requests', () => {
 });
 
 describe('HttpKoreClient results and failures', () => {
-  it('normalises campaignInUse given as ids or {id,name} objects', async () => {
-    const { c } = client([ok([{ _id: 'cl-1', campaignInUse: ['cd-1'] }, { _id: 'cl-2', campaignInUse: [{ id: 'cd-2', name: 'B' }], isListInUse: false }])]);
+  it('returns lists as Kore sent them: nothing is defaulted', async () => {
+    const { c } = client([ok([{ _id: 'cl-1', campaignInUse: ['cd-1'] }, { _id: 'cl-2' }])]);
     const lists = await c.listContactLists();
-    expect(lists[0]!.campaignInUse).toEqual([{ id: 'cd-1', name: '' }]);
-    expect(lists[1]!.campaignInUse).toEqual([{ id: 'cd-2', name: 'B' }]);
+    expect(lists).toEqual([{ _id: 'cl-1', campaignInUse: ['cd-1'] }, { _id: 'cl-2' }]);
+    expect('isDefault' in lists[1]!).toBe(false);
   });
 
-  it('treats a 404 on DELETE as already deleted', async () => {
-    const { c } = client([{ status: 404, body: { errors: [{ msg: 'not found' }] } }]);
-    await expect(c.deleteContactList(LIST)).resolves.toEqual({ deleted: false, message: 'not found' });
+  it('reports Kore\'s JSON 404 on DELETE as not deleted, and says whether an earlier attempt lost its reply', async () => {
+    const plain = client([{ status: 404, body: { errors: [{ msg: 'not found' }] } }]);
+    await expect(plain.c.deleteContactList(LIST)).resolves.toEqual({ deleted: false, afterLostReply: false, message: 'not found' });
+    // The first DELETE's reply never arrives (Kore may have applied it); the retry finds it gone.
+    const lost = client([new TypeError('fetch failed'), { status: 404, body: { errors: [{ msg: 'not found' }] } }]);
+    await expect(lost.c.deleteContactList(LIST)).resolves.toEqual({ deleted: false, afterLostReply: true, message: 'not found' });
+    expect(lost.sent.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
+  });
+
+  it('never takes a 404 that is not Kore JSON (an HTML page) as proof of anything: retryable, not "gone"', async () => {
+    const html = { status: 404, body: undefined, raw: '<html><body>404 Not Found</body></html>' };
+    const { c, sent } = client([html, html, html]);
+    await expect(c.deleteContactList(LIST)).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+    await expect(client([html]).c.getContactList(LIST)).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('takes a JSON 404 on a listing route as a wrong route, not as an empty result', async () => {
+    const { c } = client([{ status: 404, body: { errors: [{ msg: 'No route' }] } }]);
+    await expect(c.listContactLists()).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+  });
+
+  it('accepts the older DELETE reply without data', async () => {
+    const { c } = client([{ status: 200, body: { status: 'success', message: 'Contact list deleted successfully' } }]);
+    await expect(c.deleteContactList(LIST)).resolves.toEqual({ deleted: true, message: 'Contact list deleted successfully' });
   });
 
   it('classifies an in-use refusal as KoreInUseError without retrying', async () => {
@@ -160,5 +195,49 @@ describe('HttpKoreClient results and failures', () => {
     expect(sent).toHaveLength(2);
     expect(verifyAt(sent[1]!.headers.auth!, 'new', clock).appId).toBe('cs-test-client');
     expect(() => verifyAt(sent[0]!.headers.auth!, 'new', clock)).toThrow(jwt.JsonWebTokenError);
+  });
+
+  it('on a persistent 401 spends exactly 2 calls (one refresh, one re-signed attempt), then gives up for this invocation', async () => {
+    const source: CredentialsSource = { get: jest.fn(async () => credentials(HOST)), refresh: jest.fn(async () => credentials(HOST)) };
+    const stats = { koreCalls: 0 };
+    const { c, sent } = client([{ status: 401, body: { errors: [{ msg: 'Invalid SDK credentials' }] } }], source);
+    await expect(c.deleteContactList(LIST, { stats })).rejects.toBeInstanceOf(KoreUnauthorizedError);
+    expect(sent).toHaveLength(2);
+    expect(stats.koreCalls).toBe(2);
+    expect(source.refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries 408 and 425 as transient', async () => {
+    for (const status of [408, 425]) {
+      const { c, sent } = client([{ status, body: { errors: [{ msg: 'later' }] } }, ok({ _id: LIST })]);
+      await expect(c.getContactList(LIST)).resolves.toEqual({ _id: LIST });
+      expect(sent).toHaveLength(2);
+    }
+    const { c } = client([{ status: 408, body: { errors: [{ msg: 'later' }] } }]);
+    await expect(c.getContactList(LIST)).rejects.toBeInstanceOf(KoreTransientError);
+  });
+
+  it('reads an in-use refusal under 409 or 422 too', async () => {
+    for (const status of [409, 422]) {
+      const { c } = client([{ status, body: { errors: [{ msg: 'Cannot delete: list is associated with 2 campaign(s)' }] } }]);
+      await expect(c.deleteContactList(LIST)).rejects.toBeInstanceOf(KoreInUseError);
+    }
+  });
+
+  it('turns a 429 Retry-After into a pause of the shared limiter: the next caller waits without spending a call', async () => {
+    const throttled = { status: 429, body: { errors: [{ msg: "You've exceeded the per-minute rate limit." }] }, headers: { 'retry-after': '60' } };
+    const { c, sent, clock } = client([throttled, ok({ _id: LIST })], undefined, (clk) => new RateLimiter({ perMinute: 600, clock: clk }));
+    const deadline = Deadline.at(clock.now() + 30_000, { clock });
+    await expect(c.getContactList(LIST, { deadline })).rejects.toBeInstanceOf(KoreThrottledError);
+    expect(sent).toHaveLength(1);
+    // Every other record sees the pause: it does not fit before this deadline, so it gives way with 0 calls.
+    expect(c.fits(1, deadline)).toBe(false);
+    expect(c.fits(1, Deadline.at(clock.now() + 90_000, { clock }))).toBe(true);
+  });
+
+  it('answers "does it fit?" from its limiter and timeout', () => {
+    const { c, clock } = client([], undefined, (clk) => new RateLimiter({ perMinute: 60, clock: clk })); // 1 s apart, 8 s timeout
+    expect(c.fits(2, Deadline.at(clock.now() + 9_000, { clock }))).toBe(true);
+    expect(c.fits(3, Deadline.at(clock.now() + 9_000, { clock }))).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { QueueSendError } from '../../lib/errors';
+import { QueueSendError } from '../../lib/aws/errors';
+import { Deadline } from '../../lib/deadline';
+import { DeadlineError } from '../../lib/errors';
 import { QueueSender } from '../../lib/aws/queue';
 import { FakeClock } from '../helpers/fake-clock';
 
@@ -49,5 +51,27 @@ describe('QueueSender.sendBatch', () => {
     expect(err).toBeInstanceOf(QueueSendError);
     expect(err.retryable).toBe(true);
     expect(down.calls).toHaveLength(3);
+  });
+
+  it('does not start a request (or a retry) that cannot finish before the deadline', async () => {
+    const clock = new FakeClock();
+    const down = fakeSqs(() => {
+      clock.advance(1_000); // the failing attempt took a second
+      return Object.assign(new Error('down'), { name: 'ServiceUnavailable' });
+    });
+    // 3.5 s left: one 3 s attempt fits; after it, a retry (backoff + 3 s) does not.
+    const err = await new QueueSender(down.client, { clock, attemptTimeoutMs: 3_000, random: () => 0.99 }).sendBatch('q', msgs(1), { deadline: Deadline.at(clock.now() + 3_500, { clock }) }).catch((e) => e);
+    expect(err).toBeInstanceOf(QueueSendError);
+    expect(down.calls).toHaveLength(1);
+    const none = fakeSqs(() => ({}));
+    await expect(new QueueSender(none.client, { clock }).sendBatch('q', msgs(1), { deadline: Deadline.at(clock.now() + 100, { clock }) })).rejects.toBeInstanceOf(DeadlineError);
+    expect(none.calls).toHaveLength(0);
+  });
+
+  it('passes an abort signal to every request', async () => {
+    const { client } = fakeSqs(() => ({}));
+    await new QueueSender(client).sendBatch('q', msgs(3));
+    const opts = (client.send as jest.Mock).mock.calls[0]![1] as { abortSignal?: AbortSignal };
+    expect(opts.abortSignal).toBeInstanceOf(AbortSignal);
   });
 });

@@ -50,9 +50,9 @@ describe('RateLimiter', () => {
     const clock = new FakeClock();
     const limiter = new RateLimiter({ perMinute: 6, clock }); // one per 10 s
     await limiter.acquire();
-    await expect(limiter.acquire(clock.now() + 5_000)).rejects.toBeInstanceOf(DeadlineError);
+    await expect(limiter.acquire({ latestStart: clock.now() + 5_000 })).rejects.toBeInstanceOf(DeadlineError);
     expect(limiter.count).toBe(1);
-    await limiter.acquire(clock.now() + 10_000);
+    await limiter.acquire({ latestStart: clock.now() + 10_000 });
     expect(limiter.count).toBe(2);
   });
 
@@ -68,5 +68,27 @@ describe('RateLimiter', () => {
     expect(order).toEqual([0, 1, 2]);
     // The virtual clock advances while each waiter sleeps: the third is granted 2 intervals in.
     expect(clock.now() - start).toBe(2000);
+  });
+
+  it('pauses every caller until a Retry-After has passed, and says how long the next call must wait', async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const limiter = new RateLimiter({ perMinute: 60, clock });
+    await limiter.acquire();
+    limiter.pauseUntil(start + 30_000);
+    expect(limiter.waitMs()).toBe(30_000);
+    await limiter.acquire();
+    expect(clock.now() - start).toBe(30_000);
+    // A shorter pause later never shortens the one in force.
+    limiter.pauseUntil(start + 10_000);
+    expect(limiter.waitMs()).toBe(1_000);
+  });
+
+  it('refuses a call whose slot falls inside a pause that outlasts the deadline, without taking it', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ perMinute: 60, clock });
+    limiter.pauseUntil(clock.now() + 60_000);
+    await expect(limiter.acquire({ latestStart: clock.now() + 20_000 })).rejects.toBeInstanceOf(DeadlineError);
+    expect(limiter.count).toBe(0);
   });
 });

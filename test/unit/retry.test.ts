@@ -1,4 +1,7 @@
-import { DeadlineError, MessageValidationError } from '../../lib/errors';
+import { Deadline } from '../../lib/deadline';
+import { DeadlineError } from '../../lib/errors';
+import { KoreUnauthorizedError } from '../../lib/kore/errors';
+import { MessageValidationError } from '../../lib/lifecycle/errors';
 import { KoreServerError, KoreThrottledError } from '../../lib/kore/errors';
 import { backoffDelay, withRetry } from '../../lib/retry';
 import { FakeClock } from '../helpers/fake-clock';
@@ -52,7 +55,7 @@ describe('withRetry', () => {
       policy,
       clock,
       random: () => 0.5,
-      deadline: clock.now() + 10_000,
+      deadline: Deadline.at(clock.now() + 10_000, { clock }),
       retryAfterMs: (e) => (e as KoreThrottledError).retryAfterMs,
     });
     expect(clock.sleeps).toEqual([3000]);
@@ -63,7 +66,7 @@ describe('withRetry', () => {
     const start = clock.now();
     const fn = failing(1, () => new KoreThrottledError('429', { retryAfterMs: 30_000 }));
     await expect(
-      withRetry(fn, { policy, clock, deadline: start + 5_000, retryAfterMs: (e) => (e as KoreThrottledError).retryAfterMs }),
+      withRetry(fn, { policy, clock, deadline: Deadline.at(start + 5_000, { clock }), retryAfterMs: (e) => (e as KoreThrottledError).retryAfterMs }),
     ).rejects.toBeInstanceOf(KoreThrottledError);
     expect(clock.sleeps).toEqual([]);
     expect(clock.now()).toBe(start);
@@ -72,20 +75,26 @@ describe('withRetry', () => {
   it('never starts an attempt whose budget would overrun the deadline', async () => {
     const clock = new FakeClock();
     const fn = jest.fn(async () => 'ok');
-    await expect(withRetry(fn, { clock, deadline: clock.now() + 500, attemptBudgetMs: 1000 })).rejects.toBeInstanceOf(DeadlineError);
+    await expect(withRetry(fn, { clock, deadline: Deadline.at(clock.now() + 500, { clock }), attemptBudgetMs: 1000 })).rejects.toBeInstanceOf(DeadlineError);
     expect(fn).not.toHaveBeenCalled();
   });
 
   it('never overruns the deadline across retries, whatever the jitter', async () => {
     for (const r of [0, 0.5, 0.99]) {
       const clock = new FakeClock();
-      const deadline = clock.now() + 700;
+      const deadline = Deadline.at(clock.now() + 700, { clock });
       const fn = jest.fn(async () => {
         clock.advance(200); // each attempt takes 200 ms
         throw new KoreServerError('5xx');
       });
       await expect(withRetry(fn, { policy, clock, random: () => r, deadline, attemptBudgetMs: 200 })).rejects.toBeInstanceOf(Error);
-      expect(clock.now()).toBeLessThanOrEqual(deadline);
+      expect(clock.now()).toBeLessThanOrEqual(deadline.at);
     }
+  });
+
+  it('does not retry what shouldRetry excludes, even if it is retryable through SQS', async () => {
+    const fn = failing(5, () => new KoreUnauthorizedError('401'));
+    await expect(withRetry(fn, { policy, clock: new FakeClock(), shouldRetry: (e) => !(e instanceof KoreUnauthorizedError) })).rejects.toBeInstanceOf(KoreUnauthorizedError);
+    expect(fn).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,0 +1,122 @@
+import * as z from 'zod/mini';
+import type { KoreObject } from '../kore/types.js';
+import type { DncReferences } from './campaign-index.js';
+import { field, isoTime } from './fields.js';
+import type { Verdict } from './rules.js';
+import { refuse } from './rules.js';
+
+/** A list whose every guarded field was present and well typed in Kore's reply. */
+export interface VerifiedList {
+  id: string;
+  name: string;
+  description?: string;
+  status: string;
+  isGlobalDNC: boolean;
+  isDefault: boolean;
+  isListInUse: boolean;
+  /** Ids of the campaigns in `campaignInUse` (Kore's table says ids, its samples `{id,name}` objects: both are read). */
+  campaignIds: string[];
+  updatedAt: string;
+  updatedAtMs: number;
+}
+
+/**
+ * Statuses in which a list is not being imported or processed (docs/kore-api.md, "List
+ * status"). `Validating` is a CSV import in progress; any status not named here is unknown and
+ * therefore not settled.
+ */
+export const SETTLED_LIST_STATUSES: readonly string[] = ['Ready', 'Validated', 'Invalid'];
+
+/**
+ * Names that say "do not call". Kore's flags are the first rule; this one catches a campaign's
+ * own DNC list, which is an ordinary list with `isGlobalDNC: false`.
+ */
+export const DNC_NAME = /\bdnc\b|do[\s_-]*not[\s_-]*call/i;
+
+const campaignRef = z.union([z.string(), z.looseObject({ id: z.string() })]);
+
+/** Checks every field the guard reads; the first that is missing or mistyped is the refusal's reason. */
+export function verifyList(raw: KoreObject): { ok: true; list: VerifiedList } | { ok: false; why: string } {
+  const id = field(raw, '_id', z.string(), 'a string');
+  if (!id.ok) return id;
+  const name = field(raw, 'name', z.string(), 'a string');
+  if (!name.ok) return name;
+  const status = field(raw, 'status', z.string(), 'a string');
+  if (!status.ok) return status;
+  const flags: Record<'isGlobalDNC' | 'isDefault' | 'isListInUse', boolean> = { isGlobalDNC: false, isDefault: false, isListInUse: false };
+  for (const key of ['isGlobalDNC', 'isDefault', 'isListInUse'] as const) {
+    const f = field(raw, key, z.boolean(), 'a boolean');
+    if (!f.ok) return f;
+    flags[key] = f.value;
+  }
+  const inUse = field(raw, 'campaignInUse', z.array(campaignRef), 'an array of campaign ids or {id, name} objects');
+  if (!inUse.ok) return inUse;
+  const updatedAt = field(raw, 'updatedAt', isoTime, 'an ISO time');
+  if (!updatedAt.ok) return updatedAt;
+  let description: string | undefined;
+  if (raw.description !== undefined && raw.description !== null) {
+    if (typeof raw.description !== 'string') return { ok: false, why: 'description is not a string' };
+    description = raw.description;
+  }
+  return {
+    ok: true,
+    list: {
+      id: id.value,
+      name: name.value,
+      ...(description !== undefined ? { description } : {}),
+      status: status.value,
+      ...flags,
+      campaignIds: inUse.value.map((c) => (typeof c === 'string' ? c : c.id)),
+      updatedAt: updatedAt.value,
+      updatedAtMs: Date.parse(updatedAt.value),
+    },
+  };
+}
+
+export interface ListEvidence {
+  /** Epoch ms at which the command's claim was true (occurredAt, the sweep run, the fan-out). */
+  occurredAtMs?: number;
+  /** The list's `updatedAt` when the sweep or the fan-out saw it. */
+  listUpdatedAt?: string;
+}
+
+export interface ListGuardInput {
+  /** The id the command names: the reply must be about it (the consumer; the sweep has none). */
+  requestedId?: string;
+  /** Which lists the account's campaigns name as their DNC list. */
+  dnc: DncReferences;
+  evidence?: ListEvidence;
+}
+
+/**
+ * May this list be deleted or renamed? The rules of lib/guard/rules.ts in order, on the freshest
+ * reply Kore gave. Pure: the same list, references and evidence always give the same verdict.
+ */
+export function checkList(raw: KoreObject, input: ListGuardInput): Verdict<VerifiedList> {
+  if (input.requestedId !== undefined && raw._id !== input.requestedId) {
+    return refuse('identity', typeof raw._id === 'string' ? `the reply is about ${raw._id.slice(0, 80)}` : '_id missing');
+  }
+  const v = verifyList(raw);
+  if (!v.ok) return refuse('verifiable', v.why);
+  const list = v.list;
+  if (list.isGlobalDNC) return refuse('not-global-dnc', 'isGlobalDNC is true');
+  if (list.isDefault) return refuse('not-default', 'isDefault is true');
+  if (DNC_NAME.test(list.name)) return refuse('not-dnc-name', 'the name says do-not-call');
+  if (input.dnc.unreadable.length > 0) {
+    return refuse('verifiable', `campaign ${input.dnc.unreadable[0]} has an unreadable dncLists, so DNC references cannot be proven`);
+  }
+  const dncOf = input.dnc.byId.get(list.id) ?? input.dnc.byName.get(list.name.toLowerCase());
+  if (dncOf) return refuse('not-dnc-of-campaign', `DNC list of ${dncOf.join(', ')}`);
+  if (list.isListInUse || list.campaignIds.length > 0) {
+    return refuse('not-in-use', list.campaignIds.length ? `used by ${list.campaignIds.join(', ')}` : 'isListInUse is true');
+  }
+  if (!SETTLED_LIST_STATUSES.includes(list.status)) return refuse('settled', `status ${list.status.slice(0, 40)}`);
+  const e = input.evidence;
+  if (e?.listUpdatedAt !== undefined && list.updatedAtMs !== Date.parse(e.listUpdatedAt)) {
+    return refuse('unchanged', `updatedAt ${list.updatedAt}, evidence saw ${e.listUpdatedAt}`);
+  }
+  if (e?.occurredAtMs !== undefined && list.updatedAtMs > e.occurredAtMs) {
+    return refuse('unchanged', `updatedAt ${list.updatedAt} is after the event (${new Date(e.occurredAtMs).toISOString()})`);
+  }
+  return { allow: true, value: list };
+}

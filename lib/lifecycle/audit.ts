@@ -1,0 +1,34 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { KoreObject } from '../kore/types.js';
+
+export type AuditAction = 'deleteContactList' | 'deleteCampaign' | 'archiveContactList' | 'updateContactList';
+
+/**
+ * What happened to a write: `deleted`/`archived`/`updated` (Kore confirmed), `unconfirmed` (the
+ * reply was lost and a retry found the entity gone: most likely this DELETE removed it),
+ * `not-found` (gone before we got there), `refused` (Kore said no), `unknown` (no reply: the write
+ * may or may not have been applied; the message is retried).
+ */
+export type AuditResult = 'deleted' | 'archived' | 'updated' | 'unconfirmed' | 'not-found' | 'refused' | 'unknown';
+
+/**
+ * The audit trail of every write to Kore: an `intent` line before the request, with the object
+ * the guard approved, and a `result` line after it, with the object Kore returned (or, when the
+ * reply was lost, the one the GET returned). One JSON line each, `audit: true`, in the
+ * consumer's log group; a metric filter counts `result` lines of deletions.
+ */
+export class AuditLog {
+  constructor(
+    private readonly logger: Logger,
+    private readonly context: { messageId: string; eventId?: string },
+  ) {}
+
+  intent(action: AuditAction, ids: Record<string, string>, object: KoreObject): void {
+    this.logger.info('audit', { audit: true, phase: 'intent', action, ...this.context, ...ids, object });
+  }
+
+  result(action: AuditAction, ids: Record<string, string>, result: AuditResult, object?: KoreObject, extra?: Record<string, unknown>): void {
+    const confirmed = result === 'deleted' || result === 'archived' || result === 'updated';
+    this.logger.info('audit', { audit: true, phase: 'result', action, result, confirmed, ...this.context, ...ids, ...extra, ...(object ? { object } : {}) });
+  }
+}

@@ -1,0 +1,94 @@
+import * as z from 'zod/mini';
+import { checkList } from '../../guard/list.js';
+import { KoreInUseError } from '../../kore/errors.js';
+import { archivedDescription, archivedName, isArchivedName } from '../archive.js';
+import type { CommandContext } from '../context.js';
+import { audited, auditedDelete, callOptions, findList, staleness } from '../context.js';
+import { StillAttachedError } from '../errors.js';
+import { alreadyDone, done, refused, skipped, wouldDo } from '../outcome.js';
+import type { Outcome } from '../outcome.js';
+import { campaignId, commonFields, contactListId, defineCommand, isoDateTime, occurredAt, reason } from './define.js';
+
+export const listExpiredSchema = z.strictObject({
+  type: z.literal('list.expired'),
+  contactListId,
+  action: z.optional(z.enum(['delete', 'archive'])),
+  reason: z.optional(reason),
+  occurredAt,
+  /** Set by the nightly sweep. */
+  runId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9:._-]{1,128}$/, 'runId must be a short token'))),
+  /** The list's `updatedAt` when the sweep or the fan-out saw it: a list changed since then is skipped. */
+  listUpdatedAt: z.optional(isoDateTime),
+  /** The ended campaign, when fanned out from campaign.ended. */
+  campaignId: z.optional(campaignId),
+  ...commonFields,
+});
+export type ListExpired = z.output<typeof listExpiredSchema>;
+
+/** The campaign.ended follow-up found its list attached to nothing but the campaign that ended. */
+function stillAttachedTo(campaign: string | undefined, raw: Readonly<Record<string, unknown>>): boolean {
+  if (!campaign) return false;
+  const ids = Array.isArray(raw.campaignInUse) ? raw.campaignInUse.map((c) => (typeof c === 'string' ? c : (c as { id?: unknown })?.id)) : [];
+  return ids.length > 0 ? ids.every((id) => id === campaign) : raw.isListInUse === true;
+}
+
+/**
+ * GET the list, pass the guard on that reply (lib/guard/list.ts), then DELETE, or for
+ * `archive` PUT an expired name. Kore refuses in-use deletes too; that refusal is a skip, never a
+ * retry loop.
+ */
+async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
+  const ids = { contactListId: cmd.contactListId };
+  const stale = staleness(ctx, cmd.occurredAt);
+  if (stale) return stale;
+  const opts = callOptions(ctx, cmd.streamId);
+  const raw = await findList(ctx, cmd.contactListId, cmd.streamId);
+  if (!raw) return alreadyDone('not-found', ids);
+  const dnc = await ctx.campaigns.references(opts);
+  const verdict = checkList(raw, {
+    requestedId: cmd.contactListId,
+    dnc,
+    evidence: { occurredAtMs: Date.parse(cmd.occurredAt), ...(cmd.listUpdatedAt ? { listUpdatedAt: cmd.listUpdatedAt } : {}) },
+  });
+  const listName = typeof raw.name === 'string' ? raw.name : undefined;
+  if (!verdict.allow) {
+    if (verdict.rule === 'not-in-use' && stillAttachedTo(cmd.campaignId, raw)) {
+      throw new StillAttachedError(`${cmd.contactListId} is still attached to ${cmd.campaignId}, which ended`);
+    }
+    return refused(verdict, { ...ids, ...(listName ? { listName } : {}) });
+  }
+  const list = verdict.value;
+  const detail = { ...ids, listName: list.name };
+
+  if (cmd.action === 'archive') {
+    if (isArchivedName(list.name)) return alreadyDone('already-archived', detail);
+    const patch = { name: archivedName(list.name), description: archivedDescription(list.description, new Date(ctx.now()).toISOString(), cmd.reason) };
+    if (ctx.dryRun) return wouldDo('would-archive', { ...detail, newName: patch.name });
+    await audited(ctx, 'archiveContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, opts), (echoed) => ({
+      result: 'archived',
+      ...(echoed ? { object: echoed } : {}),
+      extra: { newName: patch.name },
+    }));
+    return done({ ...detail, action: 'archive', newName: patch.name });
+  }
+
+  if (ctx.dryRun) return wouldDo('would-delete', { ...detail, action: 'delete' });
+  try {
+    const kind = await auditedDelete(ctx, 'deleteContactList', ids, raw, () => ctx.kore.deleteContactList(cmd.contactListId, opts));
+    if (kind === 'not-found') return alreadyDone('not-found', detail);
+    return done({ ...detail, action: 'delete', confirmed: kind === 'deleted' });
+  } catch (err) {
+    // A campaign picked the list up between our GET and DELETE: Kore refused, nothing changed.
+    if (err instanceof KoreInUseError) return skipped('in-use', { ...detail, rule: 'kore-refused', why: err.koreMessage ?? 'Kore refused the DELETE' });
+    throw err;
+  }
+}
+
+export const listExpired = defineCommand<ListExpired>({
+  type: 'list.expired',
+  schema: listExpiredSchema,
+  // GET + DELETE (or PUT).
+  calls: 2,
+  readsCampaigns: true,
+  run,
+});

@@ -1,0 +1,48 @@
+import { KoreLifecycleError } from '../errors.js';
+
+/** A message that can never succeed: malformed, unknown type, bad id, over-long name, no occurredAt. */
+export class MessageValidationError extends KoreLifecycleError {
+  readonly code: string = 'invalid-message';
+  readonly retryable = false;
+}
+
+/** The command names a bot this deployment may not touch (ALLOWED_STREAM_IDS): refused before any call. */
+export class StreamNotAllowedError extends MessageValidationError {
+  override readonly code = 'stream-not-allowed';
+}
+
+/** campaign.ended would queue more follow-ups than FANOUT_MAX_LISTS: parked for a person, nothing deleted. */
+export class FanoutCapError extends KoreLifecycleError {
+  readonly code = 'fanout-cap';
+  readonly retryable = false;
+}
+
+/**
+ * A follow-up of campaign.ended found its list still attached to the campaign that ended (Kore
+ * has not detached it yet, or never will). Retried through SQS; on the last receive it is parked
+ * with this code instead of ending as a plain `skipped: in-use`.
+ */
+export class StillAttachedError extends KoreLifecycleError {
+  readonly code = 'still-attached';
+  readonly retryable = true;
+}
+
+/**
+ * Thrown by the record handler for a `retry` outcome, so the batch processor lists the record in
+ * `batchItemFailures` and SQS redelivers it. `code` is the outcome's reason.
+ */
+export class RecordRetry extends KoreLifecycleError {
+  readonly retryable = true;
+  constructor(
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`retry: ${code}`, options);
+  }
+}
+
+/** The consumer was invoked with something that is not an SQS event (e.g. the sweep's schedule event). */
+export class NotAnSqsEventError extends KoreLifecycleError {
+  readonly code = 'not-an-sqs-event';
+  readonly retryable = false;
+}

@@ -1,0 +1,138 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import type { OutgoingMessage, QueueSender } from '../aws/queue.js';
+import type { Clock } from '../clock.js';
+import type { Deadline } from '../deadline.js';
+import { DeadlineError, errorCode, isRetryable } from '../errors.js';
+import type { CampaignIndex } from '../guard/campaign-index.js';
+import type { KoreClient } from '../kore/client.js';
+import type { CredentialsSource } from '../kore/credentials.js';
+import { AuditLog } from './audit.js';
+import type { Command, ParsedCommand } from './commands/index.js';
+import { parseCommand } from './commands/index.js';
+import type { CommandContext } from './context.js';
+import { unwrap } from './envelope.js';
+import type { EnvelopeKind } from './envelope.js';
+import { StreamNotAllowedError } from './errors.js';
+import type { Outcome } from './outcome.js';
+import { settle } from './settle.js';
+
+export interface ConsumerSettings {
+  lifecycleQueueUrl: string;
+  deadLetterQueueUrl: string;
+  deadlineMarginMs: number;
+  fanoutDelaySeconds: number;
+  fanoutMaxLists: number;
+  dryRun: boolean;
+  maxCommandAgeHours: number;
+  /** streamId overrides allowed besides the secret's own bot. */
+  allowedStreamIds: readonly string[];
+  maxReceiveCount: number;
+  deferredVisibilitySeconds: number;
+}
+
+export interface ConsumerDeps {
+  kore: KoreClient;
+  credentials: CredentialsSource;
+  campaigns: CampaignIndex;
+  sender: QueueSender;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  settings: ConsumerSettings;
+}
+
+/** One invocation: its deadline, and the records deferred for lack of time (their visibility is shortened at the end). */
+export interface Invocation {
+  deadline: Deadline;
+  deferred: string[];
+}
+
+/** What the pipeline learnt about a record, for settling it. */
+export interface RecordState {
+  record: SQSRecord;
+  receiveCount: number;
+  startedAt: number;
+  stats: { koreCalls: number };
+  envelope?: EnvelopeKind;
+  command?: Command;
+}
+
+/** 1. parse: the body into a command of a known type (a bad one is rejected before any call). */
+function parse(state: RecordState, now: number): ParsedCommand {
+  const u = unwrap(state.record.body);
+  state.envelope = u.envelope;
+  const parsed = parseCommand(u, now);
+  state.command = parsed.command;
+  return parsed;
+}
+
+/**
+ * 2. admit: may this record run in this invocation? A bot outside the allowlist is rejected;
+ * a record whose calls cannot be paced in before the deadline gives way without spending one.
+ */
+async function admit(deps: ConsumerDeps, p: ParsedCommand, invocation: Invocation): Promise<void> {
+  if (invocation.deadline.expired()) throw new DeadlineError('the invocation is past its deadline before the record started');
+  const stream = p.command.streamId;
+  if (stream !== undefined && !deps.settings.allowedStreamIds.includes(stream)) {
+    const own = (await deps.credentials.get(invocation.deadline)).streamId;
+    if (stream !== own) throw new StreamNotAllowedError(`streamId ${stream} is not this deployment's bot and not in ALLOWED_STREAM_IDS`);
+  }
+  const calls = p.spec.calls + (p.spec.readsCampaigns ? deps.campaigns.callsToRefresh(stream) : 0);
+  if (!deps.kore.fits(calls, invocation.deadline)) {
+    throw new DeadlineError(`not enough time left to pace this record's ${calls} Kore calls before the deadline`);
+  }
+}
+
+/** 3. run: the command's own handler, with a context built for this record. */
+function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocation: Invocation): Promise<Outcome> {
+  const { record } = state;
+  const eventId = p.command.eventId;
+  const ctx: CommandContext = {
+    kore: deps.kore,
+    campaigns: deps.campaigns,
+    deadline: invocation.deadline,
+    stats: state.stats,
+    now: () => deps.clock.now(),
+    dryRun: deps.settings.dryRun,
+    limits: { maxCommandAgeHours: deps.settings.maxCommandAgeHours, fanoutMaxLists: deps.settings.fanoutMaxLists },
+    record: { messageId: record.messageId, ...(eventId ? { eventId } : {}), receiveCount: state.receiveCount, allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true' },
+    enqueue: async (messages: OutgoingMessage[]) => {
+      await deps.sender.sendBatch(
+        deps.settings.lifecycleQueueUrl,
+        messages.map((m) => ({ ...m, delaySeconds: m.delaySeconds ?? deps.settings.fanoutDelaySeconds })),
+        { deadline: invocation.deadline },
+      );
+    },
+    audit: new AuditLog(deps.logger, { messageId: record.messageId, ...(eventId ? { eventId } : {}) }),
+  };
+  return p.spec.run(p.command, ctx);
+}
+
+/**
+ * The consumer's record handler: parse → admit → run → settle. Settling makes the one outcome
+ * so: done/already-done/skipped/would-* return (deleted from the queue), rejected is parked in
+ * the DLQ and returns, retry throws (listed in batchItemFailures).
+ */
+export function createRecordHandler(deps: ConsumerDeps) {
+  return async function recordHandler(record: SQSRecord, invocation: Invocation): Promise<Outcome> {
+    const state: RecordState = {
+      record,
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1,
+      startedAt: deps.clock.now(),
+      stats: { koreCalls: 0 },
+    };
+    let outcome: Outcome;
+    let error: unknown;
+    try {
+      const p = parse(state, deps.clock.now());
+      await admit(deps, p, invocation);
+      outcome = await run(deps, p, state, invocation);
+    } catch (err) {
+      error = err;
+      outcome = { outcome: isRetryable(err) ? 'retry' : 'rejected', reason: errorCode(err) };
+    }
+    return settle(deps, state, invocation, outcome, error);
+  };
+}

@@ -1,0 +1,65 @@
+import * as z from 'zod/mini';
+import { SweepEventError, SweepLimitError } from './errors.js';
+import type { SweepPolicy } from './policy.js';
+
+/** What the schedule's input (or an operator's invoke) may override; anything else is an error. */
+export const sweepOverridesSchema = z.strictObject({
+  dryRun: z.optional(z.boolean()),
+  maxLists: z.optional(z.int().check(z.minimum(0), z.maximum(100_000))),
+  minIdleDays: z.optional(z.int().check(z.minimum(0), z.maximum(3650))),
+  namePattern: z.optional(z.string().check(z.maxLength(256))),
+});
+export type SweepOverrides = z.output<typeof sweepOverridesSchema>;
+
+/**
+ * Accepts an EventBridge/Scheduler "Scheduled Event" (no overrides), `{}`, or an overrides
+ * object. Unknown keys are an error, not ignored: a typo (`dryrun: false`) must not run live.
+ */
+export function parseSweepEvent(event: unknown): SweepOverrides {
+  if (event === undefined || event === null) return {};
+  if (typeof event !== 'object' || Array.isArray(event)) throw new SweepEventError('sweep event must be an object');
+  const e = event as Record<string, unknown>;
+  if (e['detail-type'] === 'Scheduled Event' && (e.source === 'aws.events' || e.source === 'aws.scheduler')) return {};
+  if (Array.isArray(e.Records)) throw new SweepEventError('this is an SQS event: invoke the lifecycleEvents function with it, not nightlySweep');
+  const r = sweepOverridesSchema.safeParse(e);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key(s): ${i.keys.join(', ')}` : `${i.path.join('.')}: ${i.message}`));
+    throw new SweepEventError(`invalid sweep event: ${msg.join('; ')} (allowed: dryRun, maxLists, minIdleDays, namePattern)`);
+  }
+  return r.data;
+}
+
+export interface SweepSettings extends SweepPolicy {
+  dryRun: boolean;
+}
+
+/** Bounds a live sweep may not cross, set only by deployment (SWEEP_MIN_IDLE_DAYS_FLOOR, SWEEP_MAX_LISTS_CEILING). */
+export interface SweepLimits {
+  minIdleDaysFloor: number;
+  maxListsCeiling: number;
+}
+
+/** The deployment's defaults with the event's overrides; a live run beyond the limits is refused, not clamped. */
+export function resolveSettings(defaults: SweepSettings, o: SweepOverrides, limits: SweepLimits): SweepSettings {
+  let namePattern = defaults.namePattern;
+  if (o.namePattern !== undefined) {
+    try {
+      namePattern = new RegExp(o.namePattern);
+    } catch {
+      throw new SweepEventError('invalid sweep event: namePattern is not a valid regular expression');
+    }
+  }
+  const s: SweepSettings = {
+    dryRun: o.dryRun ?? defaults.dryRun,
+    maxLists: o.maxLists ?? defaults.maxLists,
+    minIdleDays: o.minIdleDays ?? defaults.minIdleDays,
+    ...(namePattern ? { namePattern } : {}),
+  };
+  if (!s.dryRun && s.minIdleDays < limits.minIdleDaysFloor) {
+    throw new SweepLimitError(`a live sweep needs minIdleDays ≥ ${limits.minIdleDaysFloor} (SWEEP_MIN_IDLE_DAYS_FLOOR); got ${s.minIdleDays}`);
+  }
+  if (!s.dryRun && s.maxLists > limits.maxListsCeiling) {
+    throw new SweepLimitError(`a live sweep may queue at most ${limits.maxListsCeiling} lists (SWEEP_MAX_LISTS_CEILING); got maxLists ${s.maxLists}`);
+  }
+  return s;
+}

@@ -1,0 +1,107 @@
+import type { Deadline } from '../../lib/deadline';
+import type { CallOptions, DeleteResult, KoreClient } from '../../lib/kore/client';
+import { KoreNotFoundError } from '../../lib/kore/errors';
+import type { CampaignType, ContactListPatch, CreateContactListInput, KoreObject } from '../../lib/kore/types';
+
+type Op = 'getContactList' | 'updateContactList' | 'deleteContactList' | 'createContactList' | 'listContactLists' | 'getCampaign' | 'deleteCampaign' | 'listCampaigns';
+
+/**
+ * An in-memory KoreClient for unit tests, injected through the deps: lists and campaigns as Kore
+ * would return them, every call recorded, and per-operation overrides to script failures.
+ */
+export class FakeKore implements KoreClient {
+  readonly lists = new Map<string, Record<string, unknown>>();
+  readonly campaigns = new Map<string, Record<string, unknown>>();
+  readonly calls: Array<{ op: Op; id?: string; body?: unknown }> = [];
+  /** Throw or answer differently for an operation (called instead of the default behaviour). */
+  readonly overrides: Partial<Record<Op, (id?: string) => unknown>> = {};
+  /** Answer for `fits()`. */
+  fitsAnswer = true;
+  /** Lose the reply of the next DELETE: it is applied, then the call throws as a network error would, and the retry sees 404. */
+  deleteAfterLostReply = false;
+
+  constructor(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}) {
+    for (const l of seed.lists ?? []) this.lists.set(String(l._id), { ...l });
+    for (const c of seed.campaigns ?? []) this.campaigns.set(String(c._id ?? c.id), { ...c });
+  }
+
+  private record(op: Op, opts: CallOptions | undefined, id?: string, body?: unknown): (() => unknown) | undefined {
+    this.calls.push({ op, ...(id ? { id } : {}), ...(body !== undefined ? { body } : {}) });
+    if (opts?.stats) opts.stats.koreCalls++;
+    const o = this.overrides[op];
+    return o ? () => o(id) : undefined;
+  }
+
+  writes(): string[] {
+    return this.calls.filter((c) => ['updateContactList', 'deleteContactList', 'deleteCampaign', 'createContactList'].includes(c.op)).map((c) => `${c.op} ${c.id ?? ''}`.trim());
+  }
+
+  fits(_calls: number, _deadline: Deadline): boolean {
+    return this.fitsAnswer;
+  }
+
+  async getContactList(id: string, opts?: CallOptions): Promise<KoreObject> {
+    const o = this.record('getContactList', opts, id);
+    if (o) return o() as KoreObject;
+    const l = this.lists.get(id);
+    if (!l) throw new KoreNotFoundError(`getContactList: 404`, { status: 404, operation: 'getContactList' });
+    return { ...l };
+  }
+
+  async updateContactList(id: string, patch: ContactListPatch, opts?: CallOptions): Promise<KoreObject | undefined> {
+    const o = this.record('updateContactList', opts, id, patch);
+    if (o) return o() as KoreObject;
+    const l = this.lists.get(id);
+    if (!l) throw new KoreNotFoundError(`updateContactList: 404`, { status: 404, operation: 'updateContactList' });
+    Object.assign(l, patch);
+    return { contactListId: id, body: patch };
+  }
+
+  async deleteContactList(id: string, opts?: CallOptions): Promise<DeleteResult> {
+    const o = this.record('deleteContactList', opts, id);
+    if (o) return o() as DeleteResult;
+    const l = this.lists.get(id);
+    if (this.deleteAfterLostReply) {
+      this.deleteAfterLostReply = false;
+      this.lists.delete(id);
+      return { deleted: false, afterLostReply: true };
+    }
+    if (!l) return { deleted: false, afterLostReply: false };
+    this.lists.delete(id);
+    return { deleted: true, data: { ...l, isActive: true } };
+  }
+
+  async createContactList(input: CreateContactListInput, opts?: CallOptions): Promise<KoreObject> {
+    this.record('createContactList', opts, undefined, input);
+    throw new Error(`not used in these tests: ${input.name}`);
+  }
+
+  async listContactLists(opts?: CallOptions): Promise<KoreObject[]> {
+    const o = this.record('listContactLists', opts);
+    if (o) return o() as KoreObject[];
+    return [...this.lists.values()].map((l) => ({ ...l }));
+  }
+
+  async getCampaign(id: string, opts?: CallOptions): Promise<KoreObject> {
+    const o = this.record('getCampaign', opts, id);
+    if (o) return o() as KoreObject;
+    const c = this.campaigns.get(id);
+    if (!c) throw new KoreNotFoundError(`getCampaign: 404`, { status: 404, operation: 'getCampaign' });
+    return { ...c };
+  }
+
+  async deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult> {
+    const o = this.record('deleteCampaign', opts, id);
+    if (o) return o() as DeleteResult;
+    const c = this.campaigns.get(id);
+    if (!c) return { deleted: false, afterLostReply: false };
+    this.campaigns.delete(id);
+    return { deleted: true, data: { ...c } };
+  }
+
+  async listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]> {
+    const o = this.record('listCampaigns', opts, type);
+    if (o) return o() as KoreObject[];
+    return [...this.campaigns.values()].filter((c) => (c.campaignType ?? 'voice') === type).map((c) => ({ ...c }));
+  }
+}

@@ -1,0 +1,342 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSRecord } from 'aws-lambda';
+import type { OutgoingMessage, ParkedMessage, QueueSender } from '../../lib/aws/queue';
+import { Deadline } from '../../lib/deadline';
+import { CampaignIndex } from '../../lib/guard/campaign-index';
+import { StaticCredentials } from '../../lib/kore/credentials';
+import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreValidationError } from '../../lib/kore/errors';
+import type { KoreObject } from '../../lib/kore/types';
+import { RecordRetry } from '../../lib/lifecycle/errors';
+import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
+import { createRecordHandler } from '../../lib/lifecycle/record-handler';
+import { aCampaign, aList, credentials } from '../helpers/factories';
+import { FakeClock } from '../helpers/fake-clock';
+import { FakeKore } from '../helpers/fake-kore';
+
+/**
+ * The README's outcome table, one row per case, against a fake KoreClient: what each command
+ * does, what reaches Kore, what is parked, what is logged. No sockets.
+ */
+
+type Line = Record<string, unknown> & { message: string; level: string };
+
+function fakeLogger(lines: Line[]): Logger {
+  const at = (level: string) => (message: string, attrs?: Record<string, unknown>) => lines.push({ level, message, ...attrs });
+  return { info: at('INFO'), warn: at('WARN'), error: at('ERROR'), debug: at('DEBUG') } as unknown as Logger;
+}
+
+function fakeSender() {
+  const sent: Array<{ url: string; messages: OutgoingMessage[] }> = [];
+  const parked: ParkedMessage[] = [];
+  const fail = { park: false };
+  const sender = {
+    sendBatch: jest.fn(async (url: string, messages: OutgoingMessage[]) => {
+      sent.push({ url, messages });
+      return { sent: messages.length, calls: Math.ceil(messages.length / 10) };
+    }),
+    park: jest.fn(async (_url: string, m: ParkedMessage) => {
+      if (fail.park) throw new Error('SQS down');
+      parked.push(m);
+    }),
+    changeVisibility: jest.fn(async () => 0),
+  };
+  return { sender: sender as unknown as QueueSender, sent, parked, fail };
+}
+
+const SETTINGS: ConsumerSettings = {
+  lifecycleQueueUrl: 'https://sqs/q',
+  deadLetterQueueUrl: 'https://sqs/dlq',
+  deadlineMarginMs: 2_000,
+  fanoutDelaySeconds: 30,
+  fanoutMaxLists: 50,
+  dryRun: false,
+  maxCommandAgeHours: 168,
+  allowedStreamIds: ['st-allowed'],
+  maxReceiveCount: 5,
+  deferredVisibilitySeconds: 15,
+};
+
+function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, settings: Partial<ConsumerSettings> = {}) {
+  const clock = new FakeClock();
+  const kore = new FakeKore(seed);
+  const lines: Line[] = [];
+  const metrics: Array<[string, number]> = [];
+  const s = fakeSender();
+  const deps: ConsumerDeps = {
+    kore,
+    credentials: new StaticCredentials(credentials('https://platform.kore.ai', { streamId: 'st-own' })),
+    campaigns: new CampaignIndex(kore, { ttlMs: 300_000, clock }),
+    sender: s.sender,
+    logger: fakeLogger(lines),
+    metrics: { addMetric: (name: string, _u: unknown, v: number) => metrics.push([name, v]) } as unknown as Metrics,
+    clock,
+    settings: { ...SETTINGS, ...settings },
+  };
+  const handle = createRecordHandler(deps);
+  const invocation: Invocation = { deadline: Deadline.at(clock.now() + 60_000, { clock }), deferred: [] };
+  let n = 0;
+  const run = async (body: object | string, over: { receiveCount?: number; attrs?: Record<string, string> } = {}) => {
+    n++;
+    const record = {
+      messageId: `m-${n}`,
+      receiptHandle: `rh-${n}`,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      attributes: { ApproximateReceiveCount: String(over.receiveCount ?? 1) },
+      messageAttributes: Object.fromEntries(Object.entries(over.attrs ?? {}).map(([k, v]) => [k, { dataType: 'String', stringValue: v }])),
+    } as unknown as SQSRecord;
+    try {
+      return { ...(await handle(record, invocation)), thrown: undefined as unknown };
+    } catch (err) {
+      return { outcome: 'retry', reason: (err as RecordRetry).code, thrown: err as unknown };
+    }
+  };
+  const outcomeLine = () => lines.filter((l) => l.message === 'outcome').pop()!;
+  const audit = () => lines.filter((l) => l.audit === true);
+  return { clock, kore, lines, metrics, run, invocation, outcomeLine, audit, ...s };
+}
+
+const now = () => new FakeClock().now();
+const at = (msAgo = 60_000) => new Date(now() - msAgo).toISOString();
+const OLD = '2025-01-01T00:00:00.000Z';
+const expired = (id: string, extra: Record<string, unknown> = {}) => ({ type: 'list.expired', contactListId: id, occurredAt: at(), ...extra });
+const free = (id: string, over: Record<string, unknown> = {}) => aList({ _id: id, name: `Free ${id}`, updatedAt: OLD, ...over });
+
+describe('outcome: done', () => {
+  it('list.expired deletes a proven-free list between an intent and a result audit line', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { confirmed: true } });
+    expect(t.kore.writes()).toEqual(['deleteContactList cl-1']);
+    expect(t.audit().map((a) => `${a.phase}:${a.result ?? ''}`)).toEqual(['intent:', 'result:deleted']);
+    expect(t.audit()[1]).toMatchObject({ action: 'deleteContactList', contactListId: 'cl-1', confirmed: true, object: { _id: 'cl-1', isActive: true } });
+  });
+
+  it('list.expired whose DELETE reply was lost and whose retry found 404 is done, confirmed: false, audited with the GET object', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.deleteAfterLostReply = true;
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { confirmed: false } });
+    expect(t.audit()[1]).toMatchObject({ phase: 'result', result: 'unconfirmed', confirmed: false, object: { _id: 'cl-1', name: 'Free cl-1' } });
+  });
+
+  it('list.expired with action archive renames within the limits instead of deleting', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run(expired('cl-1', { action: 'archive', reason: 'crm-expiry' }))).toMatchObject({ outcome: 'done', detail: { newName: '[expired] Free cl-1' } });
+    expect(t.kore.writes()).toEqual(['updateContactList cl-1']);
+    expect(t.audit().map((a) => a.result ?? a.phase)).toEqual(['intent', 'archived']);
+  });
+
+  it('list.update renames a free list', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: 'New', occurredAt: at() })).toMatchObject({ outcome: 'done', detail: { changed: ['name'] } });
+    expect(t.kore.lists.get('cl-1')!.name).toBe('New');
+  });
+
+  it('campaign.ended deletes a Completed campaign and queues only the lists no one else uses, never its DNC list', async () => {
+    const camp = aCampaign({ _id: 'cd-1', dncLists: { id: 'cl-its-dnc', name: 'Holiday exclusions' }, updatedAt: OLD });
+    const lists = [
+      free('cl-only', { campaignInUse: [{ id: 'cd-1', name: 'C' }], isListInUse: true }),
+      free('cl-shared', { campaignInUse: [{ id: 'cd-1', name: 'C' }, { id: 'cd-2', name: 'D' }], isListInUse: true }),
+      free('cl-its-dnc', { name: 'Holiday exclusions', campaignInUse: [{ id: 'cd-1', name: 'C' }], isListInUse: true }),
+      free('cl-other'),
+    ];
+    const t = setup({ lists, campaigns: [camp] });
+    const o = await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at(), eventId: 'crm-1' });
+    expect(o).toMatchObject({ outcome: 'done', detail: { listsQueued: 1, contactListIds: ['cl-only'], listsKept: { 'cl-shared': 'used-by-another-campaign', 'cl-its-dnc': 'dnc-of-campaign' } } });
+    expect(t.kore.writes()).toEqual(['deleteCampaign cd-1']);
+    const followUp = JSON.parse(t.sent[0]!.messages[0]!.body);
+    expect(followUp).toMatchObject({ type: 'list.expired', contactListId: 'cl-only', reason: 'campaign-ended', campaignId: 'cd-1', eventId: 'crm-1/cl-only', listUpdatedAt: OLD });
+    expect(Date.parse(followUp.occurredAt)).toBe(t.clock.now());
+    expect(t.sent[0]!.messages[0]!.delaySeconds).toBe(30);
+  });
+});
+
+describe('outcome: already-done', () => {
+  it('a list Kore says is gone, confirmed by its own listing, costs no DELETE', async () => {
+    const t = setup();
+    expect(await t.run(expired('cl-gone'))).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
+    expect(t.kore.calls.map((c) => c.op)).toEqual(['getContactList', 'listContactLists']);
+  });
+
+  it('a 404 that Kore\'s listing contradicts proves nothing: retry, never "done"', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.overrides.getContactList = () => {
+      throw new KoreNotFoundError('404', { status: 404 });
+    };
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'retry', reason: 'kore-unexpected-reply' });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it('an archived list, an unchanged update, a campaign already gone', async () => {
+    const t = setup({ lists: [free('cl-1', { name: '[expired] Old' })] });
+    expect(await t.run(expired('cl-1', { action: 'archive' }))).toMatchObject({ outcome: 'already-done', reason: 'already-archived' });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: '[expired] Old', occurredAt: at() })).toMatchObject({ outcome: 'already-done', reason: 'unchanged' });
+    expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-gone', occurredAt: at() })).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
+    expect(t.kore.writes()).toEqual([]);
+  });
+});
+
+describe('outcome: skipped (the guard refuses, nothing is written)', () => {
+  it.each<[string, KoreObject, Record<string, unknown>, string]>([
+    ['protected: a global DNC list', free('cl-1', { isGlobalDNC: true }), {}, 'protected'],
+    ['protected: a list named do-not-call', free('cl-1', { name: 'Callback do-not-call requests' }), {}, 'protected'],
+    ['in-use: campaignInUse with isListInUse false', free('cl-1', { campaignInUse: [{ id: 'cd-9', name: 'X' }] }), {}, 'in-use'],
+    ['unsettled: a list mid-import', free('cl-1', { status: 'Validating' }), {}, 'unsettled'],
+    ['unverifiable: a reply without isDefault', (() => { const l: Record<string, unknown> = { ...free('cl-1') }; delete l.isDefault; return l; })(), {}, 'unverifiable'],
+    ['changed-since-event: edited after the event', free('cl-1', { updatedAt: new Date(now()).toISOString() }), { occurredAt: at(3_600_000) }, 'changed-since-event'],
+    ['changed-since-event: changed since the sweep saw it', free('cl-1'), { reason: 'sweep', runId: 'r1', listUpdatedAt: '2024-12-01T00:00:00.000Z' }, 'changed-since-event'],
+  ])('%s', async (_name, list, extra, reason) => {
+    const t = setup({ lists: [list] });
+    expect(await t.run(expired('cl-1', extra))).toMatchObject({ outcome: 'skipped', reason });
+    expect(t.kore.writes()).toEqual([]);
+    expect(t.outcomeLine()).toMatchObject({ outcome: 'skipped', reason, rule: expect.any(String), why: expect.any(String) });
+  });
+
+  it('protected: a list a campaign names as its DNC list, whatever the list says about itself', async () => {
+    const t = setup({ lists: [free('cl-1', { name: 'Holiday exclusions' })], campaigns: [aCampaign({ _id: 'cd-5', status: 'Active', dncLists: { id: 'cl-1', name: 'Holiday exclusions' } })] });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'protected', detail: { rule: 'not-dnc-of-campaign' } });
+  });
+
+  it('stale: a command older than MAX_COMMAND_AGE_HOURS costs no call, unless redriven with AllowStale', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run(expired('cl-1', { occurredAt: at(8 * 86_400_000) }))).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+    expect(t.kore.calls).toEqual([]);
+    expect(await t.run(expired('cl-1', { occurredAt: at(8 * 86_400_000) }), { attrs: { AllowStale: 'true' } })).toMatchObject({ outcome: 'done' });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an Active campaign', { status: 'Active' }, 'campaign-active'],
+    ['a Paused campaign', { status: 'Paused' }, 'campaign-active'],
+    ['a Scheduled campaign', { status: 'Scheduled' }, 'campaign-active'],
+    ['a Ready campaign', { status: 'Ready' }, 'campaign-not-ended'],
+    ['a Completed campaign that recurs', { schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true } }, 'campaign-recurring'],
+    ['a campaign whose status we do not know', { status: 'Archived' }, 'unverifiable'],
+  ])('campaign.ended for %s deletes nothing and queues nothing', async (_n, over, reason) => {
+    const t = setup({ lists: [free('cl-only', { campaignInUse: [{ id: 'cd-1', name: 'C' }] })], campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD, ...over })] });
+    expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at() })).toMatchObject({ outcome: 'skipped', reason });
+    expect(t.kore.writes()).toEqual([]);
+    expect(t.sent).toEqual([]);
+  });
+
+  it('list.update never renames a list a campaign uses (campaigns name their lists)', async () => {
+    const t = setup({ lists: [free('cl-1', { isListInUse: true, campaignInUse: [{ id: 'cd-1', name: 'C' }] })] });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: 'New', occurredAt: at() })).toMatchObject({ outcome: 'skipped', reason: 'in-use' });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-none', name: 'New', occurredAt: at() })).toMatchObject({ outcome: 'skipped', reason: 'not-found' });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it('Kore\'s own in-use refusal of the DELETE is a skip, audited as refused', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.overrides.deleteContactList = () => {
+      throw new KoreInUseError('in use', { status: 409, koreMessage: 'list is associated with a campaign' });
+    };
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'in-use', detail: { rule: 'kore-refused' } });
+    expect(t.audit().map((a) => a.result ?? a.phase)).toEqual(['intent', 'refused']);
+  });
+});
+
+describe('outcome: would-* (CONSUMER_DRY_RUN)', () => {
+  it('decides every destructive step and writes nothing to Kore', async () => {
+    const t = setup({ lists: [free('cl-1'), free('cl-2'), free('cl-3')], campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD })] }, { dryRun: true });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'would-delete' });
+    expect(await t.run(expired('cl-2', { action: 'archive' }))).toMatchObject({ outcome: 'would-archive' });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-3', name: 'x', occurredAt: at() })).toMatchObject({ outcome: 'would-update' });
+    expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at() })).toMatchObject({ outcome: 'would-delete' });
+    expect(t.kore.writes()).toEqual([]);
+    expect(t.sent).toEqual([]);
+    expect(t.audit()).toEqual([]);
+    expect(t.outcomeLine()).toMatchObject({ dryRun: true });
+    expect(t.metrics).toContainEqual(['outcome.would-delete', 1]);
+  });
+
+  it('still refuses what the guard refuses', async () => {
+    const t = setup({ lists: [free('cl-1', { isDefault: true })] }, { dryRun: true });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'protected' });
+  });
+});
+
+describe('outcome: retry', () => {
+  it('a transient Kore failure is retried through SQS (listed in batchItemFailures), nothing parked', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.overrides.getContactList = () => {
+      throw new KoreServerError('503', { status: 503 });
+    };
+    const o = await t.run(expired('cl-1'));
+    expect(o).toMatchObject({ outcome: 'retry', reason: 'kore-server' });
+    expect(o.thrown).toBeInstanceOf(RecordRetry);
+    expect(t.parked).toEqual([]);
+  });
+
+  it('a record that cannot fit its calls before the deadline gives way with 0 calls, and is marked for a short visibility', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.fitsAnswer = false;
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'retry', reason: 'deadline' });
+    expect(t.kore.calls).toEqual([]);
+    expect(t.invocation.deferred).toEqual(['rh-1']);
+    expect(t.metrics).toContainEqual(['deferred', 1]);
+  });
+
+  it('still-attached: a follow-up whose list is still held by the campaign that ended is retried, then parked on the last receive', async () => {
+    const list = free('cl-1', { isListInUse: true, campaignInUse: [{ id: 'cd-ended', name: 'Ended' }] });
+    const t = setup({ lists: [list] });
+    const cmd = expired('cl-1', { reason: 'campaign-ended', campaignId: 'cd-ended', listUpdatedAt: OLD });
+    expect(await t.run(cmd, { receiveCount: 1 })).toMatchObject({ outcome: 'retry', reason: 'still-attached' });
+    expect(await t.run(cmd, { receiveCount: 5 })).toMatchObject({ outcome: 'rejected', reason: 'still-attached', detail: { exhausted: true } });
+    expect(t.parked).toEqual([expect.objectContaining({ errorCode: 'still-attached', receiveCount: 5 })]);
+    expect(t.kore.writes()).toEqual([]);
+    // Attached to another campaign as well: an ordinary in-use skip.
+    const shared = setup({ lists: [free('cl-1', { campaignInUse: [{ id: 'cd-ended', name: 'E' }, { id: 'cd-live', name: 'L' }] })] });
+    expect(await shared.run(cmd)).toMatchObject({ outcome: 'skipped', reason: 'in-use' });
+  });
+});
+
+describe('outcome: rejected (parked in the DLQ at once, with the error)', () => {
+  it.each<[string, object | string, string]>([
+    ['malformed JSON', 'not json', 'invalid-message'],
+    ['an unknown type', { type: 'list.purge', contactListId: 'cl-1', occurredAt: at() }, 'invalid-message'],
+    ['no occurredAt', { type: 'list.expired', contactListId: 'cl-1' }, 'invalid-message'],
+    ['a bot outside ALLOWED_STREAM_IDS', expired('cl-1', { streamId: 'st-someone-else' }), 'stream-not-allowed'],
+  ])('%s, before any Kore call', async (_n, body, code) => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run(body)).toMatchObject({ outcome: 'rejected', reason: code });
+    expect(t.kore.calls).toEqual([]);
+    expect(t.parked).toEqual([expect.objectContaining({ errorCode: code, messageId: 'm-1', body: typeof body === 'string' ? body : JSON.stringify(body) })]);
+  });
+
+  it('accepts the secret\'s own bot and an allowlisted one as streamId', async () => {
+    const t = setup({ lists: [free('cl-1'), free('cl-2')] });
+    expect(await t.run(expired('cl-1', { streamId: 'st-own' }))).toMatchObject({ outcome: 'done' });
+    expect(await t.run(expired('cl-2', { streamId: 'st-allowed' }))).toMatchObject({ outcome: 'done' });
+  });
+
+  it('fanout-cap: a campaign.ended that would queue more follow-ups than FANOUT_MAX_LISTS deletes nothing', async () => {
+    const lists = Array.from({ length: 3 }, (_, i) => free(`cl-${i}`, { campaignInUse: [{ id: 'cd-1', name: 'C' }] }));
+    const t = setup({ lists, campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD })] }, { fanoutMaxLists: 2 });
+    expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at() })).toMatchObject({ outcome: 'rejected', reason: 'fanout-cap' });
+    expect(t.kore.writes()).toEqual([]);
+    expect(t.sent).toEqual([]);
+  });
+
+  it('a Kore 4xx that is not in-use is parked with its code', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.overrides.deleteContactList = () => {
+      throw new KoreValidationError('400', { status: 400, koreMessage: 'nope' });
+    };
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'rejected', reason: 'kore-validation' });
+    expect(t.audit().map((a) => a.result ?? a.phase)).toEqual(['intent', 'refused']);
+  });
+
+  it('a retry on the last receive is parked with its reason, so every DLQ message has an ErrorCode', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.overrides.getContactList = () => {
+      throw new KoreServerError('503', { status: 503 });
+    };
+    expect(await t.run(expired('cl-1'), { receiveCount: 5 })).toMatchObject({ outcome: 'rejected', reason: 'kore-server' });
+    expect(t.parked[0]).toMatchObject({ errorCode: 'kore-server', errorMessage: expect.stringMatching(/still failing after 5 receives/) });
+  });
+
+  it('a rejection that cannot be parked is retried instead: nothing is lost', async () => {
+    const t = setup();
+    t.fail.park = true;
+    expect(await t.run('not json')).toMatchObject({ outcome: 'retry' });
+  });
+});
