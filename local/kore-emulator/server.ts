@@ -1,57 +1,38 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import jwt from 'jsonwebtoken';
+import type { AddressInfo, Socket } from 'node:net';
+import { handleAdmin } from './admin.js';
+import type { AdminTarget } from './admin.js';
+import { peekClaims, TokenVerifier } from './auth.js';
+import { EmulatorClock } from './clock.js';
+import { applyFaults, FaultInjector, RATE_LIMIT_TEXT } from './faults.js';
+import type { Faults } from './faults.js';
 import { mulberry32 } from './prng.js';
+import { applyRateLimit, DEFAULT_RATE_LIMIT, RateWindow } from './rate-window.js';
+import type { RateLimitOptions } from './rate-window.js';
+import { applyRealism, LENIENT_REALISM, REALISM_PRESETS, RealismError } from './realism.js';
+import type { Realism } from './realism.js';
+import { koreError } from './reply.js';
+import type { Reply } from './reply.js';
+import { routeApiCall } from './routes.js';
 import { AccountState } from './state.js';
-import type { EmuList, Seed } from './state.js';
+import type { Seed, StateSnapshot } from './state.js';
 
 /**
- * A Kore Campaign API v2 emulator, faithful to ../shared/kore-api/REFERENCE.md: JWT checked,
- * headers and `accountId` required, 48/256 limits, in-use/DNC refusals, 404s, a per-account
- * calls-per-minute window, and fault injection. Loopback only; state in memory.
+ * A Kore Campaign Management API emulator, faithful to what Kore documents (REFERENCE.md) and
+ * switchable where Kore leaves a behaviour open (realism.ts). This file is the HTTP shell: it
+ * listens on loopback, records calls, and runs each call through faults → auth → headers →
+ * rate window → routes → delivery faults. State lives in memory.
  */
 
-export const RATE_LIMIT_TEXT = "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
-
-export interface Faults {
-  /** Added to every reply. */
-  latencyMs: number;
-  /** Fraction of calls answered 500/502/503. */
-  serverErrorRate: number;
-  /** Fraction of calls answered 429 (as if other callers used the budget). */
-  throttleRate: number;
-  /** Fraction of calls whose connection is destroyed with no reply. */
-  dropRate: number;
-  /** Fraction of calls delayed by `slowMs` (e.g. longer than the client's timeout). */
-  slowRate: number;
-  slowMs: number;
-  /** Every call fails with 503 until this epoch ms ("every call fails for N seconds"). */
-  outageUntil: number;
-  /** The next N calls fail with `failStatus` (deterministic 5xx-then-success scenarios). */
-  failNext: number;
-  failStatus: number;
-}
-
-export const NO_FAULTS: Faults = {
-  latencyMs: 0,
-  serverErrorRate: 0,
-  throttleRate: 0,
-  dropRate: 0,
-  slowRate: 0,
-  slowMs: 0,
-  outageUntil: 0,
-  failNext: 0,
-  failStatus: 503,
-};
-
-export interface RateLimitOptions {
-  /** Calls per window per account; 0 disables the limit. */
-  perMinute: number;
-  windowMs?: number;
-  /** Send `Retry-After` (seconds) on 429s: Kore does not document one, so it is optional. */
-  retryAfter?: boolean;
-}
+export { RATE_LIMIT_TEXT, NO_FAULTS } from './faults.js';
+export type { Faults, RetryAfterFormat } from './faults.js';
+export type { RateLimitOptions } from './rate-window.js';
+export { IN_USE_REFUSALS, LENIENT_REALISM, STRICT_REALISM, REALISM_PRESETS } from './realism.js';
+export type { InUseRefusal, InUseRefusalName, OmitListFields, Realism, RealismPreset } from './realism.js';
+export type { Seed, SeedCampaign, SeedList, EmuCampaign, EmuList, CampaignStatus, CampaignType } from './state.js';
+export { CAMPAIGN_STATUSES } from './state.js';
+export { ADMIN_ROUTES } from './admin.js';
 
 export interface EmulatorOptions {
   accountId?: string;
@@ -60,17 +41,22 @@ export interface EmulatorOptions {
   apps?: Record<string, string>;
   rateLimit?: RateLimitOptions;
   faults?: Partial<Faults>;
+  /** Kore behaviours its docs leave open; lenient defaults (realism.ts). `STRICT_REALISM` turns every strict variant on. */
+  realism?: Partial<Realism>;
   seed?: Seed;
   /** Seed for the fault-injection PRNG. */
   randomSeed?: number;
-  /** Deleting a campaign removes it from its lists' `campaignInUse` (default true). */
+  /** @deprecated use `realism.detachOnCampaignDelete` (this wins only when `realism` does not set it). */
   campaignDeleteDetachesLists?: boolean;
+  /** The host clock (default `Date.now`); Kore's clock is this plus an offset (`advanceClock`). */
   now?: () => number;
+  /** Loopback only: `127.0.0.1` (default), `::1` or `localhost`. */
   host?: string;
   port?: number;
 }
 
 export interface RecordedCall {
+  /** Kore time (emulator clock) at arrival. */
   at: number;
   method: string;
   path: string;
@@ -80,95 +66,170 @@ export interface RecordedCall {
   hasAuth: boolean;
   /** Decoded (unverified) `appId` of the token, for assertions on which credentials were used. */
   appId?: string;
+  /** Decoded (unverified) `jti` of the token. */
+  jti?: string;
   body?: unknown;
+  /** Status sent; 0 when no reply was sent (dropped connection). */
   status: number;
-  /** What the emulator did with it: `ok`, `dropped`, `fault-5xx`, `fault-429`, `outage`, `rate-limited`, `error`. */
+  /**
+   * What happened: `ok`, `error` (Kore answered ≥ 400), `dropped`, `fault-5xx`, `fault-429`,
+   * `outage`, `rate-limited`, `committed-dropped` (applied, then the connection was destroyed),
+   * `committed-slow` (applied, reply held back for `commitThenSlowMs`).
+   */
   result: string;
+  /** Kore applied a change for this call (whatever the client saw). */
+  committed?: boolean;
 }
 
-interface Reply {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-const PREFIX = /^\/campaign\/api\/v2\/public\/([^/]+)\/campaign(\/.*)?$/;
-const ERR = (status: number, msg: string, code?: number): Reply => ({
-  status,
-  body: { errors: [{ msg, code: code ?? status }] },
-});
-
-export class KoreEmulator {
+export class KoreEmulator implements AdminTarget {
   readonly accountId: string;
   readonly streamId: string;
   readonly state: AccountState;
   readonly calls: RecordedCall[] = [];
-  faults: Faults;
+  readonly clock: EmulatorClock;
+  /** The per-account window's settings; may be changed in place (`rateLimit.perMinute = 0`). */
   rateLimit: Required<RateLimitOptions>;
-  private apps: Record<string, string>;
-  private readonly now: () => number;
-  private random: () => number;
-  private readonly windows = new Map<string, number[]>();
-  private readonly detach: boolean;
-  private server?: Server;
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private realismNow: Realism;
+  private readonly injector: FaultInjector;
+  private readonly tokens: TokenVerifier;
+  private readonly window: RateWindow;
   private readonly opts: EmulatorOptions;
+  /** What `reset()` returns to. */
+  private baseline: { state: StateSnapshot; faults: Faults; rateLimit: Required<RateLimitOptions>; realism: Realism };
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(opts: EmulatorOptions = {}) {
     this.opts = opts;
+    if (opts.host !== undefined && !LOOPBACK.has(opts.host)) throw new Error(`the Kore emulator listens on loopback only, not ${opts.host}`);
     this.accountId = opts.accountId ?? '67777ce93e25326494e1a2b3';
     this.streamId = opts.streamId ?? 'st-0603182c-7ffb-53c3-b307-47ca14b1a2b3';
-    this.apps = { ...(opts.apps ?? { 'cs-test-client': 'test-client-secret' }) };
-    this.now = opts.now ?? Date.now;
-    this.state = new AccountState(this.accountId, this.streamId, this.now);
-    this.faults = { ...NO_FAULTS, ...opts.faults };
-    this.rateLimit = { perMinute: 60, windowMs: 60_000, retryAfter: true, ...opts.rateLimit };
-    this.random = mulberry32(opts.randomSeed ?? 42);
-    this.detach = opts.campaignDeleteDetachesLists ?? true;
+    const wall = opts.now ?? Date.now;
+    this.clock = new EmulatorClock(wall);
+    this.state = new AccountState(this.accountId, this.streamId, this.clock.now);
+    this.tokens = new TokenVerifier(opts.apps ?? { 'cs-test-client': 'test-client-secret' }, wall);
+    this.window = new RateWindow(this.clock.now);
+    this.injector = new FaultInjector(opts.faults ?? {}, mulberry32(opts.randomSeed ?? 42), wall);
+    this.rateLimit = applyRateLimit(DEFAULT_RATE_LIMIT, opts.rateLimit ?? {});
+    this.realismNow = applyRealism(LENIENT_REALISM, {
+      ...(opts.campaignDeleteDetachesLists !== undefined ? { detachOnCampaignDelete: opts.campaignDeleteDetachesLists } : {}),
+      ...opts.realism,
+    });
     if (opts.seed) this.state.seed(opts.seed);
+    this.baseline = { state: this.state.copy(), faults: { ...this.injector.faults }, rateLimit: { ...this.rateLimit }, realism: applyRealism(this.realismNow, {}) };
   }
 
   get url(): string {
     const addr = this.server?.address() as AddressInfo | null;
     if (!addr) throw new Error('emulator not started');
-    return `http://127.0.0.1:${addr.port}`;
+    return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', resolve);
+      server.once('error', reject);
+      server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     return this;
   }
 
   async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.server?.listening ? this.server.close(() => resolve()) : resolve()));
   }
 
-  setFaults(f: Partial<Faults>): void {
-    this.faults = { ...this.faults, ...f };
+  // ---------------------------------------------------------------- settings (also the admin API's)
+
+  /** Current fault settings; a live object (changing a field changes the faults). */
+  get faults(): Faults {
+    return this.injector.faults;
+  }
+
+  set faults(f: Faults) {
+    this.injector.faults = applyFaults(this.injector.faults, f);
+  }
+
+  setFaults(patch: Partial<Faults>): void {
+    this.injector.faults = applyFaults(this.injector.faults, patch);
   }
 
   /** Every call fails with 503 for the next `ms` milliseconds. */
   outage(ms: number): void {
-    this.faults.outageUntil = this.now() + ms;
+    this.injector.outage(ms);
+  }
+
+  setRateLimit(patch: Partial<RateLimitOptions>): void {
+    this.rateLimit = applyRateLimit(this.rateLimit, patch);
+  }
+
+  get realism(): Readonly<Realism> {
+    return this.realismNow;
+  }
+
+  /** Changes realism switches; `preset` (`lenient`|`strict`) first, then the switches given. */
+  setRealism(patch: Partial<Realism> & { preset?: 'lenient' | 'strict' }): void {
+    const { preset, ...rest } = patch;
+    if (preset !== undefined && !Object.hasOwn(REALISM_PRESETS, preset)) throw new RealismError('preset must be "lenient" or "strict"');
+    this.realismNow = applyRealism(preset ? REALISM_PRESETS[preset] : this.realismNow, rest);
   }
 
   /** Secret rotation: the old secret stops working at once. */
   rotateSecret(clientId: string, clientSecret: string): void {
-    this.apps[clientId] = clientSecret;
+    this.tokens.rotate(clientId, clientSecret);
+  }
+
+  /** Adds lists and campaigns; `replace` empties the account first and makes `seed` what `reset()` returns to. */
+  seed(seed: Seed, opts: { replace?: boolean } = {}): void {
+    if (opts.replace) this.state.clear();
+    this.state.seed(seed);
+    if (opts.replace) this.baseline.state = this.state.copy();
+  }
+
+  /** Lets Kore time pass: account timestamps and the rate window move `ms` ahead. */
+  advanceClock(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  setClockOffset(ms: number): void {
+    this.clock.setOffset(ms);
+  }
+
+  clockInfo(): { offsetMs: number; now: string } {
+    return { offsetMs: this.clock.offsetMs, now: this.clock.iso() };
+  }
+
+  /**
+   * Back to the start: the seed the emulator started with (or the last replacing seed), its
+   * starting faults, rate limit, realism and clock; recorded calls, rate windows and seen `jti`s
+   * forgotten. Secrets stay as rotated (a local secret store still holds the new one).
+   */
+  reset(): void {
+    this.state.restore(this.baseline.state);
+    this.injector.faults = { ...this.baseline.faults };
+    this.rateLimit = { ...this.baseline.rateLimit };
+    this.realismNow = applyRealism(this.baseline.realism, {});
+    this.clock.setOffset(0);
+    this.tokens.forgetJtis();
+    this.resetCalls();
   }
 
   resetCalls(): void {
     this.calls.length = 0;
-    this.windows.clear();
+    this.window.clear();
   }
 
   /** Calls that reached Kore's API (admin calls excluded), optionally filtered. */
@@ -181,18 +242,34 @@ export class KoreEmulator {
     );
   }
 
-  // ---------------------------------------------------------------- request handling
+  // ---------------------------------------------------------------- one call
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
     let raw: string;
     try {
       raw = await readBody(req);
     } catch {
       return;
     }
-    if (url.pathname.startsWith('/__admin/')) return this.admin(url, req.method ?? 'GET', raw, res);
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    try {
+      if (url.pathname === '/__admin' || url.pathname.startsWith('/__admin/')) {
+        const r = handleAdmin(this, method, url.pathname, raw);
+        res.writeHead(r.status, { 'content-type': 'application/json' });
+        res.end(r.status === 204 || r.body === undefined ? undefined : JSON.stringify(r.body));
+        return;
+      }
+      await this.handleApi(req, res, url, method, raw);
+    } catch (err) {
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ msg: `emulator error: ${err instanceof Error ? err.message : String(err)}`, code: 500 }] }));
+      }
+    }
+  }
 
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: URL, method: string, raw: string): Promise<void> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (k !== 'auth' && typeof v === 'string') headers[k] = v;
     const token = typeof req.headers.auth === 'string' ? req.headers.auth : undefined;
@@ -202,310 +279,98 @@ export class KoreEmulator {
     } catch {
       body = raw;
     }
+    const claims = token ? peekClaims(token) : {};
     const call: RecordedCall = {
-      at: this.now(),
-      method: req.method ?? 'GET',
+      at: this.clock.now(),
+      method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers,
       hasAuth: token !== undefined,
-      appId: token ? appIdOf(token) : undefined,
+      ...claims,
       body,
       status: 0,
       result: 'ok',
     };
     this.calls.push(call);
 
-    const reply = await this.respond(call, token, url, body, req, res);
-    if (!reply) return; // dropped
-    call.status = reply.status;
-    if (call.result === 'ok' && reply.status >= 400) call.result = 'error';
-    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-    res.end(JSON.stringify(reply.body));
+    // Faults before Kore sees the call: nothing is applied.
+    const gate = this.injector.gate();
+    if (gate.kind === 'drop') {
+      call.result = 'dropped';
+      return destroy(req, res);
+    }
+    if (gate.kind === 'reply') {
+      call.result = gate.result;
+      return this.send(res, call, gate.reply);
+    }
+    if (gate.delayMs > 0) await this.sleep(gate.delayMs);
+    const injected = this.injector.afterDelay();
+    if (injected) {
+      call.result = injected.result;
+      return this.send(res, call, injected.reply);
+    }
+
+    const reply = this.process(call, token, url, body);
+    if (reply.committed) call.committed = true;
+
+    // Faults after Kore applied the call: the change stays, the reply is lost or late.
+    const delivery = this.injector.delivery(reply);
+    if (delivery.kind === 'drop') {
+      call.result = 'committed-dropped';
+      return destroy(req, res);
+    }
+    if (delivery.kind === 'hold') {
+      call.result = 'committed-slow';
+      await this.sleep(delivery.ms);
+      if (res.destroyed || req.socket.destroyed) {
+        call.status = 0;
+        return;
+      }
+    }
+    this.send(res, call, reply);
   }
 
-  private async respond(
-    call: RecordedCall,
-    token: string | undefined,
-    url: URL,
-    body: unknown,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<Reply | undefined> {
-    const f = this.faults;
-    if (this.now() < f.outageUntil) {
-      call.result = 'outage';
-      return ERR(503, 'Service Unavailable');
-    }
-    if (f.failNext > 0) {
-      f.failNext--;
-      call.result = f.failStatus === 429 ? 'fault-429' : 'fault-5xx';
-      return { ...ERR(f.failStatus, f.failStatus === 429 ? RATE_LIMIT_TEXT : 'Service Unavailable'), headers: f.failStatus === 429 && this.rateLimit.retryAfter ? { 'retry-after': '1' } : {} };
-    }
-    if (f.dropRate > 0 && this.random() < f.dropRate) {
-      call.result = 'dropped';
-      call.status = 0;
-      req.socket.destroy();
-      res.destroy();
-      return undefined;
-    }
-    const delay = f.latencyMs + (f.slowRate > 0 && this.random() < f.slowRate ? f.slowMs : 0);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    if (f.serverErrorRate > 0 && this.random() < f.serverErrorRate) {
-      call.result = 'fault-5xx';
-      return ERR([500, 502, 503][Math.floor(this.random() * 3)] ?? 500, 'Internal Server Error');
-    }
-    if (f.throttleRate > 0 && this.random() < f.throttleRate) {
-      call.result = 'fault-429';
-      return { ...ERR(429, RATE_LIMIT_TEXT), headers: this.rateLimit.retryAfter ? { 'retry-after': '1' } : {} };
-    }
-
-    // --- what Kore itself enforces
-    const auth = this.verify(token);
-    if (auth) return auth;
+  /** What Kore itself enforces, in order: token, headers, per-account window, then the route. */
+  private process(call: RecordedCall, token: string | undefined, url: URL, body: unknown): Reply {
+    const denied = this.tokens.verify(token, this.realismNow);
+    if (denied) return denied;
     const iid = call.headers.iid;
     const accountHeader = call.headers.accountid;
-    if (!iid) return ERR(400, 'iid header is required');
-    if (!accountHeader) return ERR(400, 'accountId header is required');
-    if (accountHeader !== this.accountId) return ERR(401, 'accountId does not match the app', 4002);
-    const limited = this.takeRateSlot(accountHeader);
-    if (limited) {
+    if (!iid) return koreError(400, 'iid header is required');
+    if (!accountHeader) return koreError(400, 'accountId header is required');
+    if (accountHeader !== this.accountId) return koreError(401, 'accountId does not match the app', 4002);
+    const slot = this.window.take(accountHeader, this.rateLimit);
+    if (!slot.ok) {
       call.result = 'rate-limited';
-      return limited;
+      return { ...koreError(429, RATE_LIMIT_TEXT), headers: this.rateLimit.retryAfter ? { 'retry-after': String(slot.retryAfterSeconds) } : {} };
     }
-    const m = PREFIX.exec(url.pathname);
-    if (!m) return ERR(404, `No route for ${call.method} ${url.pathname}`);
-    if (decodeURIComponent(m[1] ?? '') !== this.streamId) return ERR(404, 'Unknown streamId');
-    if (url.searchParams.get('accountId') !== this.accountId) return ERR(400, 'accountId query parameter is required');
-    return this.route(call.method, m[2] ?? '', url, body);
+    return routeApiCall({ method: call.method, path: url.pathname, query: url.searchParams, body }, this.state, this.realismNow);
   }
 
-  private verify(token: string | undefined): Reply | undefined {
-    if (!token) return ERR(401, 'Invalid SDK credentials', 4002);
-    const appId = appIdOf(token);
-    const secret = appId ? this.apps[appId] : undefined;
-    if (!secret) return ERR(401, 'Invalid SDK credentials', 4002);
-    try {
-      const claims = jwt.verify(token, secret, { algorithms: ['HS256'], clockTimestamp: Math.floor(this.now() / 1000) }) as jwt.JwtPayload;
-      if (typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp - claims.iat > 3600) {
-        return ERR(401, 'Token lifetime exceeds 1 hour', 4002);
-      }
-      return undefined;
-    } catch {
-      return ERR(401, 'Invalid SDK credentials', 4002);
-    }
+  private send(res: ServerResponse, call: RecordedCall, reply: Reply): void {
+    call.status = reply.status;
+    if (call.result === 'ok' && reply.status >= 400) call.result = 'error';
+    if (res.destroyed) return;
+    const contentType = reply.html ? 'text/html; charset=utf-8' : 'application/json';
+    res.writeHead(reply.status, { 'content-type': contentType, ...reply.headers });
+    res.end(reply.html ? String(reply.body) : JSON.stringify(reply.body));
   }
 
-  /** Sliding 60-second window per account (REFERENCE §4.3). Refused calls do not count. */
-  private takeRateSlot(account: string): Reply | undefined {
-    const { perMinute, windowMs, retryAfter } = this.rateLimit;
-    if (!perMinute) return undefined;
-    const now = this.now();
-    const log = (this.windows.get(account) ?? []).filter((t) => t > now - windowMs);
-    this.windows.set(account, log);
-    if (log.length >= perMinute) {
-      const waitS = Math.max(1, Math.ceil(((log[0] ?? now) + windowMs - now) / 1000));
-      return { ...ERR(429, RATE_LIMIT_TEXT), headers: retryAfter ? { 'retry-after': String(waitS) } : {} };
-    }
-    log.push(now);
-    return undefined;
-  }
-
-  private route(method: string, rest: string, url: URL, body: unknown): Reply {
-    const s = this.state;
-    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    if (method === 'POST' && rest === '/contactList/createContactList') return this.createList(b);
-    if (method === 'POST' && rest === '/contactList/getAllListDetails') {
-      const type = url.searchParams.get('type');
-      const lists = [...s.lists.values()].filter((l) => !type || l.listType === type).map(summary);
-      return ok('', lists);
-    }
-    const listMatch = /^\/contactList\/([^/]+)$/.exec(rest);
-    if (listMatch) {
-      const id = decodeURIComponent(listMatch[1] ?? '');
-      const list = s.lists.get(id);
-      if (!list) return ERR(404, `Contact list ${id} not found`);
-      if (method === 'GET') return ok('', list);
-      if (method === 'PUT') return this.updateList(list, b);
-      if (method === 'DELETE') return this.deleteList(list);
-    }
-    if (method === 'POST' && rest === '' && url.searchParams.get('campaignType')) return this.createCampaign(b);
-    const campMatch = /^\/(cd-[^/]+)$/.exec(rest);
-    if (campMatch) {
-      const id = decodeURIComponent(campMatch[1] ?? '');
-      const c = s.campaigns.get(id);
-      if (!c) return ERR(404, `Campaign ${id} not found`);
-      if (method === 'GET') return ok(`Campaign ${c.name} retrieved successfully`, c);
-      if (method === 'DELETE') {
-        const type = url.searchParams.get('campaignType');
-        if (type !== 'voice' && type !== 'sms') return ERR(400, 'campaignType must be voice or sms');
-        s.campaigns.delete(id);
-        if (this.detach) s.detachCampaign(id);
-        return ok(`Campaign ${c.name} deleted successfully`, c);
-      }
-    }
-    return ERR(404, `No route for ${method} ${rest}`);
-  }
-
-  private checkText(b: Record<string, unknown>, required: boolean): Reply | undefined {
-    for (const [key, max] of [['name', 48], ['description', 256]] as const) {
-      const v = b[key];
-      if (v === undefined && !required) continue;
-      if (typeof v !== 'string' || (key === 'name' && !v.trim())) return ERR(400, `${key} is required and must be a string`);
-      if ([...v].length > max) return ERR(400, `${key} must be at most ${max} characters`);
-    }
-    return undefined;
-  }
-
-  private createList(b: Record<string, unknown>): Reply {
-    const bad = this.checkText(b, true);
-    if (bad) return bad;
-    if (typeof b.source !== 'string') return ERR(400, 'source is required');
-    const name = b.name as string;
-    if (this.state.findListByName(name)) return ERR(400, `Contact list ${name} already exists`);
-    const list = this.state.addList({
-      name,
-      description: b.description as string,
-      source: b.source,
-      allowDuplicates: b.allowDuplicates === true,
-    });
-    return ok(`Contact list ${name} created successfully`, list);
-  }
-
-  private updateList(list: EmuList, b: Record<string, unknown>): Reply {
-    const bad = this.checkText(b, false);
-    if (bad) return bad;
-    if (b.name === undefined && b.description === undefined) return ERR(400, 'name or description is required');
-    if (list.isGlobalDNC || list.isDefault) return ERR(400, 'The default and global DNC lists cannot be renamed');
-    if (typeof b.name === 'string') {
-      const other = this.state.findListByName(b.name);
-      if (other && other._id !== list._id) return ERR(400, `Contact list ${b.name} already exists`);
-      list.name = b.name;
-      list.lname = b.name.toLowerCase();
-    }
-    if (typeof b.description === 'string') list.description = b.description;
-    this.state.touch(list);
-    return ok(`Contact list ${list.name} updated successfully`, {
-      contactListId: list._id,
-      body: {
-        name: list.name,
-        ...(typeof b.description === 'string' ? { description: list.description } : {}),
-        scope: ['campaign_management'],
-        orgId: list.orgId,
-        iId: list.iId,
-        listType: list.listType,
-        accountId: list.accountId,
-        updatedBy: list.updatedBy,
-      },
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
     });
   }
-
-  private deleteList(list: EmuList): Reply {
-    if (list.campaignInUse.length > 0 || list.isListInUse) {
-      return ERR(400, `Contact list ${list.name} is in use by a campaign and cannot be deleted`);
-    }
-    if (list.isGlobalDNC || list.isDefault) {
-      return ERR(400, `Contact list ${list.name} is a global DNC or default list and is in use; it cannot be deleted`);
-    }
-    this.state.lists.delete(list._id);
-    // REFERENCE §6.7: the echoed object still shows isActive:true.
-    return ok(`Contact list ${list.name} deleted successfully`, list);
-  }
-
-  private createCampaign(b: Record<string, unknown>): Reply {
-    const bad = this.checkText({ name: b.name, ...(b.description !== undefined ? { description: b.description } : {}) }, false);
-    if (bad || typeof b.name !== 'string') return bad ?? ERR(400, 'name is required');
-    const lists = Array.isArray(b.contactLists) ? b.contactLists.filter((x): x is string => typeof x === 'string') : [];
-    for (const name of lists) if (!this.state.findListByName(name)) return ERR(400, `Contact list ${name} not found`);
-    const dnc = (b.dncLists as { name?: unknown } | undefined)?.name;
-    const c = this.state.addCampaign({
-      name: b.name,
-      description: typeof b.description === 'string' ? b.description : '',
-      contactLists: lists,
-      ...(typeof dnc === 'string' ? { dncList: dnc } : {}),
-      status: 'Preparing',
-    });
-    return ok(`Campaign ${c.name} creation in progress`, { ...c, id: c._id });
-  }
-
-  // ---------------------------------------------------------------- admin API (tests, `npm start`, by hand)
-
-  private admin(url: URL, method: string, raw: string, res: ServerResponse): void {
-    let body: Record<string, unknown>;
-    try {
-      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-    } catch {
-      return send(res, 400, { error: 'body must be JSON' });
-    }
-    const route = `${method} ${url.pathname}`;
-    switch (route) {
-      case 'GET /__admin/state':
-        return send(res, 200, this.state.snapshot());
-      case 'GET /__admin/calls':
-        return send(res, 200, this.calls);
-      case 'DELETE /__admin/calls':
-        this.resetCalls();
-        return send(res, 204, {});
-      case 'GET /__admin/faults':
-        return send(res, 200, this.faults);
-      case 'POST /__admin/faults': {
-        const { outageSeconds, ...rest } = body;
-        this.setFaults(rest as Partial<Faults>);
-        if (typeof outageSeconds === 'number') this.outage(outageSeconds * 1000);
-        return send(res, 200, this.faults);
-      }
-      case 'POST /__admin/rate-limit':
-        this.rateLimit = { ...this.rateLimit, ...(body as Partial<RateLimitOptions>) };
-        return send(res, 200, this.rateLimit);
-      case 'POST /__admin/seed':
-        this.state.seed(body as Seed);
-        return send(res, 200, this.state.snapshot());
-      case 'POST /__admin/rotate':
-        if (typeof body.clientId !== 'string' || typeof body.clientSecret !== 'string') {
-          return send(res, 400, { error: 'clientId and clientSecret are required' });
-        }
-        this.rotateSecret(body.clientId, body.clientSecret);
-        return send(res, 200, { rotated: body.clientId });
-      default:
-        return send(res, 404, { error: `no admin route ${route}` });
-    }
-  }
 }
 
-function ok(message: string, data: unknown): Reply {
-  return { status: 200, body: { status: 'success', message, data } };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(status === 204 ? undefined : JSON.stringify(body));
-}
-
-/** getAllListDetails returns summaries: no createdAt/createdBy (REFERENCE §2.2). */
-function summary(l: EmuList): Record<string, unknown> {
-  return {
-    _id: l._id,
-    name: l.name,
-    description: l.description,
-    totalRecordCount: l.totalRecordCount,
-    status: l.status,
-    mapping: l.mapping,
-    isListInUse: l.isListInUse,
-    listType: l.listType,
-    campaignInUse: l.campaignInUse,
-    source: l.source,
-    apiConfigurations: l.apiConfigurations,
-    columns: l.columns,
-    files: l.files,
-    updatedAt: l.updatedAt,
-    isGlobalDNC: l.isGlobalDNC,
-    isDefault: l.isDefault,
-  };
-}
-
-function appIdOf(token: string): string | undefined {
-  const decoded = jwt.decode(token);
-  return decoded && typeof decoded === 'object' && typeof decoded.appId === 'string' ? decoded.appId : undefined;
+function destroy(req: IncomingMessage, res: ServerResponse): void {
+  req.socket.destroy();
+  res.destroy();
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

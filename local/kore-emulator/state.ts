@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-/** In-memory Kore account: contact lists and campaigns, in the seeds' field shapes. */
+/**
+ * In-memory Kore account: contact lists and campaigns, stored in the union of the field shapes
+ * Kore's samples show (views.ts picks what each reply carries).
+ */
 
 export interface EmuList {
   _id: string;
@@ -30,39 +33,85 @@ export interface EmuList {
   accountId: string;
 }
 
+/** Every status Kore names (REFERENCE §2.10); `Rerun` appears in the UI guide only. */
+export const CAMPAIGN_STATUSES = ['Preparing', 'Ready', 'Active', 'Paused', 'Stopped', 'Completed', 'Scheduled', 'Rescheduled', 'Rerun'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export type CampaignType = 'voice' | 'sms';
+
+export interface CampaignSchedule {
+  isSchedulingEnabled: boolean;
+  isRecurrenceEnabled: boolean;
+}
+
+export interface DialingStrategy {
+  callerId: { phoneNumber: string };
+  callingHours: { frequency: string; timezone: string; days: { day: string; start: string; end: string }[] };
+  dialingOrder?: string;
+  maxAttemptsPerRecord?: number;
+  defaultRetryPeriod?: number;
+  maxRingTime?: number;
+  useSystemMappings?: boolean;
+}
+
 export interface EmuCampaign {
   _id: string;
+  campaignType: CampaignType;
   name: string;
   lname: string;
   description: string;
+  /** The campaign's DNC list; SMS replies show only its name (REFERENCE §2.8, §6.3). */
   dncLists?: { id: string; name: string };
   priority: string;
+  /** Voice only. */
   dialingMode: string;
-  status: string;
+  dialingStrategy: DialingStrategy;
+  /** Agentless voice and advanced SMS: the experience flow (`cf-…`). */
+  experienceFlow?: string;
+  /** Voice: queue or flow name shown in list results. */
+  connection: string;
+  status: CampaignStatus | string;
   isFiltersEnabled: boolean;
   createdAt: string;
   updatedAt: string;
-  schedule: { isSchedulingEnabled: boolean; isRecurrenceEnabled: boolean };
+  campaignInstanceUpdatedAt: string;
+  /** Set by a start trigger (voice). */
+  campaignInstanceId?: string;
+  schedule: CampaignSchedule;
+  /** List names, not ids, as Kore has them. */
   contactLists: string[];
+  /** SMS only. */
+  message?: { message: string; template_name?: string };
+  format?: 'simple' | 'advanced';
+  totalMessagesSent?: number;
+  campaignExecutionType?: string;
+  isImported?: boolean;
 }
 
 /** Seed input: any subset of fields; campaigns name their lists, as Kore's campaigns do. */
 export interface SeedList extends Partial<EmuList> {
   name: string;
 }
-export interface SeedCampaign extends Partial<Omit<EmuCampaign, 'dncLists' | 'name'>> {
+export interface SeedCampaign extends Partial<Omit<EmuCampaign, 'dncLists' | 'name' | 'schedule' | 'dialingStrategy'>> {
   name: string;
   contactLists?: string[];
   /** Name of the campaign's DNC list. */
   dncList?: string;
+  schedule?: Partial<CampaignSchedule>;
+  dialingStrategy?: Partial<DialingStrategy>;
 }
 export interface Seed {
   lists?: SeedList[];
   campaigns?: SeedCampaign[];
 }
 
+export interface StateSnapshot {
+  lists: EmuList[];
+  campaigns: EmuCampaign[];
+}
+
 const USER = 'u-eb5bbee1-6af9-5b9a-b471-03a3fe4a1b2c';
 const ORG = 'o-f8b351e7-f83a-51bd-bd42-d5d4086a1b2c';
+const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR'].map((day) => ({ day, start: '9:00 AM', end: '6:00 PM' }));
 
 export class AccountState {
   readonly lists = new Map<string, EmuList>();
@@ -74,13 +123,19 @@ export class AccountState {
     private readonly now: () => number,
   ) {}
 
-  private iso(): string {
+  iso(): string {
     return new Date(this.now()).toISOString();
   }
 
   findListByName(name: string): EmuList | undefined {
     const l = name.toLowerCase();
     for (const list of this.lists.values()) if (list.lname === l) return list;
+    return undefined;
+  }
+
+  findCampaignByName(name: string): EmuCampaign | undefined {
+    const l = name.toLowerCase();
+    for (const c of this.campaigns.values()) if (c.lname === l) return c;
     return undefined;
   }
 
@@ -124,22 +179,36 @@ export class AccountState {
     return list;
   }
 
+  /** Adds a campaign and marks its lists and DNC list as used by it, as Kore's UI rules say (§2.16). */
   addCampaign(seed: SeedCampaign): EmuCampaign {
     const ts = this.iso();
-    const { dncList, ...rest } = seed;
+    const { dncList, schedule, dialingStrategy, ...rest } = seed;
     const dnc = dncList ? this.findListByName(dncList) : undefined;
+    const type: CampaignType = seed.campaignType ?? 'voice';
     const campaign: EmuCampaign = {
       _id: seed._id ?? `cd-${randomUUID()}`,
+      campaignType: type,
       description: '',
       priority: '5',
       dialingMode: 'Progressive',
+      connection: 'Default Queue',
       status: 'Ready',
       isFiltersEnabled: false,
       createdAt: ts,
-      updatedAt: ts,
-      schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false },
+      updatedAt: seed.updatedAt ?? ts,
+      campaignInstanceUpdatedAt: seed.updatedAt ?? ts,
       contactLists: [],
+      ...(type === 'sms'
+        ? { format: 'simple', message: { message: 'TWVzc2FnZSBmb3IgeW91ciB0YXJnZXRlZCBjdXN0b21lcg==' }, totalMessagesSent: 0, campaignExecutionType: 'NORMAL', isImported: false }
+        : {}),
       ...rest,
+      schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false, ...schedule },
+      dialingStrategy: {
+        callerId: { phoneNumber: '+14846500000' },
+        callingHours: { frequency: 'WEEKLY', timezone: 'America/New_York', days: WEEKDAYS },
+        ...(type === 'voice' ? { dialingOrder: 'FIFO', maxAttemptsPerRecord: 3, defaultRetryPeriod: 10, maxRingTime: 30, useSystemMappings: false } : {}),
+        ...dialingStrategy,
+      },
       ...(dnc ? { dncLists: { id: dnc._id, name: dnc.name } } : {}),
       lname: seed.name.toLowerCase(),
     };
@@ -168,7 +237,7 @@ export class AccountState {
     }
   }
 
-  /** Deleting a campaign detaches it from its lists (REFERENCE §2.13 leaves this open; configurable). */
+  /** Deleting a campaign detaches it from its lists (REFERENCE §2.13 leaves this open; a realism switch). */
   detachCampaign(id: string): void {
     for (const list of this.lists.values()) {
       const before = list.campaignInUse.length;
@@ -177,11 +246,31 @@ export class AccountState {
     }
   }
 
-  touch(list: EmuList): void {
-    list.updatedAt = this.iso();
+  touch(item: { updatedAt: string }): void {
+    item.updatedAt = this.iso();
   }
 
-  snapshot(): { lists: EmuList[]; campaigns: EmuCampaign[] } {
+  /** The live objects (for `GET /__admin/state` and tests). */
+  snapshot(): StateSnapshot {
     return { lists: [...this.lists.values()], campaigns: [...this.campaigns.values()] };
+  }
+
+  /** A deep copy that later changes do not reach (what a reset returns to). */
+  copy(): StateSnapshot {
+    return structuredClone(this.snapshot());
+  }
+
+  /** Replaces everything with a copy of `snap`; the Maps stay the same objects, so held references stay valid. */
+  restore(snap: StateSnapshot): void {
+    const copy = structuredClone(snap);
+    this.lists.clear();
+    this.campaigns.clear();
+    for (const l of copy.lists) this.lists.set(l._id, l);
+    for (const c of copy.campaigns) this.campaigns.set(c._id, c);
+  }
+
+  clear(): void {
+    this.lists.clear();
+    this.campaigns.clear();
   }
 }

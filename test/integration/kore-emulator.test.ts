@@ -1,233 +1,125 @@
 import jwt from 'jsonwebtoken';
-import { StaticCredentials } from '../../lib/kore/credentials';
-import {
-  KoreInUseError,
-  KoreNetworkError,
-  KoreNotFoundError,
-  KoreServerError,
-  KoreThrottledError,
-  KoreTimeoutError,
-  KoreUnauthorizedError,
-  KoreValidationError,
-} from '../../lib/kore/errors';
-import { HttpKoreClient } from '../../lib/kore/http-client';
-import { RATE_LIMIT_TEXT, KoreEmulator } from '../../local/kore-emulator/server';
-import { credentials, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/factories';
+import { KoreProbe, PROBE_CLIENT_ID, PROBE_CLIENT_SECRET } from '../../local/kore-emulator/probe';
+import { KoreEmulator, RATE_LIMIT_TEXT } from '../../local/kore-emulator/server';
+import type { EmulatorOptions } from '../../local/kore-emulator/server';
 
-const noRetry = { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 };
+/** What the emulator enforces and answers for contact lists, over raw HTTP (no client checks in the way). */
 
-describe('Kore client against the emulator', () => {
+const seed = {
+  lists: [
+    { _id: 'cl-a', name: 'A', description: 'first' },
+    { _id: 'cl-used', name: 'Used' },
+    { _id: 'cl-quirk', name: 'Quirk', isListInUse: false },
+    { _id: 'cl-global', name: 'Default Global DNC', isGlobalDNC: true, isDefault: true },
+  ],
+  campaigns: [
+    { _id: 'cd-1', name: 'Campaign', contactLists: ['Used'] },
+    { _id: 'cd-quirk', name: 'Quirk campaign', contactLists: ['Quirk'] },
+  ],
+};
+
+type Errors = { errors: { msg: string; code: number }[] };
+
+describe('Kore emulator basics', () => {
   let emu: KoreEmulator;
-  let kore: HttpKoreClient;
-
-  beforeEach(async () => {
-    emu = await new KoreEmulator({
-      apps: { [TEST_CLIENT_ID]: TEST_CLIENT_SECRET },
-      rateLimit: { perMinute: 0 },
-      seed: {
-        lists: [
-          { _id: 'cl-718e888-3aca-4008-973e-6d79940abcde', name: 'Renewal Due - May/June 2025', description: 'seed sample' },
-          { _id: 'cl-used-1', name: 'Used list' },
-          { _id: 'cl-quirk-1', name: 'Quirk list', isListInUse: false },
-          { _id: 'cl-dnc-1', name: 'Default Global DNC', isGlobalDNC: true, isDefault: true },
-        ],
-        campaigns: [
-          { _id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', name: 'Service Renewal Outreach Campaign61', contactLists: ['Used list'] },
-          { _id: 'cd-quirk', name: 'Quirk campaign', contactLists: ['Quirk list'] },
-        ],
-      },
-    }).start();
-    kore = new HttpKoreClient({ credentials: new StaticCredentials(credentials(emu.url)), timeoutMs: 2000, retryPolicy: noRetry });
-  });
-  afterEach(() => emu.stop());
-
-  it('gets a contact list with the seed sample fields', async () => {
-    const list = await kore.getContactList('cl-718e888-3aca-4008-973e-6d79940abcde');
-    for (const f of ['_id', 'isActive', 'name', 'lname', 'description', 'totalRecordCount', 'status', 'createdBy', 'updatedBy', 'mapping', 'isListInUse', 'listType', 'isGlobalDNC', 'isDefault', 'campaignInUse', 'source', 'apiConfigurations', 'columns', 'files', 'createdAt', 'updatedAt', 'allowDuplicates']) {
-      expect(list).toHaveProperty(f);
-    }
-    expect(list.lname).toBe('renewal due - may/june 2025');
-    expect(list.status).toBe('Ready');
+  let kore: KoreProbe;
+  const running: KoreEmulator[] = [];
+  const start = async (opts: EmulatorOptions = {}) => {
+    emu = await new KoreEmulator({ rateLimit: { perMinute: 0 }, seed, ...opts }).start();
+    running.push(emu);
+    kore = new KoreProbe(emu);
+  };
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((e) => e.stop()));
   });
 
-  it('creates a contact list with the seed sample reply', async () => {
-    const list = await kore.createContactList({ name: 'Renewal Due 1- July 2025', description: 'July', allowDuplicates: true });
-    expect(list._id).toMatch(/^cl-/);
-    expect(list).toMatchObject({ status: 'Ready', totalRecordCount: 0, isGlobalDNC: false, isDefault: false, columns: [], allowDuplicates: true, isActive: true });
-  });
+  describe('what Kore enforces on every call', () => {
+    beforeEach(() => start({ rateLimit: { perMinute: 3, retryAfter: true } }));
 
-  it('updates a contact list and echoes the seed sample body', async () => {
-    const res = await kore.updateContactList('cl-718e888-3aca-4008-973e-6d79940abcde', { name: 'Renamed' });
-    expect(res.contactListId).toBe('cl-718e888-3aca-4008-973e-6d79940abcde');
-    expect(res.body).toMatchObject({ name: 'Renamed', scope: ['campaign_management'], listType: 'call', accountId: emu.accountId });
-    expect(emu.state.lists.get('cl-718e888-3aca-4008-973e-6d79940abcde')!.name).toBe('Renamed');
-  });
-
-  it('deletes an unused list and echoes it with isActive:true; a second delete is a 404 (already gone)', async () => {
-    const res = await kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde');
-    expect(res.deleted).toBe(true);
-    expect(res.message).toBe('Contact list Renewal Due - May/June 2025 deleted successfully');
-    expect(res.data).toMatchObject({ _id: 'cl-718e888-3aca-4008-973e-6d79940abcde', isActive: true });
-    await expect(kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde')).resolves.toMatchObject({ deleted: false });
-  });
-
-  it('refuses to delete an in-use list (also when isListInUse is false) or a DNC/default list, leaving them unchanged', async () => {
-    for (const id of ['cl-used-1', 'cl-quirk-1', 'cl-dnc-1']) {
-      const before = JSON.stringify(emu.state.lists.get(id));
-      await expect(kore.deleteContactList(id)).rejects.toBeInstanceOf(id === 'cl-dnc-1' ? KoreInUseError : KoreInUseError);
-      expect(JSON.stringify(emu.state.lists.get(id))).toBe(before);
-    }
-    expect(emu.state.lists.get('cl-quirk-1')!.isListInUse).toBe(false);
-  });
-
-  it('lists all contact lists in one reply with campaignInUse objects', async () => {
-    const lists = await kore.listContactLists();
-    expect(lists).toHaveLength(4);
-    expect(lists.find((l) => l._id === 'cl-used-1')!.campaignInUse).toEqual([{ id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', name: 'Service Renewal Outreach Campaign61' }]);
-    expect(emu.apiCalls()[0]!.query).toEqual({ accountId: emu.accountId, type: 'call' });
-  });
-
-  it('gets and deletes a campaign (seed sample fields), which frees its lists; then 404', async () => {
-    const c = await kore.getCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
-    expect(c).toMatchObject({ _id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', lname: 'service renewal outreach campaign61', priority: '5', contactLists: ['Used list'] });
-    const res = await kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
-    expect(res).toMatchObject({ deleted: true, message: 'Campaign Service Renewal Outreach Campaign61 deleted successfully' });
-    expect(emu.state.lists.get('cl-used-1')!.campaignInUse).toEqual([]);
-    await expect(kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde')).resolves.toMatchObject({ deleted: false });
-    await expect(kore.getCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde')).rejects.toBeInstanceOf(KoreNotFoundError);
-  });
-
-  it('answers 404 for unknown ids', async () => {
-    await expect(kore.getContactList('cl-nope')).rejects.toBeInstanceOf(KoreNotFoundError);
-  });
-
-  it('records every call without the JWT', async () => {
-    await kore.getContactList('cl-used-1');
-    const [call] = emu.apiCalls();
-    expect(call).toMatchObject({ method: 'GET', path: expect.stringContaining('/contactList/cl-used-1'), hasAuth: true, appId: TEST_CLIENT_ID, status: 200 });
-    expect(JSON.stringify(call)).not.toMatch(/eyJ[A-Za-z0-9_-]+\./);
-  });
-});
-
-describe('what the emulator enforces (raw HTTP, bypassing the client checks)', () => {
-  let emu: KoreEmulator;
-  beforeEach(async () => {
-    emu = await new KoreEmulator({ rateLimit: { perMinute: 3, retryAfter: true }, seed: { lists: [{ _id: 'cl-a', name: 'A' }] } }).start();
-  });
-  afterEach(() => emu.stop());
-
-  const token = (secret = TEST_CLIENT_SECRET, payload: object = { appId: TEST_CLIENT_ID, sub: 'x' }) =>
-    jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: 600 });
-  const call = (path: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; query?: string } = {}) =>
-    fetch(`${emu.url}/campaign/api/v2/public/${emu.streamId}/campaign${path}${init.query ?? `?accountId=${emu.accountId}`}`, {
-      method: init.method ?? 'GET',
-      headers: { auth: token(), iid: emu.streamId, accountId: emu.accountId, 'content-type': 'application/json', ...init.headers },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    it('rejects a missing, wrongly signed, wrongly spelled or HS512 JWT with 401 and code 4002', async () => {
+      const bad = [
+        { auth: '' },
+        { auth: kore.token({ secret: 'wrong-secret' }) },
+        { auth: kore.token({ claims: { appId: undefined, appid: PROBE_CLIENT_ID } }) },
+        { auth: kore.token({ algorithm: 'HS512' }) },
+        { auth: jwt.sign({ appId: PROBE_CLIENT_ID, sub: 'x', exp: Math.floor(Date.now() / 1000) - 10 }, PROBE_CLIENT_SECRET) },
+      ];
+      for (const headers of bad) {
+        const res = await kore.call('GET', '/contactList/cl-a', { headers });
+        expect(res.status).toBe(401);
+        expect((res.json as Errors).errors[0]!.code).toBe(4002);
+      }
     });
 
-  it('rejects a missing, wrongly signed, wrongly spelled or HS512 JWT with 401', async () => {
-    const bad = [
-      { auth: '' },
-      { auth: token('wrong-secret') },
-      { auth: token(TEST_CLIENT_SECRET, { appid: TEST_CLIENT_ID, sub: 'x' }) },
-      { auth: jwt.sign({ appId: TEST_CLIENT_ID, sub: 'x' }, TEST_CLIENT_SECRET, { algorithm: 'HS512' }) },
-    ];
-    for (const headers of bad) expect((await call('/contactList/cl-a', { headers })).status).toBe(401);
-  });
-
-  it('requires the iid and accountId headers and the accountId query parameter', async () => {
-    expect((await call('/contactList/cl-a', { headers: { iid: '' } })).status).toBe(400);
-    expect((await call('/contactList/cl-a', { headers: { accountId: '' } })).status).toBe(400);
-    expect((await call('/contactList/cl-a', { query: '' })).status).toBe(400);
-  });
-
-  it('enforces 48/256 characters on create and update', async () => {
-    const long = await call('/contactList/createContactList', { method: 'POST', body: { name: 'n'.repeat(49), description: 'd', source: 'passiveApi' } });
-    expect(long.status).toBe(400);
-    expect(((await long.json()) as { errors: { msg: string }[] }).errors[0]!.msg).toMatch(/48/);
-    expect((await call('/contactList/cl-a', { method: 'PUT', body: { description: 'd'.repeat(257) } })).status).toBe(400);
-  });
-
-  it('answers 429 with the documented text and Retry-After past the per-minute limit', async () => {
-    for (let i = 0; i < 3; i++) expect((await call('/contactList/cl-a')).status).toBe(200);
-    const res = await call('/contactList/cl-a');
-    expect(res.status).toBe(429);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(((await res.json()) as { errors: { msg: string }[] }).errors[0]!.msg).toBe(RATE_LIMIT_TEXT);
-  });
-});
-
-describe('fault injection, seen through the client', () => {
-  let emu: KoreEmulator;
-  const make = (timeoutMs = 2000) =>
-    new HttpKoreClient({ credentials: new StaticCredentials(credentials(emu.url)), timeoutMs, retryPolicy: noRetry });
-  beforeEach(async () => {
-    emu = await new KoreEmulator({ rateLimit: { perMinute: 0 }, seed: { lists: [{ _id: 'cl-a', name: 'A' }] } }).start();
-  });
-  afterEach(() => emu.stop());
-
-  it('adds latency', async () => {
-    emu.setFaults({ latencyMs: 150 });
-    const t = Date.now();
-    await make().getContactList('cl-a');
-    expect(Date.now() - t).toBeGreaterThanOrEqual(140);
-  });
-
-  it('answers 5xx, and the client retries it to success', async () => {
-    emu.setFaults({ serverErrorRate: 1 });
-    await expect(make().getContactList('cl-a')).rejects.toBeInstanceOf(KoreServerError);
-    expect(emu.apiCalls({ result: 'fault-5xx' })).toHaveLength(1);
-    // 5xx once, then healthy: the default policy (2 retries) gets through.
-    let n = 0;
-    const retrying = new HttpKoreClient({
-      credentials: new StaticCredentials(credentials(emu.url)),
-      retryPolicy: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 },
-      fetch: async (...a) => {
-        if (n++ === 1) emu.setFaults({ serverErrorRate: 0 });
-        return fetch(...a);
-      },
+    it('requires the iid and accountId headers, a matching account and the accountId query parameter', async () => {
+      expect((await kore.call('GET', '/contactList/cl-a', { headers: { iid: '' } })).status).toBe(400);
+      expect((await kore.call('GET', '/contactList/cl-a', { headers: { accountId: '' } })).status).toBe(400);
+      expect((await kore.call('GET', '/contactList/cl-a', { headers: { accountId: '000000000000000000000000' } })).status).toBe(401);
+      expect((await kore.call('GET', '/contactList/cl-a', { query: '' })).status).toBe(400);
+      expect((await kore.call('GET', '/contactList/cl-a', { query: '?accountId=someone-else' })).status).toBe(400);
     });
-    await expect(retrying.getContactList('cl-a')).resolves.toMatchObject({ _id: 'cl-a' });
+
+    it('answers 429 with the documented text and Retry-After past the per-minute limit, and does not count refusals', async () => {
+      for (let i = 0; i < 3; i++) expect((await kore.call('GET', '/contactList/cl-a')).status).toBe(200);
+      const res = await kore.call('GET', '/contactList/cl-a');
+      expect(res.status).toBe(429);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((res.json as Errors).errors[0]!.msg).toBe(RATE_LIMIT_TEXT);
+      expect(emu.apiCalls().map((c) => c.result)).toEqual(['ok', 'ok', 'ok', 'rate-limited']);
+    });
+
+    it('enforces 48/256 characters on create and update', async () => {
+      const long = await kore.call('POST', '/contactList/createContactList', { body: { name: 'n'.repeat(49), description: 'd', source: 'passiveApi' } });
+      expect(long.status).toBe(400);
+      expect((long.json as Errors).errors[0]!.msg).toMatch(/48/);
+      expect((await kore.call('PUT', '/contactList/cl-a', { body: { description: 'd'.repeat(257) } })).status).toBe(400);
+      expect((await kore.call('PUT', '/contactList/cl-a', { body: { name: 'n'.repeat(48), description: 'd'.repeat(256) } })).status).toBe(200);
+    });
   });
 
-  it('answers injected 429s with Retry-After, classified as throttling', async () => {
-    emu.setFaults({ throttleRate: 1 });
-    const err = (await make().getContactList('cl-a').catch((e) => e)) as KoreThrottledError;
-    expect(err).toBeInstanceOf(KoreThrottledError);
-    expect(err.retryAfterMs).toBe(1000);
-  });
+  describe('contact lists', () => {
+    beforeEach(() => start());
 
-  it('drops connections', async () => {
-    emu.setFaults({ dropRate: 1 });
-    await expect(make().getContactList('cl-a')).rejects.toBeInstanceOf(KoreNetworkError);
-    expect(emu.apiCalls({ result: 'dropped' })).toHaveLength(1);
-  });
+    it('creates a list in the documented reply shape, Ready and empty, and refuses a duplicate name', async () => {
+      const res = await kore.call('POST', '/contactList/createContactList', { body: { name: 'July', description: 'd', source: 'passiveApi', allowDuplicates: true } });
+      expect(res.json).toMatchObject({
+        status: 'success',
+        message: 'Contact list July created successfully',
+        data: { _id: expect.stringMatching(/^cl-/), status: 'Ready', totalRecordCount: 0, isGlobalDNC: false, isDefault: false, columns: [], allowDuplicates: true },
+      });
+      expect((await kore.call('POST', '/contactList/createContactList', { body: { name: 'JULY', description: 'd', source: 'passiveApi' } })).status).toBe(400);
+    });
 
-  it('answers slower than the client timeout', async () => {
-    emu.setFaults({ slowRate: 1, slowMs: 500 });
-    await expect(make(100).getContactList('cl-a')).rejects.toBeInstanceOf(KoreTimeoutError);
-  });
+    it('lists every list in one plain array, campaignInUse as {id, name} objects, without createdAt', async () => {
+      const res = await kore.call('POST', '/contactList/getAllListDetails', { query: `?accountId=${emu.accountId}&type=call`, body: {} });
+      const data = (res.json as { data: Record<string, unknown>[] }).data;
+      expect(data.map((l) => l._id)).toEqual(['cl-a', 'cl-used', 'cl-quirk', 'cl-global']);
+      expect(data[1]).toMatchObject({ campaignInUse: [{ id: 'cd-1', name: 'Campaign' }], isListInUse: true });
+      expect(data[2]).toMatchObject({ campaignInUse: [{ id: 'cd-quirk', name: 'Quirk campaign' }], isListInUse: false });
+      expect(data[0]).not.toHaveProperty('createdAt');
+    });
 
-  it('fails every call during an outage, then recovers', async () => {
-    emu.outage(300);
-    await expect(make().getContactList('cl-a')).rejects.toBeInstanceOf(KoreServerError);
-    await new Promise((r) => setTimeout(r, 350));
-    await expect(make().getContactList('cl-a')).resolves.toMatchObject({ _id: 'cl-a' });
-  });
+    it('updates a list and echoes the documented body', async () => {
+      const res = await kore.call('PUT', '/contactList/cl-a', { body: { name: 'Renamed' } });
+      expect(res.json).toMatchObject({
+        message: 'Contact list Renamed updated successfully',
+        data: { contactListId: 'cl-a', body: { name: 'Renamed', scope: ['campaign_management'], listType: 'call', accountId: emu.accountId } },
+      });
+      expect((await kore.call('PUT', '/contactList/cl-global', { body: { name: 'Not global' } })).status).toBe(400);
+    });
 
-  it('accepts fault settings through the admin endpoint', async () => {
-    const res = await fetch(`${emu.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ serverErrorRate: 1 }) });
-    expect(res.status).toBe(200);
-    await expect(make().getContactList('cl-a')).rejects.toBeInstanceOf(KoreServerError);
-  });
+    it('deletes a free list echoing it with isActive:true; a second DELETE is a JSON 404', async () => {
+      const res = await kore.call('DELETE', '/contactList/cl-a');
+      expect(res.json).toMatchObject({ message: 'Contact list A deleted successfully', data: { _id: 'cl-a', isActive: true } });
+      expect((await kore.call('DELETE', '/contactList/cl-a')).json).toEqual({ errors: [{ msg: 'Contact list cl-a not found', code: 404 }] });
+    });
 
-  it('rejects the old secret after a rotation (401)', async () => {
-    emu.rotateSecret(TEST_CLIENT_ID, 'rotated-secret');
-    await expect(make().getContactList('cl-a')).rejects.toBeInstanceOf(KoreUnauthorizedError);
-  });
-
-  it('reports validation errors from Kore as permanent', async () => {
-    emu.state.lists.get('cl-a')!.isDefault = true;
-    await expect(make().updateContactList('cl-a', { name: 'B' })).rejects.toBeInstanceOf(KoreValidationError);
+    it('refuses to delete a list in use by either flag, or a global DNC/default list, leaving each unchanged', async () => {
+      for (const id of ['cl-used', 'cl-quirk', 'cl-global']) {
+        const before = JSON.stringify(emu.state.lists.get(id));
+        expect((await kore.call('DELETE', `/contactList/${id}`)).status).toBe(400);
+        expect(JSON.stringify(emu.state.lists.get(id))).toBe(before);
+      }
+    });
   });
 });
