@@ -106,7 +106,9 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       const dlq = props('DeadLetterQueue').MaximumMessageSize as number;
       expect(source).toBeGreaterThan(consumerMaxBody);
       expect(dlq).toBeGreaterThanOrEqual(source + errorAttributes);
-      expect(dlq).toBeLessThanOrEqual(262_144); // the SQS maximum
+      expect(dlq).toBeLessThanOrEqual(1_048_576); // the SQS maximum (1 MiB)
+      // A Lambda on-failure record holds the event and the error: the sweep-failure queue takes the most SQS allows.
+      expect(props('SweepFailureQueue').MaximumMessageSize).toBe(1_048_576);
     });
 
     it('lets only the lifecycle queue redrive into the DLQ', () => {
