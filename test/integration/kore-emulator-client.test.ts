@@ -10,7 +10,8 @@ import {
   KoreValidationError,
 } from '../../lib/kore/errors';
 import { HttpKoreClient } from '../../lib/kore/http-client';
-import { KoreEmulator } from '../../local/kore-emulator/server';
+import { KoreArgumentError, KoreUnexpectedReplyError } from '../../lib/kore/errors';
+import { KoreEmulator, STRICT_REALISM } from '../../local/kore-emulator/server';
 import { credentials, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/factories';
 
 /**
@@ -61,7 +62,7 @@ describe('Kore client against the emulator', () => {
   });
 
   it('updates a contact list and echoes the seed sample body', async () => {
-    const res = await kore.updateContactList('cl-718e888-3aca-4008-973e-6d79940abcde', { name: 'Renamed' });
+    const res = (await kore.updateContactList('cl-718e888-3aca-4008-973e-6d79940abcde', { name: 'Renamed' }))!;
     expect(res.contactListId).toBe('cl-718e888-3aca-4008-973e-6d79940abcde');
     expect(res.body).toMatchObject({ name: 'Renamed', scope: ['campaign_management'], listType: 'call', accountId: emu.accountId });
     expect(emu.state.lists.get('cl-718e888-3aca-4008-973e-6d79940abcde')!.name).toBe('Renamed');
@@ -69,10 +70,8 @@ describe('Kore client against the emulator', () => {
 
   it('deletes an unused list and echoes it with isActive:true; a second delete is a 404 (already gone)', async () => {
     const res = await kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde');
-    expect(res.deleted).toBe(true);
-    expect(res.message).toBe('Contact list Renewal Due - May/June 2025 deleted successfully');
-    expect(res.data).toMatchObject({ _id: 'cl-718e888-3aca-4008-973e-6d79940abcde', isActive: true });
-    await expect(kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde')).resolves.toMatchObject({ deleted: false });
+    expect(res).toMatchObject({ deleted: true, message: 'Contact list Renewal Due - May/June 2025 deleted successfully', data: { _id: 'cl-718e888-3aca-4008-973e-6d79940abcde', isActive: true } });
+    await expect(kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde')).resolves.toEqual({ deleted: false, afterLostReply: false, message: expect.any(String) });
   });
 
   it('refuses to delete an in-use list (also when isListInUse is false) or a DNC/default list, leaving them unchanged', async () => {
@@ -185,5 +184,58 @@ describe('fault injection, seen through the client', () => {
   it('reports validation errors from Kore as permanent', async () => {
     emu.state.lists.get('cl-a')!.isDefault = true;
     await expect(make().updateContactList('cl-a', { name: 'B' })).rejects.toBeInstanceOf(KoreValidationError);
+  });
+});
+
+describe('the client under the strict reading of every undocumented behaviour', () => {
+  let emu: KoreEmulator;
+  let kore: HttpKoreClient;
+  beforeEach(async () => {
+    emu = await new KoreEmulator({
+      apps: { [TEST_CLIENT_ID]: TEST_CLIENT_SECRET },
+      rateLimit: { perMinute: 0 },
+      realism: STRICT_REALISM,
+      seed: {
+        lists: [{ _id: 'cl-used-1', name: 'Used list' }, { _id: 'cl-free-1', name: 'Free list' }, { _id: 'cl-dnc-2', name: 'Holiday exclusions' }],
+        campaigns: [
+          { _id: 'cd-1', name: 'Running', contactLists: ['Used list'], dncList: 'Holiday exclusions', status: 'Active' },
+          { _id: 'cd-sms', name: 'SMS reminders', campaignType: 'sms', contactLists: [], status: 'Completed' },
+        ],
+      },
+    }).start();
+    kore = new HttpKoreClient({ credentials: new StaticCredentials(credentials(emu.url)), timeoutMs: 2000, retryPolicy: noRetry });
+  });
+  afterEach(() => emu.stop());
+
+  it('works when Kore enforces single-use jti: every request carries a new one', async () => {
+    for (let i = 0; i < 5; i++) await kore.getContactList('cl-free-1');
+    const jtis = emu.apiCalls().map((c) => c.jti);
+    expect(new Set(jtis).size).toBe(5);
+    expect(emu.apiCalls().every((c) => c.status === 200)).toBe(true);
+  });
+
+  it('reads a 409 in-use refusal with other wording as in use', async () => {
+    await expect(kore.deleteContactList('cl-used-1')).rejects.toBeInstanceOf(KoreInUseError);
+    expect(emu.state.lists.has('cl-used-1')).toBe(true);
+  });
+
+  it('takes an HTML answer for an unknown route as an unexpected reply, never as "gone"', async () => {
+    await expect(kore.getContactList('cl-free-1', { streamId: 'st-some-other-bot' })).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+  });
+
+  it('refuses a name Kore would count as too long in UTF-16 before sending it', async () => {
+    await expect(kore.updateContactList('cl-free-1', { name: '🎉'.repeat(25) })).rejects.toBeInstanceOf(KoreArgumentError);
+    await kore.updateContactList('cl-free-1', { name: '🎉'.repeat(24) });
+    expect(emu.state.lists.get('cl-free-1')!.name).toBe('🎉'.repeat(24));
+  });
+
+  it('lists voice and SMS campaigns with their DNC references, across pages', async () => {
+    for (let i = 0; i < 60; i++) emu.state.addCampaign({ _id: `cd-bulk-${i}`, name: `Bulk ${i}`, status: 'Completed' });
+    const voice = await kore.listCampaigns('voice');
+    const sms = await kore.listCampaigns('sms');
+    expect(voice.length).toBe(61);
+    expect(voice.find((c) => c._id === 'cd-1')).toMatchObject({ dncLists: { id: 'cl-dnc-2', name: 'Holiday exclusions' } });
+    expect(sms.map((c) => c.id)).toEqual(['cd-sms']);
+    expect(emu.apiCalls({ pathIncludes: 'getAllCampaignDetails' }).length).toBe(3);
   });
 });

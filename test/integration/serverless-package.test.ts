@@ -1,119 +1,344 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
+import { batchTimeNeededMs } from '../../lib/time-budget';
+import { paramValues, settings, slsPackage, zipEntries } from './serverless-helpers';
 
-/** `serverless package` (osls, the maintained v3 fork) runs offline; we assert on the CloudFormation it generates. */
-const root = join(__dirname, '../..');
-const sls = join(root, 'node_modules/.bin/serverless');
+/**
+ * The CloudFormation `serverless package` generates for a stage, checked resource by resource:
+ * what each principal may do, what is alarmed, what survives a stack replace, and that every
+ * param reaches the function it configures.
+ */
 
-function slsPackage(dir: string, ...extra: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      sls,
-      ['package', '--stage', 'ci', '--region', 'eu-west-1', '--package', dir, ...extra],
-      { cwd: root, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, out: `${stdout}${stderr}` }),
-    );
-  });
-}
+type Json = Record<string, unknown>;
+type Resource = { Type: string; Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource: unknown; Condition?: Json; NotAction?: unknown; NotResource?: unknown };
+type Role = { AssumeRolePolicyDocument: { Statement: Statement[] }; Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>; ManagedPolicyArns?: unknown; PermissionsBoundary?: unknown };
 
-type Resource = { Type: string; Properties: Record<string, unknown> };
+const STAGE = 'ci';
+const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
+const ref = (id: string) => ({ Ref: id });
 
-describe('serverless package (offline)', () => {
+describe(`serverless package --stage ${STAGE} (offline)`, () => {
   let dir: string;
   let resources: Record<string, Resource>;
+  let p: Record<string, string>;
   beforeAll(async () => {
+    p = await paramValues(STAGE);
     dir = mkdtempSync(join(tmpdir(), 'sls-'));
-    const r = await slsPackage(dir);
+    const r = await slsPackage(dir, STAGE);
     if (r.code !== 0) throw new Error(`serverless package failed:\n${r.out}`);
     resources = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
   }, 150_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const ofType = (t: string) => Object.values(resources).filter((r) => r.Type === t);
-  const fn = (name: string) => resources[name]!.Properties;
+  const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
+  const props = (id: string) => resources[id]!.Properties;
+  const env = (fn: string) => (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+  const consumer = 'LifecycleEventsLambdaFunction';
+  const sweep = 'NightlySweepLambdaFunction';
 
-  it('deploys both handlers on nodejs22.x arm64, each in its own bundle', () => {
-    for (const name of ['LifecycleEventsLambdaFunction', 'NightlySweepLambdaFunction']) {
-      expect(fn(name)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
-    }
-    expect(fn('LifecycleEventsLambdaFunction').Handler).toBe('functions/lifecycle-events.handler');
-    expect(fn('NightlySweepLambdaFunction').Handler).toBe('functions/nightly-sweep.handler');
-    expect(statSync(join(dir, 'lifecycleEvents.zip')).size).toBeGreaterThan(0);
-    expect(statSync(join(dir, 'nightlySweep.zip')).size).toBeGreaterThan(0);
-  });
-
-  it('gives the lifecycle queue SSE, a redrive policy to the DLQ after 5 receives, and visibility ≥ 6 × the consumer timeout', () => {
-    const q = resources.LifecycleQueue!.Properties;
-    const dlq = resources.DeadLetterQueue!.Properties;
-    expect(q.SqsManagedSseEnabled).toBe(true);
-    expect(dlq.SqsManagedSseEnabled).toBe(true);
-    expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
-    expect(dlq.MessageRetentionPeriod).toBe(14 * 86_400);
-    const timeout = fn('LifecycleEventsLambdaFunction').Timeout as number;
-    expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
-  });
-
-  it('maps the queue with ReportBatchItemFailures, a batch size and a MaximumConcurrency within the Kore budget', () => {
-    const [esm] = ofType('AWS::Lambda::EventSourceMapping');
-    expect(esm!.Properties).toMatchObject({
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
-      ScalingConfig: { MaximumConcurrency: 2 },
-      EventSourceArn: { 'Fn::GetAtt': ['LifecycleQueue', 'Arn'] },
-    });
-    const perConsumer = Number((fn('LifecycleEventsLambdaFunction').Environment as { Variables: Record<string, string> }).Variables.KORE_CALLS_PER_MINUTE);
-    expect(2 * perConsumer).toBeLessThanOrEqual(60);
-  });
-
-  it('runs the sweep on an EventBridge Scheduler schedule with a timezone, a flexible window and a retry policy', () => {
-    const [s] = ofType('AWS::Scheduler::Schedule');
-    expect(s!.Properties).toMatchObject({
-      ScheduleExpression: 'cron(0 2 * * ? *)',
-      ScheduleExpressionTimezone: 'UTC',
-      FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 30 },
-      Target: { Arn: { 'Fn::GetAtt': ['NightlySweepLambdaFunction', 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } },
-    });
-    const role = (s!.Properties.Target as { RoleArn: { 'Fn::GetAtt': string[] } }).RoleArn['Fn::GetAtt'][0]!;
-    expect(resources[role]?.Type).toBe('AWS::IAM::Role');
-    const sweepEnv = (fn('NightlySweepLambdaFunction').Environment as { Variables: Record<string, string> }).Variables;
-    expect(sweepEnv.SWEEP_DRY_RUN).toBe('true');
-  });
-
-  it('grants no IAM action on Resource "*" and GetSecretValue only on the one secret', () => {
-    const statements = ofType('AWS::IAM::Role').flatMap(
-      (r) => ((r.Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } }>) ?? []).flatMap((p) => p.PolicyDocument.Statement),
-    );
-    expect(statements.length).toBeGreaterThan(0);
-    for (const st of statements) {
-      const resourcesOf = Array.isArray(st.Resource) ? st.Resource : [st.Resource];
-      const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
-      if (resourcesOf.includes('*')) expect(actions.every((a) => a === 'cloudwatch:PutMetricData')).toBe(true);
-      for (const a of actions) expect(a).not.toMatch(/\*/);
-    }
-    const secret = statements.filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
-    expect(secret).toHaveLength(1);
-    expect(JSON.stringify(secret[0]!.Resource)).toContain(':secret:kore/campaign-lifecycle/ci-??????');
-  });
-
-  it('alarms when the DLQ holds any message', () => {
-    const [alarm] = ofType('AWS::CloudWatch::Alarm');
-    expect(alarm!.Properties).toMatchObject({
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [{ Ref: 'AlarmTopic' }],
+  describe('bundles', () => {
+    it('deploys both handlers on nodejs22.x arm64, each in its own bundle with a source map beside it', () => {
+      const bundles = { [consumer]: ['lifecycleEvents.zip', 'functions/lifecycle-events'], [sweep]: ['nightlySweep.zip', 'functions/nightly-sweep'] };
+      for (const [fn, [zip, base]] of Object.entries(bundles)) {
+        expect(props(fn)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: `${base}.handler` });
+        const entries = zipEntries(join(dir, zip!));
+        expect([...entries.keys()].sort()).toEqual([`${base}.js`, `${base}.js.map`]);
+        expect(entries.get(`${base}.js`)!.toString('utf8').trimEnd()).toMatch(new RegExp(`//# sourceMappingURL=${base!.split('/')[1]}\\.js\\.map$`));
+        expect(JSON.parse(entries.get(`${base}.js.map`)!.toString('utf8'))).toMatchObject({ version: 3, mappings: expect.any(String) });
+        expect(env(fn).NODE_OPTIONS).toBe('--enable-source-maps');
+      }
     });
   });
 
-  it('refuses a configuration whose consumers could exceed the Kore account budget', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'sls-'));
-    const r = await slsPackage(other, '--param=koreCallsPerMinute=40');
-    rmSync(other, { recursive: true, force: true });
-    expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/Kore budget exceeded/);
-  }, 150_000);
+  describe('environment', () => {
+    const common = ['KORE_SECRET_ID', 'KORE_CALLS_PER_MINUTE', 'SECRET_TTL_SECONDS', 'KORE_TIMEOUT_MS', 'DEADLINE_MARGIN_MS', 'KORE_ALLOWED_HOSTS', 'DELETION_MODE', 'GRACE_DAYS', 'LIFECYCLE_QUEUE_URL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
+    const consumerOnly = ['DEAD_LETTER_QUEUE_URL', 'FANOUT_DELAY_SECONDS', 'CONSUMER_DRY_RUN', 'MAX_COMMAND_AGE_HOURS', 'ALLOWED_STREAM_IDS', 'FANOUT_MAX_LISTS', 'MAX_RECEIVE_COUNT', 'CAMPAIGN_CACHE_SECONDS', 'DEFERRED_VISIBILITY_SECONDS'];
+    const sweepOnly = ['SWEEP_DRY_RUN', 'SWEEP_MIN_IDLE_DAYS', 'SWEEP_MAX_LISTS', 'SWEEP_NAME_PATTERN', 'SWEEP_MIN_IDLE_DAYS_FLOOR', 'SWEEP_MAX_LISTS_CEILING'];
+
+    it('gives each function exactly its variables, and never the local-only loopback switch', () => {
+      expect(Object.keys(env(consumer)).sort()).toEqual([...common, ...consumerOnly].sort());
+      expect(Object.keys(env(sweep)).sort()).toEqual([...common, ...sweepOnly].sort());
+      for (const fn of [consumer, sweep]) expect(env(fn)).not.toHaveProperty('KORE_ALLOW_LOOPBACK_HTTP');
+    });
+
+    it('sets every param-backed variable from its param', () => {
+      const specs = Object.entries(settings.PARAMS).filter(([, s]) => s.env);
+      expect(specs.length).toBeGreaterThan(0);
+      for (const [name, spec] of specs) {
+        const holders = [consumer, sweep].filter((fn) => spec.env! in env(fn));
+        expect({ name, holders: holders.length > 0 }).toEqual({ name, holders: true });
+        for (const fn of holders) expect({ name, value: String(env(fn)[spec.env!]) }).toEqual({ name, value: p[name] });
+      }
+    });
+
+    it('points the functions at this stack’s queues', () => {
+      for (const fn of [consumer, sweep]) expect(env(fn).LIFECYCLE_QUEUE_URL).toEqual(ref('LifecycleQueue'));
+      expect(env(consumer).DEAD_LETTER_QUEUE_URL).toEqual(ref('DeadLetterQueue'));
+      expect(env(consumer).KORE_SECRET_ID).toBe(`kore/campaign-lifecycle/${STAGE}`);
+    });
+  });
+
+  describe('queues', () => {
+    it('sets redrive to the DLQ and the consumer’s MAX_RECEIVE_COUNT from the one maxReceiveCount param', () => {
+      const q = props('LifecycleQueue');
+      expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('DeadLetterQueue'), maxReceiveCount: Number(p.maxReceiveCount) });
+      expect(env(consumer).MAX_RECEIVE_COUNT).toBe(String((q.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount));
+    });
+
+    it('keeps the visibility timeout at 6 × the consumer timeout', () => {
+      expect(props('LifecycleQueue').VisibilityTimeout).toBe(6 * (props(consumer).Timeout as number));
+      expect(props(consumer).Timeout).toBe(Number(p.consumerTimeout));
+    });
+
+    it('encrypts every queue and keeps dead letters longer than the source keeps messages', () => {
+      for (const [, q] of ofType('AWS::SQS::Queue')) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(props('DeadLetterQueue').MessageRetentionPeriod).toBe(14 * 86_400);
+      expect(props('DeadLetterQueue').MessageRetentionPeriod as number).toBeGreaterThan(props('LifecycleQueue').MessageRetentionPeriod as number);
+    });
+
+    it('sizes the DLQ so any message the lifecycle queue accepts can be parked with its error attributes', () => {
+      const consumerMaxBody = 16 * 1024; // the consumer rejects larger bodies (README, message contract)
+      const errorAttributes = 2 * 1024;
+      const source = props('LifecycleQueue').MaximumMessageSize as number;
+      const dlq = props('DeadLetterQueue').MaximumMessageSize as number;
+      expect(source).toBeGreaterThan(consumerMaxBody);
+      expect(dlq).toBeGreaterThanOrEqual(source + errorAttributes);
+      expect(dlq).toBeLessThanOrEqual(1_048_576); // the SQS maximum (1 MiB)
+      // A Lambda on-failure record holds the event and the error: the sweep-failure queue takes the most SQS allows.
+      expect(props('SweepFailureQueue').MaximumMessageSize).toBe(1_048_576);
+    });
+
+    it('lets only the lifecycle queue redrive into the DLQ', () => {
+      expect(props('DeadLetterQueue').RedriveAllowPolicy).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: [{ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${props('LifecycleQueue').QueueName}` }],
+      });
+      expect(props('SweepFailureQueue').RedriveAllowPolicy).toEqual({ redrivePermission: 'denyAll' });
+    });
+
+    it('denies every non-TLS request to every queue', () => {
+      const queues = ofType('AWS::SQS::Queue').map(([id]) => id).sort();
+      expect(queues).toEqual(['DeadLetterQueue', 'LifecycleQueue', 'SweepFailureQueue']);
+      const policies = ofType('AWS::SQS::QueuePolicy');
+      expect(policies).toHaveLength(1);
+      const [, policy] = policies[0]!;
+      expect((policy.Properties.Queues as unknown[]).slice().sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(queues.map(ref));
+      expect((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: ['LifecycleQueue', 'DeadLetterQueue', 'SweepFailureQueue'].map((q) => getAtt(q)), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      ]);
+    });
+  });
+
+  describe('retention', () => {
+    it('retains every queue and log group when the stack is replaced or removed', () => {
+      const stateful = [...ofType('AWS::SQS::Queue'), ...ofType('AWS::Logs::LogGroup')];
+      expect(stateful.map(([id]) => id).sort()).toEqual(['DeadLetterQueue', 'LifecycleEventsLogGroup', 'LifecycleQueue', 'NightlySweepLogGroup', 'SweepFailureQueue']);
+      for (const [id, r] of stateful) expect({ id, d: r.DeletionPolicy, u: r.UpdateReplacePolicy }).toEqual({ id, d: 'Retain', u: 'Retain' });
+    });
+
+    it('keeps the consumer’s audit log for auditLogRetentionDays and the sweep’s for sweepLogRetentionDays', () => {
+      expect(props('LifecycleEventsLogGroup').RetentionInDays).toBe(Number(p.auditLogRetentionDays));
+      expect(props('NightlySweepLogGroup').RetentionInDays).toBe(Number(p.sweepLogRetentionDays));
+      expect(Number(p.auditLogRetentionDays)).toBeGreaterThanOrEqual(365);
+    });
+  });
+
+  describe('event source and Kore budget', () => {
+    it('maps the queue with ReportBatchItemFailures, the batch size and a MaximumConcurrency within the Kore budget', () => {
+      const esms = ofType('AWS::Lambda::EventSourceMapping');
+      expect(esms).toHaveLength(1);
+      const esm = esms[0]![1].Properties;
+      expect(esm).toMatchObject({
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: Number(p.consumerBatchSize),
+        MaximumBatchingWindowInSeconds: Number(p.consumerBatchWindowSeconds),
+        ScalingConfig: { MaximumConcurrency: Number(p.consumerMaxConcurrency) },
+        EventSourceArn: getAtt('LifecycleQueue'),
+      });
+      const perConsumer = Number(env(consumer).KORE_CALLS_PER_MINUTE);
+      const sweepCalls = 1;
+      expect((esm.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency * perConsumer + sweepCalls).toBeLessThanOrEqual(Number(p.koreAccountCallsPerMinute));
+    });
+
+    it('gives the consumer more time than a full batch with two retries needs, by the runtime’s own formula', () => {
+      const e = env(consumer);
+      const need = batchTimeNeededMs({
+        callsPerMinute: Number(e.KORE_CALLS_PER_MINUTE),
+        koreTimeoutMs: Number(e.KORE_TIMEOUT_MS),
+        deadlineMarginMs: Number(e.DEADLINE_MARGIN_MS),
+        batchSize: ofType('AWS::Lambda::EventSourceMapping')[0]![1].Properties.BatchSize as number,
+        callsPerRecord: MAX_CALLS_PER_RECORD,
+        retryAllowance: 2,
+      });
+      expect((props(consumer).Timeout as number) * 1000).toBeGreaterThan(need);
+      expect(Number(e.DEFERRED_VISIBILITY_SECONDS)).toBeLessThanOrEqual(props('LifecycleQueue').VisibilityTimeout as number);
+    });
+  });
+
+  describe('schedule', () => {
+    it('runs the sweep on its own schedule group with a timezone, a flexible window, retries and a dead-letter queue', () => {
+      const schedules = ofType('AWS::Scheduler::Schedule');
+      expect(schedules).toHaveLength(1);
+      expect(schedules[0]![1].Properties).toMatchObject({
+        ScheduleExpression: p.sweepSchedule,
+        ScheduleExpressionTimezone: p.sweepTimezone,
+        GroupName: ref('SweepScheduleGroup'),
+        FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: Number(p.sweepFlexibleWindowMinutes) },
+        Target: { Arn: getAtt(sweep), RoleArn: getAtt('SweepSchedulerRole'), RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: getAtt('SweepFailureQueue') } },
+      });
+      expect(env(sweep).SWEEP_DRY_RUN).toBe('true');
+    });
+
+    it('sends a sweep run that failed after its retry to the sweep-failure queue', () => {
+      const configs = ofType('AWS::Lambda::EventInvokeConfig');
+      expect(configs).toHaveLength(1);
+      expect(configs[0]![1].Properties).toMatchObject({
+        FunctionName: ref(sweep),
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnFailure: { Destination: getAtt('SweepFailureQueue') } },
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    const secretArn = { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:kore/campaign-lifecycle/${STAGE}-??????` };
+    /** Every role's grants, as "action on resource" lines: the whole of what the principal may do. */
+    const expected: Record<string, Array<[string[], unknown]>> = {
+      LifecycleEventsRole: [
+        [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('LifecycleEventsLogGroup')],
+        [['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'], getAtt('LifecycleQueue')],
+        [['sqs:SendMessage'], getAtt('DeadLetterQueue')],
+        [['secretsmanager:GetSecretValue'], secretArn],
+      ],
+      NightlySweepRole: [
+        [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('NightlySweepLogGroup')],
+        [['sqs:SendMessage'], getAtt('LifecycleQueue')],
+        [['sqs:SendMessage'], getAtt('SweepFailureQueue')],
+        [['secretsmanager:GetSecretValue'], secretArn],
+      ],
+      SweepSchedulerRole: [
+        [['lambda:InvokeFunction'], getAtt(sweep)],
+        [['sqs:SendMessage'], getAtt('SweepFailureQueue')],
+      ],
+    };
+    const lines = (grants: Array<[string[], unknown]>) => grants.flatMap(([actions, res]) => actions.map((a) => `${a} on ${JSON.stringify(res)}`)).sort();
+    const role = (id: string) => props(id) as unknown as Role;
+    const allows = (id: string) => role(id).Policies.flatMap((pol) => pol.PolicyDocument.Statement);
+
+    it('has one role per function plus the scheduler’s, no shared role, and no policy outside the roles', () => {
+      expect(ofType('AWS::IAM::Role').map(([id]) => id).sort()).toEqual(Object.keys(expected).sort());
+      expect([...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]).toEqual([]);
+      expect(props(consumer).Role).toEqual({ 'Fn::Sub': '${LifecycleEventsRole.Arn}' });
+      expect(props(sweep).Role).toEqual({ 'Fn::Sub': '${NightlySweepRole.Arn}' });
+    });
+
+    it.each(Object.keys(expected))('grants %s exactly what its principal does, each action on one resource', (id) => {
+      const r = role(id);
+      expect(r.ManagedPolicyArns).toBeUndefined();
+      const statements = allows(id);
+      for (const st of statements) {
+        expect(st).not.toHaveProperty('NotAction');
+        expect(st).not.toHaveProperty('NotResource');
+        expect(st.Condition).toBeUndefined();
+        expect(st.Effect).toBe('Allow');
+        expect(Array.isArray(st.Resource)).toBe(false);
+      }
+      const granted = statements.flatMap((st) => [st.Action].flat().map((a) => `${a} on ${JSON.stringify(st.Resource)}`)).sort();
+      expect(granted).toEqual(lines(expected[id]!));
+    });
+
+    it('lets no function invoke another: no Lambda action in a function role, no Lambda resource policy, no function destination', () => {
+      for (const id of ['LifecycleEventsRole', 'NightlySweepRole']) {
+        for (const st of allows(id)) for (const a of [st.Action].flat()) expect(a).not.toMatch(/^lambda:/);
+      }
+      expect(ofType('AWS::Lambda::Permission')).toEqual([]);
+      const invokers = Object.keys(expected).filter((id) => allows(id).some((st) => [st.Action].flat().includes('lambda:InvokeFunction')));
+      expect(invokers).toEqual(['SweepSchedulerRole']);
+      const destinations = ofType('AWS::Lambda::EventInvokeConfig').flatMap(([, c]) => Object.values(c.Properties.DestinationConfig as Record<string, { Destination: unknown }>));
+      expect(destinations.map((d) => d.Destination)).toEqual([getAtt('SweepFailureQueue')]);
+    });
+
+    it('lets Lambda assume the function roles only for this account, and the scheduler only for this stack’s schedule group', () => {
+      for (const id of ['LifecycleEventsRole', 'NightlySweepRole']) {
+        expect(role(id).AssumeRolePolicyDocument.Statement).toEqual([
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } } },
+        ]);
+      }
+      expect(role('SweepSchedulerRole').AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId'), 'aws:SourceArn': getAtt('SweepScheduleGroup') } },
+        },
+      ]);
+    });
+  });
+
+  describe('alarms', () => {
+    const prefix = `kore-campaign-lifecycle-${STAGE}-`;
+    const alarmSourceArn = { 'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}*` };
+    const lambdaAlarm = (metric: string, fn: string) => ({ Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: ref(fn) }], Threshold: 0, Statistic: 'Sum' });
+    const queueDepth = (queue: string) => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }], Threshold: 0 });
+
+    const expectedAlarms = (): Record<string, Json> => ({
+      DeadLetterQueueAlarm: queueDepth('DeadLetterQueue'),
+      OldestMessageAlarm: {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt('LifecycleQueue', 'QueueName') }],
+        Threshold: Number(p.oldestMessageAlarmSeconds),
+      },
+      ConsumerErrorsAlarm: lambdaAlarm('Errors', consumer),
+      ConsumerThrottlesAlarm: lambdaAlarm('Throttles', consumer),
+      SweepErrorsAlarm: lambdaAlarm('Errors', sweep),
+      SweepThrottlesAlarm: lambdaAlarm('Throttles', sweep),
+      SweepFailureAlarm: queueDepth('SweepFailureQueue'),
+      DeletionsPerHourAlarm: { Namespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', Statistic: 'Sum', Period: 3600, Threshold: Number(p.deletionsPerHourAlarmThreshold) },
+    });
+
+    it('has exactly the documented alarms, each on its metric, publishing alarm and recovery to the topic', () => {
+      const want = expectedAlarms();
+      expect(ofType('AWS::CloudWatch::Alarm').map(([id]) => id).sort()).toEqual(Object.keys(want).sort());
+      for (const [id, metric] of Object.entries(want)) {
+        expect({ id, ...props(id) }).toMatchObject({
+          id,
+          ...metric,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [ref('AlarmTopic')],
+          OKActions: [ref('AlarmTopic')],
+        });
+        expect(props(id).AlarmName).toEqual(expect.stringMatching(new RegExp(`^${prefix}`)));
+      }
+    });
+
+    it('counts audited deletions (not archives) from the consumer’s log group', () => {
+      const filters = ofType('AWS::Logs::MetricFilter');
+      expect(filters).toHaveLength(1);
+      const f = filters[0]![1].Properties as { LogGroupName: unknown; FilterPattern: string; MetricTransformations: Json[] };
+      expect(f.LogGroupName).toEqual(ref('LifecycleEventsLogGroup'));
+      expect(f.FilterPattern).toBe('{ ($.audit IS TRUE) && ($.phase = "result") && (($.action = "deleteContactList") || ($.action = "deleteCampaign")) }');
+      expect(f.MetricTransformations).toEqual([{ MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', MetricValue: '1', Unit: 'Count' }]);
+    });
+
+    it('encrypts the topic with a rotating customer key that only this stack’s alarms may use', () => {
+      expect(props('AlarmTopic').KmsMasterKeyId).toEqual(getAtt('AlarmTopicKey'));
+      const key = props('AlarmTopicKey') as { EnableKeyRotation: boolean; KeyPolicy: { Statement: Statement[] } };
+      expect(key.EnableKeyRotation).toBe(true);
+      const condition = { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') }, ArnLike: { 'aws:SourceArn': alarmSourceArn } };
+      expect(key.KeyPolicy.Statement).toEqual([
+        { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'StackAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: condition },
+      ]);
+      const [[, topicPolicy]] = ofType('AWS::SNS::TopicPolicy') as [[string, Resource]];
+      expect((topicPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+        { Sid: 'StackAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: ref('AlarmTopic'), Condition: condition },
+        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: ref('AlarmTopic'), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      ]);
+    });
+  });
 });

@@ -1,0 +1,224 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
+import { batchTimeNeededMs } from '../../lib/time-budget';
+import { paramBlocks, paramValues, root, settings, slsPackage } from './serverless-helpers';
+
+/**
+ * Package-time validation of the deployment params (infra/settings.js). Each refusal is checked
+ * by calling the function osls calls, with serverless.yml's own params and `--param` overrides;
+ * one real `serverless package` shows that a refusal stops the CLI before anything is written
+ * (and serverless-package.test.ts that the tsx-loaded budget check passes the shipped values).
+ */
+
+const STAGE = 'ci';
+
+/** Runs infra/settings.js the way osls does for `--stage ci` plus these `--param` values. */
+async function validate(cli: Record<string, string> = {}, extraBlocks: Record<string, Record<string, unknown>> = {}) {
+  const blocks = { ...(await paramBlocks(STAGE)), ...extraBlocks };
+  const values = { ...blocks.default, ...blocks[STAGE], ...cli };
+  return settings(
+    {
+      options: { stage: STAGE, param: Object.entries(cli).map(([k, v]) => `${k}=${v}`) },
+      resolveVariable: async (variable) => {
+        if (variable === 'self:params') return blocks;
+        const name = variable.replace(/^param:/, '');
+        if (!(name in values)) throw new Error(`Cannot resolve variable ${variable}`);
+        return values[name];
+      },
+    },
+    // The lib/ modules settings.js loads through tsx under osls, here through Jest's own transform.
+    { loadTimeBudget: () => ({ batchTimeNeededMs, MAX_CALLS_PER_RECORD }) },
+  );
+}
+
+/** The refusal message, or a failure if the params were accepted. */
+async function refusal(cli: Record<string, string>, extraBlocks: Record<string, Record<string, unknown>> = {}): Promise<string> {
+  const outcome = await validate(cli, extraBlocks).then(
+    (derived) => ({ accepted: derived }),
+    (err: Error) => ({ refused: err.message }),
+  );
+  expect(outcome).toHaveProperty('refused');
+  return (outcome as { refused: string }).refused;
+}
+
+describe('deployment params (infra/settings.js)', () => {
+  let p: Record<string, string>;
+  beforeAll(async () => {
+    p = await paramValues(STAGE);
+  });
+
+  it('accepts the shipped defaults and derives the visibility timeout from the consumer timeout', async () => {
+    const derived = await validate();
+    expect(derived.visibilityTimeout).toBe(6 * Number(p.consumerTimeout));
+  });
+
+  it('knows exactly the params serverless.yml defines, and each has a default', async () => {
+    const blocks = await paramBlocks(STAGE);
+    expect(Object.keys(blocks.default!).sort()).toEqual(Object.keys(settings.PARAMS).sort());
+  });
+
+  it('ships a default batch with at least 30% of the consumer timeout to spare', () => {
+    const need = batchTimeNeededMs({
+      callsPerMinute: Number(p.koreCallsPerMinute),
+      koreTimeoutMs: Number(p.koreTimeoutMs),
+      deadlineMarginMs: Number(p.deadlineMarginMs),
+      batchSize: Number(p.consumerBatchSize),
+      callsPerRecord: MAX_CALLS_PER_RECORD,
+      retryAllowance: 2,
+    });
+    expect(Number(p.consumerTimeout) * 1000 - need).toBeGreaterThanOrEqual(0.3 * Number(p.consumerTimeout) * 1000);
+  });
+
+  describe('refuses', () => {
+    it.each(['flase', 'TRUE', 'yes', '1', ''])('a boolean that is not exactly true or false (sweepDryRun=%j)', async (value) => {
+      expect(await refusal({ sweepDryRun: value })).toContain(`param sweepDryRun must be true or false (got ${JSON.stringify(value)})`);
+    });
+
+    it('a misspelled boolean for the consumer’s dry run too', async () => {
+      expect(await refusal({ consumerDryRun: 'ture' })).toContain('param consumerDryRun must be true or false');
+    });
+
+    it.each([
+      ['consumerBatchSize', '11', 'an integer from 1 to 10'],
+      ['consumerMaxConcurrency', '1', 'an integer from 2 to 1000'],
+      ['maxReceiveCount', '0', 'an integer from 1 to 1000'],
+      ['koreTimeoutMs', '8s', 'an integer from 1000 to 60000'],
+      ['fanoutDelaySeconds', '901', 'an integer from 0 to 900'],
+      ['sweepMinIdleDays', '-1', 'an integer from 0 to 3650'],
+      ['graceDays', '7.5', 'an integer from 1 to 365'],
+    ])('a number out of its range or not an integer (%s=%s)', async (name, value, expects) => {
+      expect(await refusal({ [name]: value })).toContain(`param ${name} must be ${expects} (got "${value}")`);
+    });
+
+    it('a log retention CloudWatch Logs does not offer', async () => {
+      expect(await refusal({ auditLogRetentionDays: '100' })).toContain('param auditLogRetentionDays must be a retention CloudWatch Logs accepts');
+    });
+
+    it('a sweep name pattern that does not compile', async () => {
+      expect(await refusal({ sweepNamePattern: '(^tmp-' })).toMatch(/param sweepNamePattern must be a valid regular expression \(Invalid regular expression: .*\) \(got "\(\^tmp-"\)/);
+    });
+
+    it('a deletion mode outside the enum', async () => {
+      expect(await refusal({ deletionMode: 'purge' })).toContain('param deletionMode must be one of delete, archive, archive-then-delete (got "purge")');
+    });
+
+    it.each(['https://platform.kore.ai', 'platform.kore.ai:443', '169.254.169.254', 'user:pw@platform.kore.ai', '*', 'localhost', 'platform.kore.ai, *.kore.ai', 'platform.kore.ai,', 'Platform.Kore.ai'])(
+      'a Kore host allowlist entry that is not a plain host name (%j)',
+      async (hosts) => {
+        expect(await refusal({ koreAllowedHosts: hosts })).toContain('param koreAllowedHosts must list host names like platform.kore.ai or *.kore.ai');
+      },
+    );
+
+    it('a bot id list with something other than st- ids', async () => {
+      expect(await refusal({ allowedStreamIds: 'st-abc,cl-xyz' })).toContain('param allowedStreamIds must list bot ids like st-1234abcd');
+    });
+
+    it('a secret name with an IAM wildcard or given as an ARN', async () => {
+      for (const name of ['kore/*', 'arn:aws:secretsmanager:eu-west-1:1:secret:kore']) {
+        expect(await refusal({ koreSecretName: name })).toContain('param koreSecretName must be a Secrets Manager secret name');
+      }
+    });
+
+    it('a schedule that is neither a 6-field cron nor a rate, and an unknown timezone', async () => {
+      const message = await refusal({ sweepSchedule: 'cron(0 2 * * *)', sweepTimezone: 'Europe/Pariss' });
+      expect(message).toContain('param sweepSchedule must be an EventBridge Scheduler `cron(…)` (6 fields) or `rate(N minutes|hours|days)`');
+      expect(message).toContain('param sweepTimezone must be an IANA time zone');
+    });
+
+    it('an unknown --param name, naming the param it resembles', async () => {
+      expect(await refusal({ sweepDryrun: 'false' })).toContain('unknown param "sweepDryrun" in --param "sweepDryrun=false" (did you mean "sweepDryRun"?)');
+    });
+
+    it('an unknown name in a stage block of serverless.yml', async () => {
+      expect(await refusal({}, { prod: { consumerTimout: 120 } })).toContain('unknown param "consumerTimout" in serverless.yml params.prod (did you mean "consumerTimeout"?)');
+    });
+
+    it('a consumer timeout too short for a full batch, one second under the batch’s need', async () => {
+      const need = batchTimeNeededMs({
+        callsPerMinute: Number(p.koreCallsPerMinute),
+        koreTimeoutMs: Number(p.koreTimeoutMs),
+        deadlineMarginMs: Number(p.deadlineMarginMs),
+        batchSize: Number(p.consumerBatchSize),
+        callsPerRecord: MAX_CALLS_PER_RECORD,
+        retryAllowance: 2,
+      });
+      const tooShort = Math.ceil(need / 1000) - 1;
+      expect(await refusal({ consumerTimeout: String(tooShort) })).toContain(`param consumerTimeout (${tooShort} s) is too short for a batch of ${p.consumerBatchSize}`);
+      await expect(validate({ consumerTimeout: String(tooShort + 1) })).resolves.toMatchObject({ visibilityTimeout: 6 * (tooShort + 1) });
+    });
+
+    it('a larger batch without a longer timeout', async () => {
+      expect(await refusal({ consumerBatchSize: '10', consumerTimeout: '60' })).toContain('param consumerTimeout (60 s) is too short for a batch of 10');
+    });
+
+    it('a sweep timeout too short for its one Kore call with retries', async () => {
+      expect(await refusal({ sweepTimeout: '30' })).toContain('param sweepTimeout (30 s) is too short for one Kore call with 2 retries');
+    });
+
+    it('a consumer concurrency that breaks the Kore account budget', async () => {
+      const sweepCalls = 1;
+      const account = Number(p.koreAccountCallsPerMinute);
+      const perConsumer = Number(p.koreCallsPerMinute);
+      const fits = Math.floor((account - sweepCalls) / perConsumer);
+      expect(await refusal({ consumerMaxConcurrency: String(fits + 1) })).toContain(
+        `Kore budget exceeded: consumerMaxConcurrency (${fits + 1}) × koreCallsPerMinute (${perConsumer}) + 1 (sweep) = ${(fits + 1) * perConsumer + sweepCalls} > koreAccountCallsPerMinute (${account})`,
+      );
+    });
+
+    it('a per-consumer call rate that breaks the Kore account budget', async () => {
+      expect(await refusal({ koreCallsPerMinute: '40' })).toContain('Kore budget exceeded');
+    });
+
+    it('a live sweep below the idle-days floor or above the list ceiling, and accepts the same values in a dry run', async () => {
+      const floor = Number(p.sweepMinIdleDaysFloor);
+      const ceiling = Number(p.sweepMaxListsCeiling);
+      const wide = { sweepMinIdleDays: String(floor - 1), sweepMaxLists: String(ceiling + 1) };
+      const message = await refusal({ ...wide, sweepDryRun: 'false' });
+      expect(message).toContain(`a live sweep (sweepDryRun=false) needs sweepMinIdleDays (${floor - 1}) ≥ sweepMinIdleDaysFloor (${floor})`);
+      expect(message).toContain(`a live sweep (sweepDryRun=false) needs sweepMaxLists (${ceiling + 1}) ≤ sweepMaxListsCeiling (${ceiling})`);
+      await expect(validate({ ...wide, sweepDryRun: 'true' })).resolves.toBeDefined();
+    });
+
+    it('a deferral visibility longer than the queue’s own visibility timeout', async () => {
+      const visibility = 6 * Number(p.consumerTimeout);
+      expect(await refusal({ deferredVisibilitySeconds: String(visibility + 1) })).toContain(`must not exceed the queue's visibility timeout (6 × consumerTimeout = ${visibility} s)`);
+    });
+
+    it('a deletions alarm threshold the consumers can never reach', async () => {
+      const maxPerHour = Number(p.consumerMaxConcurrency) * Number(p.koreCallsPerMinute) * 60;
+      expect(await refusal({ deletionsPerHourAlarmThreshold: String(maxPerHour) })).toContain('param deletionsPerHourAlarmThreshold');
+    });
+
+    it('an oldest-message alarm threshold beyond the queue’s 4-day retention', async () => {
+      expect(await refusal({ oldestMessageAlarmSeconds: '345600' })).toContain('param oldestMessageAlarmSeconds must be an integer from 60 to 345599');
+    });
+
+    it('every bad value at once, one line each', async () => {
+      const message = await refusal({ sweepDryRun: 'flase', consumerBatchSize: '0', sweepNamePattern: '[' });
+      expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);
+    });
+  });
+
+  it('documents every param in the README', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const missing = Object.keys(settings.PARAMS).filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('stops `serverless package` before it writes anything when a param is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sls-'));
+    try {
+      // A cross-check: the CLI path loads lib/time-budget.ts through tsx before it refuses.
+      const r = await slsPackage(dir, STAGE, '--param=consumerTimeout=60');
+      expect(r.code).not.toBe(0);
+      expect(r.out).toContain('Invalid deployment params');
+      expect(r.out).toContain('param consumerTimeout (60 s) is too short for a batch of');
+      expect(r.out).not.toMatch(/\n\s+at /); // the message, not a stack trace
+      expect(existsSync(join(dir, 'cloudformation-template-update-stack.json'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
