@@ -25,8 +25,6 @@
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 /** serverless.yml: LifecycleQueue.MessageRetentionPeriod (4 days). */
 const LIFECYCLE_QUEUE_RETENTION_SECONDS = 345_600;
-/** The sweep makes one Kore call per run (getAllListDetails), whatever the number of lists. */
-const SWEEP_KORE_CALLS = 1;
 /** In-function retries a batch must still have time for (DESIGN.md "Retries": at most 2). */
 const RETRY_ALLOWANCE = 2;
 /** AWS's guidance for SQS event sources: visibility timeout = 6 × the function timeout. */
@@ -219,7 +217,8 @@ function loadTimeBudget() {
   const { require: tsxRequire } = require('tsx/cjs/api');
   const { batchTimeNeededMs } = tsxRequire('../lib/time-budget.ts', __filename);
   const { MAX_CALLS_PER_RECORD } = tsxRequire('../lib/lifecycle/commands/index.ts', __filename);
-  return { batchTimeNeededMs, MAX_CALLS_PER_RECORD };
+  const { SWEEP_KORE_CALLS } = tsxRequire('../lib/sweep/run.ts', __filename);
+  return { batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS };
 }
 
 /**
@@ -260,7 +259,7 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
   if (problems.length) throw refusal(problems);
 
   // 3. Cross-checks.
-  const { batchTimeNeededMs, MAX_CALLS_PER_RECORD } = (deps.loadTimeBudget ?? loadTimeBudget)();
+  const { batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS } = (deps.loadTimeBudget ?? loadTimeBudget)();
   const pacing = { callsPerMinute: v.koreCallsPerMinute, koreTimeoutMs: v.koreTimeoutMs, deadlineMarginMs: v.deadlineMarginMs, retryAllowance: RETRY_ALLOWANCE };
 
   const budgetPerMinute = v.consumerMaxConcurrency * v.koreCallsPerMinute + SWEEP_KORE_CALLS;
@@ -281,7 +280,7 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
   }
   const sweepNeedMs = batchTimeNeededMs({ ...pacing, batchSize: 1, callsPerRecord: SWEEP_KORE_CALLS });
   if (!(v.sweepTimeout * 1000 > sweepNeedMs)) {
-    problems.push(`param sweepTimeout (${v.sweepTimeout} s) is too short for one Kore call with ${RETRY_ALLOWANCE} retries: it needs more than ${(sweepNeedMs / 1000).toFixed(1)} s`);
+    problems.push(`param sweepTimeout (${v.sweepTimeout} s) is too short for ${SWEEP_KORE_CALLS} Kore calls with ${RETRY_ALLOWANCE} retries: it needs more than ${(sweepNeedMs / 1000).toFixed(1)} s`);
   }
 
   const visibilityTimeout = VISIBILITY_FACTOR * v.consumerTimeout;

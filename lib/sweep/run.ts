@@ -46,6 +46,13 @@ export interface SweepRunDeps {
   clock?: Clock;
 }
 
+/**
+ * Kore calls one sweep run makes, however many lists there are: getAllListDetails, and one
+ * getAllCampaignDetails page per campaign type (their DNC lists; more pages past 50 campaigns).
+ * The package-time budget check counts these (infra/settings.js).
+ */
+export const SWEEP_KORE_CALLS = 3;
+
 export function newRunId(nowMs: number): string {
   return `sweep-${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${randomBytes(3).toString('hex')}`;
 }

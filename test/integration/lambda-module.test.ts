@@ -36,8 +36,8 @@ describe('functions/lifecycle-events handler module', () => {
       new SendMessageBatchCommand({
         QueueUrl: stack.queueUrl,
         Entries: [
-          { Id: 'a', MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-survey-old-0005' }) },
-          { Id: 'b', MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-global-dnc-0001' }) },
+          { Id: 'a', MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-survey-old-0005', occurredAt: new Date().toISOString() }) },
+          { Id: 'b', MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-global-dnc-0001', occurredAt: new Date().toISOString() }) },
           { Id: 'c', MessageBody: '{"type":"nope"}' },
         ],
       }),

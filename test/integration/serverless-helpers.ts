@@ -44,7 +44,7 @@ export interface ParamSpec {
 }
 export type Settings = ((
   input: { options: { param?: string[]; stage?: string }; resolveVariable: (v: string) => Promise<unknown> },
-  deps?: { loadTimeBudget?: () => { batchTimeNeededMs: typeof batchTimeNeededMs; MAX_CALLS_PER_RECORD: number } },
+  deps?: { loadTimeBudget?: () => { batchTimeNeededMs: typeof batchTimeNeededMs; MAX_CALLS_PER_RECORD: number; SWEEP_KORE_CALLS: number } },
 ) => Promise<Record<string, number>>) & {
   PARAMS: Record<string, ParamSpec>;
 };

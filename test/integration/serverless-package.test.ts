@@ -321,7 +321,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(filters).toHaveLength(1);
       const f = filters[0]![1].Properties as { LogGroupName: unknown; FilterPattern: string; MetricTransformations: Json[] };
       expect(f.LogGroupName).toEqual(ref('LifecycleEventsLogGroup'));
-      expect(f.FilterPattern).toBe('{ ($.audit IS TRUE) && ($.phase = "result") && (($.action = "deleteContactList") || ($.action = "deleteCampaign")) }');
+      expect(f.FilterPattern).toBe('{ ($.audit IS TRUE) && ($.phase = "result") && ($.action = "delete*") && (($.result = "deleted") || ($.result = "unconfirmed")) }');
       expect(f.MetricTransformations).toEqual([{ MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', MetricValue: '1', Unit: 'Count' }]);
     });
 

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
+import { SWEEP_KORE_CALLS } from '../../lib/sweep/run';
 import { batchTimeNeededMs } from '../../lib/time-budget';
 import { paramBlocks, paramValues, root, settings, slsPackage } from './serverless-helpers';
 
@@ -29,7 +30,7 @@ async function validate(cli: Record<string, string> = {}, extraBlocks: Record<st
       },
     },
     // The lib/ modules settings.js loads through tsx under osls, here through Jest's own transform.
-    { loadTimeBudget: () => ({ batchTimeNeededMs, MAX_CALLS_PER_RECORD }) },
+    { loadTimeBudget: () => ({ batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS }) },
   );
 }
 
@@ -153,17 +154,17 @@ describe('deployment params (infra/settings.js)', () => {
       expect(await refusal({ consumerBatchSize: '10', consumerTimeout: '60' })).toContain('param consumerTimeout (60 s) is too short for a batch of 10');
     });
 
-    it('a sweep timeout too short for its one Kore call with retries', async () => {
-      expect(await refusal({ sweepTimeout: '30' })).toContain('param sweepTimeout (30 s) is too short for one Kore call with 2 retries');
+    it('a sweep timeout too short for its Kore calls with retries', async () => {
+      expect(await refusal({ sweepTimeout: '30' })).toContain(`param sweepTimeout (30 s) is too short for ${SWEEP_KORE_CALLS} Kore calls with 2 retries`);
     });
 
     it('a consumer concurrency that breaks the Kore account budget', async () => {
-      const sweepCalls = 1;
+      const sweepCalls = SWEEP_KORE_CALLS;
       const account = Number(p.koreAccountCallsPerMinute);
       const perConsumer = Number(p.koreCallsPerMinute);
       const fits = Math.floor((account - sweepCalls) / perConsumer);
       expect(await refusal({ consumerMaxConcurrency: String(fits + 1) })).toContain(
-        `Kore budget exceeded: consumerMaxConcurrency (${fits + 1}) × koreCallsPerMinute (${perConsumer}) + 1 (sweep) = ${(fits + 1) * perConsumer + sweepCalls} > koreAccountCallsPerMinute (${account})`,
+        `Kore budget exceeded: consumerMaxConcurrency (${fits + 1}) × koreCallsPerMinute (${perConsumer}) + ${sweepCalls} (sweep) = ${(fits + 1) * perConsumer + sweepCalls} > koreAccountCallsPerMinute (${account})`,
       );
     });
 
