@@ -46,6 +46,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** MaximumMessageSize of the queues, as serverless.yml sets them (bytes). */
+export const QUEUE_SIZES = { lifecycle: 64 * 1024, dlq: 256 * 1024 } as const;
+
 const AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
@@ -65,8 +68,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   // fauxqs answers URLs on host sqs.<region>.127.0.0.1, which WHATWG URL parsing refuses (a
   // host ending in a number must be an IPv4 address); it accepts the endpoint's own host too.
   const local = (url: string) => `${sqsUrl}${url.replace(/^https?:\/\/[^/]+/, '')}`;
+  // Sizes as in serverless.yml: the DLQ accepts any message the lifecycle queue accepts plus the
+  // error attributes parking adds.
   const dlqRes = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400) } }),
+    new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400), MaximumMessageSize: String(QUEUE_SIZES.dlq) } }),
   );
   const dlqUrl = local(dlqRes.QueueUrl!);
   const dlqArn = await arnOf(sqs, dlqUrl);
@@ -75,6 +80,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       QueueName: prefix,
       Attributes: {
         VisibilityTimeout: String(opts.visibilityTimeout ?? 2),
+        MaximumMessageSize: String(QUEUE_SIZES.lifecycle),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount ?? 5) }),
       },
     }),

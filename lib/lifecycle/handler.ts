@@ -44,12 +44,16 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
         throwOnFullBatchFailure: false,
         processInParallel: false,
       });
+      const failed = response.batchItemFailures.length;
       if (invocation.deferred.length > 0) {
         // Deferred records come back in DEFERRED_VISIBILITY_SECONDS, not after the full visibility timeout.
         await deps.sender.changeVisibility(deps.settings.lifecycleQueueUrl, invocation.deferred, deps.settings.deferredVisibilitySeconds, {
           deadline: Deadline.fromContext(context, FINAL_STEP_MARGIN_MS, { clock: deps.clock, signal }),
         });
       }
+      // Measured at the handler: how much time the invocation had left when it answered.
+      const remainingMs = context.getRemainingTimeInMillis?.();
+      deps.logger.info('invocation', { records: event.Records.length, failed, deferred: invocation.deferred.length, ...(remainingMs !== undefined ? { remainingMs } : {}) });
       return response;
     });
 }
