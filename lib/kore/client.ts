@@ -42,4 +42,6 @@ export interface KoreClient {
    * spends a call.
    */
   fits(calls: number, deadline: Deadline): boolean;
+  /** How long until the next call could start (a 429's pause included): deferred records come back no sooner. */
+  nextCallInMs(): number;
 }

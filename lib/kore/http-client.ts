@@ -102,6 +102,10 @@ export class HttpKoreClient implements KoreClient {
     return deadline.fits((this.limiter?.waitMs() ?? 0) + pacedCallsMs(calls, pacing));
   }
 
+  nextCallInMs(): number {
+    return this.limiter?.waitMs() ?? 0;
+  }
+
   async getContactList(id: string, opts?: CallOptions): Promise<KoreObject> {
     const path = `/contactList/${encodeURIComponent(contactListId(id))}`;
     return objectData(await this.request({ operation: 'getContactList', method: 'GET', path, entity: true }, opts), 'getContactList');

@@ -10,6 +10,9 @@ import { createRecordHandler } from './record-handler.js';
 
 export type LifecycleHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
+/** SQS's largest visibility timeout (12 hours). */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
 /** Time kept back at the very end to shorten the visibility of deferred records. */
 const FINAL_STEP_MARGIN_MS = 250;
 
@@ -46,8 +49,11 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
       });
       const failed = response.batchItemFailures.length;
       if (invocation.deferred.length > 0) {
-        // Deferred records come back in DEFERRED_VISIBILITY_SECONDS, not after the full visibility timeout.
-        await deps.sender.changeVisibility(deps.settings.lifecycleQueueUrl, invocation.deferred, deps.settings.deferredVisibilitySeconds, {
+        // Deferred records come back in DEFERRED_VISIBILITY_SECONDS, not after the full visibility
+        // timeout, and not before Kore's budget is free again (a 429's Retry-After pauses the limiter):
+        // coming back sooner would only spend receives.
+        const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(deps.settings.deferredVisibilitySeconds, Math.ceil(deps.kore.nextCallInMs() / 1000)));
+        await deps.sender.changeVisibility(deps.settings.lifecycleQueueUrl, invocation.deferred, seconds, {
           deadline: Deadline.fromContext(context, FINAL_STEP_MARGIN_MS, { clock: deps.clock, signal }),
         });
       }

@@ -40,6 +40,12 @@ export class FakeKore implements KoreClient {
     return this.fitsAnswer;
   }
 
+  /** Answer for `nextCallInMs()`. */
+  nextCallIn = 0;
+  nextCallInMs(): number {
+    return this.nextCallIn;
+  }
+
   async getContactList(id: string, opts?: CallOptions): Promise<KoreObject> {
     const o = this.record('getContactList', opts, id);
     if (o) return o() as KoreObject;

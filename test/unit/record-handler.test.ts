@@ -154,7 +154,7 @@ describe('outcome: already-done', () => {
   it('a list Kore says is gone, confirmed by its own listing, costs no DELETE', async () => {
     const t = setup();
     expect(await t.run(expired('cl-gone'))).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
-    expect(t.kore.calls.map((c) => c.op)).toEqual(['getContactList', 'listContactLists']);
+    expect(t.kore.calls.map((c) => c.op)).toEqual(['listCampaigns', 'listCampaigns', 'getContactList', 'listContactLists']);
   });
 
   it('a 404 that Kore\'s listing contradicts proves nothing: retry, never "done"', async () => {

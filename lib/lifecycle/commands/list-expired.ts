@@ -42,9 +42,11 @@ async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   const stale = staleness(ctx, cmd.occurredAt);
   if (stale) return stale;
   const opts = callOptions(ctx, cmd.streamId);
+  // The campaigns first (usually cached): the list's GET, the evidence the DELETE rests on, stays
+  // as close to the DELETE as it can, and is not spent if the campaigns cannot be read.
+  const dnc = await ctx.campaigns.references(opts);
   const raw = await findList(ctx, cmd.contactListId, cmd.streamId);
   if (!raw) return alreadyDone('not-found', ids);
-  const dnc = await ctx.campaigns.references(opts);
   const verdict = checkList(raw, {
     requestedId: cmd.contactListId,
     dnc,

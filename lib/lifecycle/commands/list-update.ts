@@ -28,9 +28,10 @@ async function run(cmd: ListUpdate, ctx: CommandContext): Promise<Outcome> {
   const stale = staleness(ctx, cmd.occurredAt);
   if (stale) return stale;
   const opts = callOptions(ctx, cmd.streamId);
+  const dnc = await ctx.campaigns.references(opts);
   const raw = await findList(ctx, cmd.contactListId, cmd.streamId);
   if (!raw) return skipped('not-found', ids);
-  const verdict = checkList(raw, { requestedId: cmd.contactListId, dnc: await ctx.campaigns.references(opts), evidence: { occurredAtMs: Date.parse(cmd.occurredAt) } });
+  const verdict = checkList(raw, { requestedId: cmd.contactListId, dnc, evidence: { occurredAtMs: Date.parse(cmd.occurredAt) } });
   if (!verdict.allow) return refused(verdict, { ...ids, ...(typeof raw.name === 'string' ? { listName: raw.name } : {}) });
   const list = verdict.value;
   const patch: { name?: string; description?: string } = {};
