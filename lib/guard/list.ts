@@ -18,7 +18,21 @@ export interface VerifiedList {
   campaignIds: string[];
   updatedAt: string;
   updatedAtMs: number;
+  /**
+   * Flags a listing did not carry (getAllListDetails is not documented to carry `isGlobalDNC` and
+   * `isDefault`): the consumer's GET must prove them before anything is deleted.
+   */
+  unverified: string[];
 }
+
+/**
+ * Where the reply came from. `get` (GET contact list, the consumer's last check): every field
+ * must be there. `listing` (getAllListDetails, for the sweep and the fan-out, which only pick
+ * candidates for the consumer): the flags Kore does not document for that call may be absent,
+ * and are then left for the consumer's GET to prove; when present they must be false.
+ */
+export type ListSource = 'get' | 'listing';
+const LISTING_MAY_OMIT = ['isGlobalDNC', 'isDefault'] as const;
 
 /**
  * Statuses in which a list is not being imported or processed (docs/kore-api.md, "List
@@ -36,7 +50,7 @@ export const DNC_NAME = /\bdnc\b|do[\s_-]*not[\s_-]*call/i;
 const campaignRef = z.union([z.string(), z.looseObject({ id: z.string() })]);
 
 /** Checks every field the guard reads; the first that is missing or mistyped is the refusal's reason. */
-export function verifyList(raw: KoreObject): { ok: true; list: VerifiedList } | { ok: false; why: string } {
+export function verifyList(raw: KoreObject, source: ListSource = 'get'): { ok: true; list: VerifiedList } | { ok: false; why: string } {
   const id = field(raw, '_id', z.string(), 'a string');
   if (!id.ok) return id;
   const name = field(raw, 'name', z.string(), 'a string');
@@ -44,7 +58,12 @@ export function verifyList(raw: KoreObject): { ok: true; list: VerifiedList } | 
   const status = field(raw, 'status', z.string(), 'a string');
   if (!status.ok) return status;
   const flags: Record<'isGlobalDNC' | 'isDefault' | 'isListInUse', boolean> = { isGlobalDNC: false, isDefault: false, isListInUse: false };
+  const unverified: string[] = [];
   for (const key of ['isGlobalDNC', 'isDefault', 'isListInUse'] as const) {
+    if (source === 'listing' && (LISTING_MAY_OMIT as readonly string[]).includes(key) && raw[key] === undefined) {
+      unverified.push(key);
+      continue;
+    }
     const f = field(raw, key, z.boolean(), 'a boolean');
     if (!f.ok) return f;
     flags[key] = f.value;
@@ -69,6 +88,7 @@ export function verifyList(raw: KoreObject): { ok: true; list: VerifiedList } | 
       campaignIds: inUse.value.map((c) => (typeof c === 'string' ? c : c.id)),
       updatedAt: updatedAt.value,
       updatedAtMs: Date.parse(updatedAt.value),
+      unverified,
     },
   };
 }
@@ -83,6 +103,8 @@ export interface ListEvidence {
 export interface ListGuardInput {
   /** The id the command names: the reply must be about it (the consumer; the sweep has none). */
   requestedId?: string;
+  /** Default `get`: the consumer's last check, where nothing may be missing. */
+  source?: ListSource;
   /** Which lists the account's campaigns name as their DNC list. */
   dnc: DncReferences;
   evidence?: ListEvidence;
@@ -96,7 +118,7 @@ export function checkList(raw: KoreObject, input: ListGuardInput): Verdict<Verif
   if (input.requestedId !== undefined && raw._id !== input.requestedId) {
     return refuse('identity', typeof raw._id === 'string' ? `the reply is about ${raw._id.slice(0, 80)}` : '_id missing');
   }
-  const v = verifyList(raw);
+  const v = verifyList(raw, input.source);
   if (!v.ok) return refuse('verifiable', v.why);
   const list = v.list;
   if (list.isGlobalDNC) return refuse('not-global-dnc', 'isGlobalDNC is true');

@@ -29,7 +29,8 @@ function asExclusion(reason: GuardReason): Exclude<ExclusionReason, 'cap' | 'too
 
 /** Decides one list. Pure: the same list, references, policy and time always give the same verdict. */
 export function classifyList(raw: KoreObject, dnc: DncReferences, policy: Omit<SweepPolicy, 'maxLists'>, nowMs: number): Verdict {
-  const v = checkList(raw, { dnc });
+  // getAllListDetails: flags it does not carry are left for the consumer's GET to prove.
+  const v = checkList(raw, { dnc, source: 'listing' });
   if (!v.allow) return { candidate: false, reason: asExclusion(v.reason), why: v.why };
   if (nowMs - v.value.updatedAtMs < policy.minIdleDays * DAY_MS) return { candidate: false, reason: 'too-recent' };
   if (policy.namePattern && !policy.namePattern.test(v.value.name)) return { candidate: false, reason: 'pattern' };

@@ -17,6 +17,8 @@ export interface SweepCandidate {
   contactListId: string;
   name: string;
   updatedAt: string;
+  /** Flags getAllListDetails did not carry: the consumer's GET proves them before any DELETE. */
+  unverified?: string[];
 }
 
 export interface SweepReport {
@@ -25,6 +27,8 @@ export interface SweepReport {
   /** Lists returned by getAllListDetails. */
   seen: number;
   candidates: number;
+  /** Candidates whose listing entry lacked a flag (isGlobalDNC, isDefault): the consumer verifies them. */
+  toVerify: number;
   queued: number;
   excluded: Record<ExclusionReason, number>;
   koreCalls: number;
@@ -72,7 +76,7 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
   const lists = await deps.kore.listContactLists(opts);
   const dnc = await deps.campaigns.references(opts, true);
   const { candidates, excluded } = selectCandidates(lists, dnc, settings, clock.now());
-  const candidateLists = candidates.map((l) => ({ contactListId: l.id, name: l.name, updatedAt: l.updatedAt }));
+  const candidateLists = candidates.map((l) => ({ contactListId: l.id, name: l.name, updatedAt: l.updatedAt, ...(l.unverified.length ? { unverified: l.unverified } : {}) }));
   const occurredAt = new Date(started).toISOString();
 
   let queued = 0;
@@ -103,6 +107,7 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
     dryRun: settings.dryRun,
     seen: lists.length,
     candidates: candidates.length,
+    toVerify: candidates.filter((l) => l.unverified.length > 0).length,
     queued,
     excluded,
     koreCalls: stats.koreCalls,

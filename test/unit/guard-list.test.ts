@@ -53,6 +53,17 @@ describe('the list guard: every rule refuses with its reason', () => {
   });
 });
 
+describe('the list guard on a listing (sweep and fan-out candidates)', () => {
+  it('leaves the flags getAllListDetails may not carry to the consumer\'s GET, and still refuses what the listing shows', () => {
+    const listing = without('isDefault');
+    expect(checkList(listing, input())).toMatchObject({ allow: false, reason: 'unverifiable', why: 'isDefault missing' });
+    expect(checkList(listing, input({ source: 'listing' }))).toMatchObject({ allow: true, value: { unverified: ['isDefault'] } });
+    expect(checkList({ ...listing, isGlobalDNC: true }, input({ source: 'listing' }))).toMatchObject({ allow: false, reason: 'protected' });
+    expect(checkList(without('isListInUse'), input({ source: 'listing' }))).toMatchObject({ allow: false, reason: 'unverifiable', why: 'isListInUse missing' });
+    expect(checkList({ ...listing, isDefault: 'false' }, input({ source: 'listing' }))).toMatchObject({ allow: false, why: 'isDefault is not a boolean' });
+  });
+});
+
 describe('the list guard, as a property', () => {
   // Any state the emulator can hold, plus replies that omit or mistype fields.
   const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof({ arbitrary: a, weight: 12 }, fc.constant(undefined), fc.constant(null), fc.constant('false'), fc.constant(0));

@@ -26,7 +26,10 @@ describe('sweep policy', () => {
     ['a list updated 29 days ago', { updatedAt: daysAgo(29) }, 'too-recent'],
     ['a list without updatedAt', { updatedAt: undefined }, 'unverifiable'],
     ['a list with a garbage updatedAt', { updatedAt: 'last week' }, 'unverifiable'],
-    ['a list whose getAllListDetails entry lacks isDefault', { updatedAt: daysAgo(400), isDefault: undefined }, 'unverifiable'],
+    // getAllListDetails is not documented to carry isGlobalDNC/isDefault: the consumer's GET must prove them.
+    ['a list whose getAllListDetails entry lacks isDefault (left for the consumer to verify)', { updatedAt: daysAgo(400), isDefault: undefined }, 'candidate'],
+    ['a list whose entry says isDefault "false" as a string', { updatedAt: daysAgo(400), isDefault: 'false' }, 'unverifiable'],
+    ['a list whose entry lacks isListInUse', { updatedAt: daysAgo(400), isListInUse: undefined }, 'unverifiable'],
   ])('classifies %s as %s', (_name, over, expected) => {
     const l = Object.fromEntries(Object.entries(aList(over)).filter(([, v]) => v !== undefined));
     expect(classify(l)).toBe(expected);
@@ -69,11 +72,14 @@ describe('sweep policy', () => {
       namePattern: fc.option(fc.constantFrom(/.*/, /^tmp/, /x/), { nil: undefined }),
     });
     fc.assert(
-      fc.property(fc.array(anyList, { maxLength: 40 }), anyPolicy, (raws, p) => {
+      fc.property(fc.uniqueArray(anyList, { selector: (l) => l._id, maxLength: 40 }), anyPolicy, (raws, p) => {
         const lists = raws.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as KoreObject);
         const { candidates, excluded } = selectCandidates(lists, NO_DNC_REFERENCES, p, NOW);
         for (const l of candidates) {
-          expect([l.isGlobalDNC, l.isDefault, l.isListInUse]).toEqual([false, false, false]);
+          const raw = lists.find((x) => x._id === l.id)!;
+          expect([raw.isGlobalDNC, raw.isDefault].every((f) => f === false || f === undefined)).toBe(true);
+          expect(raw.isListInUse).toBe(false);
+          expect(l.unverified).toEqual(['isGlobalDNC', 'isDefault'].filter((k) => raw[k] === undefined));
           expect(l.campaignIds).toEqual([]);
           expect(['Ready', 'Validated', 'Invalid']).toContain(l.status);
           expect(DNC_NAME.test(l.name)).toBe(false);

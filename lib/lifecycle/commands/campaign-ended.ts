@@ -55,7 +55,8 @@ async function run(cmd: CampaignEnded, ctx: CommandContext): Promise<Outcome> {
       const name = typeof list.name === 'string' ? list.name : '';
       if (ownDnc.has(list._id) || ownDnc.has(name.toLowerCase())) kept[list._id] = 'dnc-of-campaign';
       else if (inUse.some((c) => c !== campaign.id)) kept[list._id] = 'used-by-another-campaign';
-      else if (list.isGlobalDNC !== false || list.isDefault !== false || DNC_NAME.test(name)) kept[list._id] = 'protected';
+      // A flag the listing does not carry is left to the follow-up's GET, which must prove it.
+      else if (list.isGlobalDNC === true || list.isDefault === true || DNC_NAME.test(name)) kept[list._id] = 'protected';
       else {
         followUps.push({
           type: 'list.expired',
