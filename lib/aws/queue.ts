@@ -107,6 +107,8 @@ export class QueueSender {
         pending = pending.filter((m) => failedIds.has(m.id));
       } catch (err) {
         if (err instanceof QueueSendError || err instanceof DeadlineError) throw err;
+        // No reply in time: SQS is not answering; another attempt would spend the invocation on it.
+        if (isNoReply(err)) throw new QueueSendError(`SendMessageBatch: ${describe(err)}`, { cause: err });
         lastError = err;
       }
     }
@@ -140,6 +142,7 @@ export class QueueSender {
       } catch (err) {
         if (err instanceof DeadlineError) throw err;
         lastError = err;
+        if (isNoReply(err)) break;
       }
     }
     throw new QueueSendError(`could not park message ${m.messageId} in the DLQ: ${describe(lastError)}`, { cause: lastError });
@@ -172,6 +175,11 @@ export class QueueSender {
     const timeoutMs = deadline.attemptTimeout(this.attemptTimeoutMs, what);
     return call(deadline.signal(timeoutMs));
   }
+}
+
+function isNoReply(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
 }
 
 function describe(err: unknown): string {
