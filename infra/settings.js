@@ -168,6 +168,7 @@ const PARAMS = {
   fanoutMaxLists: { ...integer(1, 1000), env: 'FANOUT_MAX_LISTS' },
   campaignCacheSeconds: { ...integer(0, 3600), env: 'CAMPAIGN_CACHE_SECONDS' },
   deferredVisibilitySeconds: { ...integer(0, 43_200), env: 'DEFERRED_VISIBILITY_SECONDS' },
+  snapshotMaxAgeSeconds: { ...integer(0, 120), env: 'SNAPSHOT_MAX_AGE_SECONDS' },
   auditLogRetentionDays: { ...retentionDays() },
 
   sweepDryRun: { ...boolean(), env: 'SWEEP_DRY_RUN' },

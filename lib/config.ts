@@ -24,6 +24,7 @@ export const DEFAULTS = {
   MAX_RECEIVE_COUNT: 5,
   CAMPAIGN_CACHE_SECONDS: 300,
   DEFERRED_VISIBILITY_SECONDS: 60,
+  SNAPSHOT_MAX_AGE_SECONDS: 30,
   SWEEP_DRY_RUN: true,
   SWEEP_MIN_IDLE_DAYS: 30,
   SWEEP_MAX_LISTS: 200,
@@ -151,6 +152,8 @@ export function loadConsumerConfig(env: Env = process.env) {
     CAMPAIGN_CACHE_SECONDS: r.int('CAMPAIGN_CACHE_SECONDS', DEFAULTS.CAMPAIGN_CACHE_SECONDS, 0, 3_600),
     /** Visibility given to records deferred for lack of time, so they come back soon. */
     DEFERRED_VISIBILITY_SECONDS: r.int('DEFERRED_VISIBILITY_SECONDS', DEFAULTS.DEFERRED_VISIBILITY_SECONDS, 0, 43_200),
+    /** How old the batch's shared account listing may be to stand as a deletion's evidence (0: a GET per list). */
+    SNAPSHOT_MAX_AGE_SECONDS: r.int('SNAPSHOT_MAX_AGE_SECONDS', DEFAULTS.SNAPSHOT_MAX_AGE_SECONDS, 0, 120),
   });
 }
 

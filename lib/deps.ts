@@ -96,6 +96,7 @@ export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {})
       allowedStreamIds: config.ALLOWED_STREAM_IDS,
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
       deferredVisibilitySeconds: config.DEFERRED_VISIBILITY_SECONDS,
+      snapshotMaxAgeSeconds: config.SNAPSHOT_MAX_AGE_SECONDS,
     },
   };
 }

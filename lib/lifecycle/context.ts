@@ -8,6 +8,7 @@ import { KoreNotFoundError, KoreUnexpectedReplyError } from '../kore/errors.js';
 import type { KoreObject } from '../kore/types.js';
 import type { AuditAction, AuditLog, AuditResult } from './audit.js';
 import type { Outcome } from './outcome.js';
+import type { ListSnapshot } from './snapshot.js';
 import { refused } from './outcome.js';
 
 /** What a command needs; built per record by the record handler. */
@@ -22,6 +23,8 @@ export interface CommandContext {
   now(): number;
   /** CONSUMER_DRY_RUN: decide everything, write nothing. */
   dryRun: boolean;
+  /** The batch's shared account listing, when the batch has several list.expired records. */
+  listSnapshot?: ListSnapshot;
   limits: {
     maxCommandAgeHours: number;
     fanoutMaxLists: number;

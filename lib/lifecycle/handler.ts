@@ -4,7 +4,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Deadline } from '../deadline.js';
+import { parseCommand } from './commands/index.js';
+import { unwrap } from './envelope.js';
 import { NotAnSqsEventError } from './errors.js';
+import { ListSnapshot } from './snapshot.js';
 import type { ConsumerDeps, Invocation } from './record-handler.js';
 import { createRecordHandler } from './record-handler.js';
 
@@ -15,6 +18,18 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 
 /** Time kept back at the very end to shorten the visibility of deferred records. */
 const FINAL_STEP_MARGIN_MS = 250;
+
+function countListExpired(records: SQSRecord[], nowMs: number): number {
+  let n = 0;
+  for (const r of records) {
+    try {
+      if (parseCommand(unwrap(r.body), nowMs).command.type === 'list.expired') n++;
+    } catch {
+      // an invalid record is rejected by its own handler
+    }
+  }
+  return n;
+}
 
 /**
  * The consumer's Lambda handler: Powertools' BatchProcessor isolates records and builds the
@@ -41,6 +56,10 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
         deadline: Deadline.fromContext(context, deps.settings.deadlineMarginMs, { clock: deps.clock, signal }),
         deferred: [],
       };
+      // Two or more list.expired: one listing (1 call) beats a GET each.
+      if (deps.settings.snapshotMaxAgeSeconds > 0 && countListExpired(event.Records, deps.clock.now()) >= 2) {
+        invocation.listSnapshot = new ListSnapshot(deps.kore, deps.clock, deps.settings.snapshotMaxAgeSeconds * 1000);
+      }
       const processor = new BatchProcessor(EventType.SQS);
       const response = await processPartialResponse(event, (record: SQSRecord) => recordHandler(record, invocation), processor, {
         context,

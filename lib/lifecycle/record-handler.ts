@@ -17,6 +17,7 @@ import type { EnvelopeKind } from './envelope.js';
 import { StreamNotAllowedError } from './errors.js';
 import type { Outcome } from './outcome.js';
 import { settle } from './settle.js';
+import type { ListSnapshot } from './snapshot.js';
 
 export interface ConsumerSettings {
   lifecycleQueueUrl: string;
@@ -30,6 +31,8 @@ export interface ConsumerSettings {
   allowedStreamIds: readonly string[];
   maxReceiveCount: number;
   deferredVisibilitySeconds: number;
+  /** How old an account listing may be to stand as a batch's evidence (0: every list gets its own GET). */
+  snapshotMaxAgeSeconds: number;
 }
 
 export interface ConsumerDeps {
@@ -43,10 +46,12 @@ export interface ConsumerDeps {
   settings: ConsumerSettings;
 }
 
-/** One invocation: its deadline, and the records deferred for lack of time (their visibility is shortened at the end). */
+/** One invocation: its deadline, the records deferred for lack of time (their visibility is shortened at the end), the batch's shared listing. */
 export interface Invocation {
   deadline: Deadline;
   deferred: string[];
+  /** Set when the batch holds several list.expired records: one listing serves them all. */
+  listSnapshot?: ListSnapshot;
 }
 
 /** What the pipeline learnt about a record, for settling it. */
@@ -96,6 +101,7 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
     stats: state.stats,
     now: () => deps.clock.now(),
     dryRun: deps.settings.dryRun,
+    ...(invocation.listSnapshot ? { listSnapshot: invocation.listSnapshot } : {}),
     limits: { maxCommandAgeHours: deps.settings.maxCommandAgeHours, fanoutMaxLists: deps.settings.fanoutMaxLists },
     record: { messageId: record.messageId, ...(eventId ? { eventId } : {}), receiveCount: state.receiveCount, allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true' },
     enqueue: async (messages: OutgoingMessage[]) => {

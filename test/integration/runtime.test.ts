@@ -101,7 +101,7 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, deadlineMarginMs: 0, koreTimeoutMs: 1_000 });
     // A reply that arrives late whatever the abort signal says (something our timeouts cannot cut):
     // the GET of cl-a reaches Kore at once, its answer comes back after 3 s.
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '1000', DEADLINE_MARGIN_MS: '0' }, {
+    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '1000', DEADLINE_MARGIN_MS: '0', SNAPSHOT_MAX_AGE_SECONDS: '0' }, {
       fetch: async (input, init) => {
         const res = await fetch(input, init);
         if (init?.method === 'GET' && String(input).includes('/cl-a')) await new Promise((r) => setTimeout(r, 3_000));

@@ -82,8 +82,10 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     expect(remaining).toEqual(['cl-dnc-flagless', 'cl-global-dnc', 'cl-quirk', 'cl-recent', 'cl-used', 'cl-validating']);
     const deleted = h.stack.kore.apiCalls({ method: 'DELETE' }).map((c) => c.path.split('/').pop()).sort();
     expect(deleted).toEqual([...EXPECTED].sort());
-    // The sweep's 3 calls; then per list a GET and a DELETE, and the consumer reads the campaigns once (2 calls) for its cache.
-    expect(h.stack.kore.apiCalls().length).toBe(3 + 2 + 2 * EXPECTED.length);
+    // The sweep's 3 calls; then the consumer reads the campaigns once (2 calls, cached), the
+    // account's lists once for the batch (its evidence), and one DELETE per list.
+    expect(h.stack.kore.apiCalls().length).toBe(3 + 2 + 1 + EXPECTED.length);
+    expect(h.out.outcomes().every((o) => o.evidence === 'listing')).toBe(true);
   });
 
   it('holds the cap, taking the oldest first', async () => {

@@ -8,6 +8,7 @@ import { StaticCredentials } from '../../lib/kore/credentials';
 import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreValidationError } from '../../lib/kore/errors';
 import type { KoreObject } from '../../lib/kore/types';
 import { RecordRetry } from '../../lib/lifecycle/errors';
+import { ListSnapshot } from '../../lib/lifecycle/snapshot';
 import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
 import { aCampaign, aList, credentials } from '../helpers/factories';
@@ -55,6 +56,7 @@ const SETTINGS: ConsumerSettings = {
   allowedStreamIds: ['st-allowed'],
   maxReceiveCount: 5,
   deferredVisibilitySeconds: 15,
+  snapshotMaxAgeSeconds: 0,
 };
 
 function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, settings: Partial<ConsumerSettings> = {}) {
@@ -338,5 +340,44 @@ describe('outcome: rejected (parked in the DLQ at once, with the error)', () => 
     const t = setup();
     t.fail.park = true;
     expect(await t.run('not json')).toMatchObject({ outcome: 'retry' });
+  });
+});
+
+describe('a batch\'s shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)', () => {
+  it('deletes on the listing\'s evidence with no GET: one listing for the batch, one DELETE per list', async () => {
+    const t = setup({ lists: [free('cl-1'), free('cl-2'), free('cl-3')] });
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    for (const id of ['cl-1', 'cl-2', 'cl-3']) expect(await t.run(expired(id))).toMatchObject({ outcome: 'done', detail: { evidence: 'listing' } });
+    expect(t.kore.calls.map((c) => c.op).filter((op) => op !== 'listCampaigns')).toEqual(['listContactLists', 'deleteContactList', 'deleteContactList', 'deleteContactList']);
+  });
+
+  it('refuses on the listing\'s evidence too (fail closed), and falls back to a GET when the listing cannot prove a flag', async () => {
+    const noFlag: Record<string, unknown> = { ...free('cl-2') };
+    delete noFlag.isDefault;
+    const t = setup({ lists: [free('cl-1', { isListInUse: true }), noFlag] });
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'in-use', detail: { evidence: 'listing' } });
+    // The GET of cl-2 also lacks isDefault here: unverifiable, proven on its own reply.
+    expect(await t.run(expired('cl-2'))).toMatchObject({ outcome: 'skipped', reason: 'unverifiable', detail: { evidence: 'get' } });
+    expect(t.kore.calls.filter((c) => c.op === 'getContactList').map((c) => c.id)).toEqual(['cl-2']);
+  });
+
+  it('uses its own GET when the listing is older than the bound, or lacks the list', async () => {
+    const t = setup({ lists: [free('cl-1'), free('cl-2')] });
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { evidence: 'listing' } });
+    t.clock.advance(31_000);
+    expect(await t.run(expired('cl-2'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
+    t.kore.lists.set('cl-new', { ...free('cl-new') });
+    expect(await t.run(expired('cl-new'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
+  });
+
+  it('falls back to GETs when the listing itself fails', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    t.kore.overrides.listContactLists = () => {
+      throw new KoreServerError('503', { status: 503 });
+    };
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
   });
 });

@@ -1,5 +1,10 @@
 import * as z from 'zod/mini';
+import { DeadlineError } from '../../errors.js';
+import type { VerifiedList } from '../../guard/list.js';
 import { checkList } from '../../guard/list.js';
+import type { Verdict } from '../../guard/rules.js';
+import type { CallOptions } from '../../kore/client.js';
+import type { KoreObject } from '../../kore/types.js';
 import { KoreInUseError } from '../../kore/errors.js';
 import { archivedDescription, archivedName, isArchivedName } from '../archive.js';
 import type { CommandContext } from '../context.js';
@@ -37,30 +42,52 @@ function stillAttachedTo(campaign: string | undefined, raw: Readonly<Record<stri
  * `archive` PUT an expired name. Kore refuses in-use deletes too; that refusal is a skip, never a
  * retry loop.
  */
+/** The list's entry in the batch's listing; a listing that fails leaves the record to its own GET. */
+async function listingEntry(ctx: CommandContext, id: string, opts: CallOptions) {
+  try {
+    return await ctx.listSnapshot!.entry(id, opts);
+  } catch (err) {
+    if (err instanceof DeadlineError) throw err;
+    return undefined;
+  }
+}
+
 async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   const ids = { contactListId: cmd.contactListId };
   const stale = staleness(ctx, cmd.occurredAt);
   if (stale) return stale;
   const opts = callOptions(ctx, cmd.streamId);
-  // The campaigns first (usually cached): the list's GET, the evidence the DELETE rests on, stays
+  // The campaigns first (usually cached): the list's evidence, on which the DELETE rests, stays
   // as close to the DELETE as it can, and is not spent if the campaigns cannot be read.
   const dnc = await ctx.campaigns.references(opts);
-  const raw = await findList(ctx, cmd.contactListId, cmd.streamId);
-  if (!raw) return alreadyDone('not-found', ids);
-  const verdict = checkList(raw, {
+  const input = {
     requestedId: cmd.contactListId,
     dnc,
     evidence: { occurredAtMs: Date.parse(cmd.occurredAt), ...(cmd.listUpdatedAt ? { listUpdatedAt: cmd.listUpdatedAt } : {}) },
-  });
+  };
+  // The batch's shared listing, when it proves everything the guard needs; otherwise this list's own GET.
+  let raw: KoreObject | undefined;
+  let verdict: Verdict<VerifiedList> | undefined;
+  let evidence: 'listing' | 'get' = 'get';
+  const entry = ctx.listSnapshot ? await listingEntry(ctx, cmd.contactListId, opts) : undefined;
+  if (entry) {
+    const v = checkList(entry.list, input);
+    if (v.allow || v.rule !== 'verifiable') [raw, verdict, evidence] = [entry.list, v, 'listing'];
+  }
+  if (!raw || !verdict) {
+    raw = await findList(ctx, cmd.contactListId, cmd.streamId);
+    if (!raw) return alreadyDone('not-found', ids);
+    verdict = checkList(raw, input);
+  }
   const listName = typeof raw.name === 'string' ? raw.name : undefined;
   if (!verdict.allow) {
     if (verdict.rule === 'not-in-use' && stillAttachedTo(cmd.campaignId, raw)) {
       throw new StillAttachedError(`${cmd.contactListId} is still attached to ${cmd.campaignId}, which ended`);
     }
-    return refused(verdict, { ...ids, ...(listName ? { listName } : {}) });
+    return refused(verdict, { ...ids, ...(listName ? { listName } : {}), evidence });
   }
   const list = verdict.value;
-  const detail = { ...ids, listName: list.name };
+  const detail = { ...ids, listName: list.name, evidence };
 
   if (cmd.action === 'archive') {
     if (isArchivedName(list.name)) return alreadyDone('already-archived', detail);

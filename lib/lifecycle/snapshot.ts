@@ -1,0 +1,52 @@
+import type { Clock } from '../clock.js';
+import type { CallOptions, KoreClient } from '../kore/client.js';
+import type { KoreObject } from '../kore/types.js';
+
+export interface ListSnapshotEntry {
+  /** The list as getAllListDetails returned it. */
+  list: KoreObject;
+  /** When the listing was taken (epoch ms). */
+  at: number;
+}
+
+/**
+ * One getAllListDetails per invocation, shared by the batch's `list.expired` records as the
+ * guard's evidence: a deletion then costs its DELETE alone instead of a GET and a DELETE.
+ *
+ * The evidence is older than a GET's (up to SNAPSHOT_MAX_AGE_SECONDS instead of one pacing
+ * interval), so it is used only while young; a record whose entry lacks any field the guard
+ * needs, or that the listing does not have, falls back to its own GET. Kore's own in-use refusal
+ * of the DELETE stays the last line. Per bot: a command for another bot reads its own listing.
+ */
+export class ListSnapshot {
+  private readonly taken = new Map<string, Promise<{ at: number; byId: Map<string, KoreObject> }>>();
+
+  constructor(
+    private readonly kore: KoreClient,
+    private readonly clock: Clock,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  /** The list's entry in a listing young enough to act on, or undefined (then the caller GETs it). */
+  async entry(id: string, opts: CallOptions): Promise<ListSnapshotEntry | undefined> {
+    const key = opts.streamId ?? '';
+    let p = this.taken.get(key);
+    if (!p) {
+      p = this.take(opts);
+      this.taken.set(key, p);
+      // A failed listing is not kept: the next record falls back to its GET, and may try again.
+      p.catch(() => this.taken.delete(key));
+    }
+    const snap = await p;
+    if (this.clock.now() - snap.at > this.maxAgeMs) return undefined;
+    const list = snap.byId.get(id);
+    return list ? { list, at: snap.at } : undefined;
+  }
+
+  private async take(opts: CallOptions): Promise<{ at: number; byId: Map<string, KoreObject> }> {
+    const lists = await this.kore.listContactLists(opts);
+    // `at` is when the reply arrived: the listing is at least that fresh.
+    const at = this.clock.now();
+    return { at, byId: new Map(lists.filter((l) => typeof l._id === 'string').map((l) => [l._id as string, l])) };
+  }
+}
