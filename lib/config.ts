@@ -7,6 +7,15 @@ import { ConfigError } from './errors.js';
  * every bundle, and the defaults below are the one place each default is written.
  */
 
+/**
+ * What `list.expired` does (README, "Recovery window"): `delete` at once; `archive` (rename and
+ * record, never delete); `archive-then-delete`: archive now, and the nightly sweep deletes what
+ * stayed archived and unchanged for GRACE_DAYS. A command may ask for less than the mode allows,
+ * never more.
+ */
+export const DELETION_MODES = ['delete', 'archive', 'archive-then-delete'] as const;
+export type DeletionMode = (typeof DELETION_MODES)[number];
+
 /** The defaults, exported so the local stack, the CLI, the bench and the tests use the same numbers. */
 export const DEFAULTS = {
   /** This deployment's share of Kore's 60 calls/min per account, per concurrent consumer. */
@@ -16,6 +25,8 @@ export const DEFAULTS = {
   DEADLINE_MARGIN_MS: 2_000,
   KORE_ALLOWED_HOSTS: 'platform.kore.ai,*.kore.ai',
   KORE_ALLOW_LOOPBACK_HTTP: false,
+  DELETION_MODE: 'archive-then-delete' as DeletionMode,
+  GRACE_DAYS: 7,
   FANOUT_DELAY_SECONDS: 30,
   FANOUT_MAX_LISTS: 50,
   CONSUMER_DRY_RUN: false,
@@ -92,6 +103,14 @@ class Reader {
     }
   }
 
+  oneOf<T extends string>(name: string, dflt: T, allowed: readonly T[]): T {
+    const v = this.raw(name);
+    if (v === undefined) return dflt;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+    return dflt;
+  }
+
   list(name: string, dflt: string, item: RegExp, what: string): string[] {
     const v = this.raw(name) ?? dflt;
     const items = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -128,6 +147,10 @@ function common(r: Reader) {
     KORE_ALLOWED_HOSTS: r.list('KORE_ALLOWED_HOSTS', DEFAULTS.KORE_ALLOWED_HOSTS, HOST_PATTERN, 'host names, each optionally starting with *.'),
     /** Local stack only: lets the secret's host be http://127.0.0.1 / localhost / [::1]. */
     KORE_ALLOW_LOOPBACK_HTTP: r.bool('KORE_ALLOW_LOOPBACK_HTTP', DEFAULTS.KORE_ALLOW_LOOPBACK_HTTP),
+    /** What list.expired does, and whether the sweep deletes archived lists after GRACE_DAYS. */
+    DELETION_MODE: r.oneOf('DELETION_MODE', DEFAULTS.DELETION_MODE, DELETION_MODES),
+    /** How long an archived list stays, unchanged, before the sweep may delete it. */
+    GRACE_DAYS: r.int('GRACE_DAYS', DEFAULTS.GRACE_DAYS, 1, 365),
   };
 }
 

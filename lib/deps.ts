@@ -97,6 +97,8 @@ export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {})
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
       deferredVisibilitySeconds: config.DEFERRED_VISIBILITY_SECONDS,
       snapshotMaxAgeSeconds: config.SNAPSHOT_MAX_AGE_SECONDS,
+      deletionMode: config.DELETION_MODE,
+      graceDays: config.GRACE_DAYS,
     },
   };
 }
@@ -114,6 +116,7 @@ export function createSweepDeps(config: SweepConfig, io: IoOverrides = {}): Swee
       maxLists: config.SWEEP_MAX_LISTS,
       minIdleDays: config.SWEEP_MIN_IDLE_DAYS,
       ...(config.SWEEP_NAME_PATTERN ? { namePattern: config.SWEEP_NAME_PATTERN } : {}),
+      deletion: { mode: config.DELETION_MODE, graceDays: config.GRACE_DAYS },
     },
     limits: { minIdleDaysFloor: config.SWEEP_MIN_IDLE_DAYS_FLOOR, maxListsCeiling: config.SWEEP_MAX_LISTS_CEILING },
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,

@@ -14,7 +14,8 @@ export type GuardReason =
   | 'stale'
   | 'campaign-active'
   | 'campaign-not-ended'
-  | 'campaign-recurring';
+  | 'campaign-recurring'
+  | 'in-grace';
 
 export interface Rule {
   id: string;
@@ -39,6 +40,7 @@ export const RULES = [
   { id: 'not-in-use', applies: 'list', requires: '`isListInUse` is false and `campaignInUse` is empty', evidence: 'the list (either flag is enough to refuse)', failsAs: 'in-use' },
   { id: 'settled', applies: 'list', requires: '`status` is a settled one: Ready, Validated or Invalid (not Validating or any status we do not know)', evidence: 'the list', failsAs: 'unsettled' },
   { id: 'unchanged', applies: 'list', requires: 'the list has not changed since the command\'s evidence', evidence: '`updatedAt` equals the sweep\'s/fan-out\'s `listUpdatedAt`, and is not after `occurredAt`', failsAs: 'changed-since-event' },
+  { id: 'archived-for-grace', applies: 'list', requires: 'in `archive-then-delete` mode, the list carries our archive mark (name and description) and has not changed for GRACE_DAYS', evidence: 'the list\'s name, description and `updatedAt` (the archive time); a list not yet archived is archived instead', failsAs: 'in-grace' },
   { id: 'campaign-identity', applies: 'campaign', requires: 'the reply is about the campaign asked for', evidence: 'GET campaign: `_id` (or `id`) equals the command\'s id', failsAs: 'unverifiable' },
   { id: 'campaign-verifiable', applies: 'campaign', requires: '`status`, `updatedAt`, `schedule.isSchedulingEnabled` (and `isRecurrenceEnabled` when scheduled) present and well typed; the status is one Kore documents', evidence: 'GET campaign', failsAs: 'unverifiable' },
   { id: 'campaign-ended', applies: 'campaign', requires: 'status is Completed or Stopped', evidence: 'GET campaign: Active, Paused, Scheduled, Rescheduled, Rerun → campaign-active; Ready, Preparing → campaign-not-ended', failsAs: 'campaign-active' },

@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '../aws/queue.js';
+import type { DeletionMode } from '../config.js';
 import type { Deadline } from '../deadline.js';
 import type { CampaignIndex } from '../guard/campaign-index.js';
 import { checkFresh } from '../guard/evidence.js';
@@ -29,6 +30,8 @@ export interface CommandContext {
     maxCommandAgeHours: number;
     fanoutMaxLists: number;
   };
+  /** DELETION_MODE and GRACE_DAYS: what list.expired may do. */
+  deletion: { mode: DeletionMode; graceDays: number };
   /** The SQS message this command came in. */
   record: { messageId: string; eventId?: string; receiveCount: number; allowStale: boolean };
   /** Sends commands to the lifecycle queue (campaign.ended fan-out), delayed by FANOUT_DELAY_SECONDS. */

@@ -4,22 +4,23 @@ import type { GuardReason, Refusal } from '../guard/rules.js';
  * Every message ends in exactly one of these (README, "Outcomes"). `would-*` are the consumer's
  * dry run (CONSUMER_DRY_RUN): the step was decided and allowed, nothing was written to Kore.
  */
-export type OutcomeKind = 'done' | 'already-done' | 'skipped' | 'would-delete' | 'would-archive' | 'would-update' | 'retry' | 'rejected';
+export type OutcomeKind = 'done' | 'already-done' | 'skipped' | 'would-delete' | 'would-archive' | 'would-update' | 'would-restore' | 'retry' | 'rejected';
 
-export type SkipReason = GuardReason | 'not-found';
+/** Guard refusals, and what a command finds it cannot do: a list gone, not archived by us, or whose archive record cannot fit. */
+export type SkipReason = GuardReason | 'not-found' | 'not-archived' | 'not-ours' | 'unarchivable';
 
 export interface Outcome {
   outcome: OutcomeKind;
   /** Why: a skip reason, `not-found`/`unchanged`/`already-archived` for already-done, an error code for retry/rejected. */
   reason?: string;
-  /** Extra fields for the outcome log line (ids, counts, the guard rule). */
+  /** Extra fields for the outcome log line (ids, counts, the guard rule). `metric` names a count to add (archived, restored, deletedAfterGrace). */
   detail?: Record<string, unknown>;
 }
 
 export const done = (detail?: Record<string, unknown>): Outcome => ({ outcome: 'done', detail });
 export const alreadyDone = (reason: string, detail?: Record<string, unknown>): Outcome => ({ outcome: 'already-done', reason, detail });
 export const skipped = (reason: SkipReason, detail?: Record<string, unknown>): Outcome => ({ outcome: 'skipped', reason, detail });
-export const wouldDo = (outcome: 'would-delete' | 'would-archive' | 'would-update', detail?: Record<string, unknown>): Outcome => ({ outcome, reason: 'dry-run', detail });
+export const wouldDo = (outcome: 'would-delete' | 'would-archive' | 'would-update' | 'would-restore', detail?: Record<string, unknown>): Outcome => ({ outcome, reason: 'dry-run', detail });
 
 /** A guard refusal as an outcome: the rule and its short reason go to the log line. */
 export const refused = (r: Refusal, detail?: Record<string, unknown>): Outcome => skipped(r.reason, { ...detail, rule: r.rule, why: r.why });

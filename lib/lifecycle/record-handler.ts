@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutgoingMessage, QueueSender } from '../aws/queue.js';
 import type { Clock } from '../clock.js';
+import type { DeletionMode } from '../config.js';
 import type { Deadline } from '../deadline.js';
 import { DeadlineError, errorCode, isRetryable } from '../errors.js';
 import type { CampaignIndex } from '../guard/campaign-index.js';
@@ -33,6 +34,9 @@ export interface ConsumerSettings {
   deferredVisibilitySeconds: number;
   /** How old an account listing may be to stand as a batch's evidence (0: every list gets its own GET). */
   snapshotMaxAgeSeconds: number;
+  /** What list.expired does (README, "Recovery window"). */
+  deletionMode: DeletionMode;
+  graceDays: number;
 }
 
 export interface ConsumerDeps {
@@ -103,6 +107,7 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
     dryRun: deps.settings.dryRun,
     ...(invocation.listSnapshot ? { listSnapshot: invocation.listSnapshot } : {}),
     limits: { maxCommandAgeHours: deps.settings.maxCommandAgeHours, fanoutMaxLists: deps.settings.fanoutMaxLists },
+    deletion: { mode: deps.settings.deletionMode, graceDays: deps.settings.graceDays },
     record: { messageId: record.messageId, ...(eventId ? { eventId } : {}), receiveCount: state.receiveCount, allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true' },
     enqueue: async (messages: OutgoingMessage[]) => {
       await deps.sender.sendBatch(

@@ -71,6 +71,7 @@ export async function settle(deps: ConsumerDeps, state: RecordState, invocation:
   if (outcome.reason) metrics.addMetric(`reason.${outcome.reason}`, MetricUnit.Count, 1);
   metrics.addMetric('koreCalls', MetricUnit.Count, state.stats.koreCalls);
   if (deferred) metrics.addMetric('deferred', MetricUnit.Count, 1);
+  if (typeof outcome.detail?.metric === 'string' && outcome.outcome === 'done') metrics.addMetric(outcome.detail.metric, MetricUnit.Count, 1);
 
   if (outcome.outcome === 'retry') throw new RecordRetry(outcome.reason ?? 'retry', { cause: error });
   return outcome;

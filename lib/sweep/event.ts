@@ -54,6 +54,8 @@ export function resolveSettings(defaults: SweepSettings, o: SweepOverrides, limi
     maxLists: o.maxLists ?? defaults.maxLists,
     minIdleDays: o.minIdleDays ?? defaults.minIdleDays,
     ...(namePattern ? { namePattern } : {}),
+    // The deletion mode and grace period are deployment settings only, never the event's.
+    ...(defaults.deletion ? { deletion: defaults.deletion } : {}),
   };
   if (!s.dryRun && s.minIdleDays < limits.minIdleDaysFloor) {
     throw new SweepLimitError(`a live sweep needs minIdleDays ≥ ${limits.minIdleDaysFloor} (SWEEP_MIN_IDLE_DAYS_FLOOR); got ${s.minIdleDays}`);

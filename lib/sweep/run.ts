@@ -17,8 +17,19 @@ export interface SweepCandidate {
   contactListId: string;
   name: string;
   updatedAt: string;
+  /** `idle`: unused for minIdleDays (deleted or archived by DELETION_MODE); `grace`: archived by us for GRACE_DAYS, to be deleted. */
+  kind: 'idle' | 'grace';
   /** Flags getAllListDetails did not carry: the consumer's GET proves them before any DELETE. */
   unverified?: string[];
+}
+
+/** A list archived by us, waiting out its grace period. */
+export interface ArchivedList {
+  contactListId: string;
+  name: string;
+  archivedAt: string;
+  /** When the sweep may delete it (`archive-then-delete`); absent in `archive` mode (never). */
+  deleteAfter?: string;
 }
 
 export interface SweepReport {
@@ -27,6 +38,8 @@ export interface SweepReport {
   /** Lists returned by getAllListDetails. */
   seen: number;
   candidates: number;
+  /** Of the candidates, archived lists whose grace period is over (queued for deletion). */
+  graceElapsed: number;
   /** Candidates whose listing entry lacked a flag (isGlobalDNC, isDefault): the consumer verifies them. */
   toVerify: number;
   queued: number;
@@ -37,6 +50,8 @@ export interface SweepReport {
   settings: { maxLists: number; minIdleDays: number; namePattern?: string };
   /** The candidates, oldest first (what a dry run would have queued). */
   candidateLists: SweepCandidate[];
+  /** Lists archived by us and still inside their grace period, with the date each may be deleted. */
+  archived: ArchivedList[];
 }
 
 export interface SweepRunDeps {
@@ -75,8 +90,20 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
   const opts = { stats, deadline: deadline ?? Deadline.none(clock) };
   const lists = await deps.kore.listContactLists(opts);
   const dnc = await deps.campaigns.references(opts, true);
-  const { candidates, excluded } = selectCandidates(lists, dnc, settings, clock.now());
-  const candidateLists = candidates.map((l) => ({ contactListId: l.id, name: l.name, updatedAt: l.updatedAt, ...(l.unverified.length ? { unverified: l.unverified } : {}) }));
+  const { candidates, waiting, excluded } = selectCandidates(lists, dnc, settings, clock.now());
+  const candidateLists: SweepCandidate[] = candidates.map(({ list: l, kind }) => ({
+    contactListId: l.id,
+    name: l.name,
+    updatedAt: l.updatedAt,
+    kind,
+    ...(l.unverified.length ? { unverified: l.unverified } : {}),
+  }));
+  const archived: ArchivedList[] = waiting.map((w) => ({
+    contactListId: w.list.id,
+    name: w.list.name,
+    archivedAt: w.list.updatedAt,
+    ...(w.deleteAfterMs !== undefined ? { deleteAfter: new Date(w.deleteAfterMs).toISOString() } : {}),
+  }));
   const occurredAt = new Date(started).toISOString();
 
   let queued = 0;
@@ -85,10 +112,11 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
     const res = await deps.sender.sendBatch(
       deps.queueUrl,
       candidateLists.map((c) => {
+        // An idle list's fate is the consumer's DELETION_MODE; an archived one past its grace period is asked to go.
         const cmd: ListExpired = {
           type: 'list.expired',
           contactListId: c.contactListId,
-          reason: 'sweep',
+          ...(c.kind === 'grace' ? { action: 'delete' as const, reason: 'grace-elapsed' } : { reason: 'sweep' }),
           occurredAt,
           runId,
           listUpdatedAt: c.updatedAt,
@@ -107,7 +135,8 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
     dryRun: settings.dryRun,
     seen: lists.length,
     candidates: candidates.length,
-    toVerify: candidates.filter((l) => l.unverified.length > 0).length,
+    graceElapsed: candidates.filter((c) => c.kind === 'grace').length,
+    toVerify: candidates.filter((c) => c.list.unverified.length > 0).length,
     queued,
     excluded,
     koreCalls: stats.koreCalls,
@@ -115,6 +144,7 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
     durationMs: clock.now() - started,
     settings: { maxLists: settings.maxLists, minIdleDays: settings.minIdleDays, ...(settings.namePattern ? { namePattern: settings.namePattern.source } : {}) },
     candidateLists,
+    archived,
   };
 
   if (deps.metrics) {
@@ -122,12 +152,14 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
     m.addMetric('sweep.seen', MetricUnit.Count, report.seen);
     m.addMetric('sweep.candidates', MetricUnit.Count, report.candidates);
     m.addMetric('sweep.queued', MetricUnit.Count, report.queued);
+    m.addMetric('sweep.graceElapsed', MetricUnit.Count, report.graceElapsed);
+    m.addMetric('sweep.archivedWaiting', MetricUnit.Count, report.archived.length);
     for (const [reason, n] of Object.entries(excluded)) m.addMetric(`sweep.excluded.${reason}`, MetricUnit.Count, n);
     m.addMetric('koreCalls', MetricUnit.Count, report.koreCalls);
     m.addMetric('sweep.durationMs', MetricUnit.Milliseconds, report.durationMs);
   }
   // The full candidate list goes to the return value; the log line keeps a sample.
-  const { candidateLists: all, ...summary } = report;
-  deps.logger?.info('sweep report', { ...summary, candidateSample: all.slice(0, 20) });
+  const { candidateLists: all, archived: waitingAll, ...summary } = report;
+  deps.logger?.info('sweep report', { ...summary, archivedWaiting: waitingAll.length, candidateSample: all.slice(0, 20), archivedSample: waitingAll.slice(0, 20) });
   return report;
 }

@@ -20,6 +20,9 @@ export class FakeKore implements KoreClient {
   /** Lose the reply of the next DELETE: it is applied, then the call throws as a network error would, and the retry sees 404. */
   deleteAfterLostReply = false;
 
+  /** Kore's clock: a PUT sets the list's `updatedAt`, as Kore does. */
+  now: () => number = () => Date.now();
+
   constructor(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}) {
     for (const l of seed.lists ?? []) this.lists.set(String(l._id), { ...l });
     for (const c of seed.campaigns ?? []) this.campaigns.set(String(c._id ?? c.id), { ...c });
@@ -59,7 +62,7 @@ export class FakeKore implements KoreClient {
     if (o) return o() as KoreObject;
     const l = this.lists.get(id);
     if (!l) throw new KoreNotFoundError(`updateContactList: 404`, { status: 404, operation: 'updateContactList' });
-    Object.assign(l, patch);
+    Object.assign(l, patch, { updatedAt: new Date(this.now()).toISOString() });
     return { contactListId: id, body: patch };
   }
 

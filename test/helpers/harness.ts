@@ -45,6 +45,8 @@ export class ConsumerHarness {
       FANOUT_DELAY_SECONDS: '0',
       MAX_RECEIVE_COUNT: String(opts.maxReceiveCount ?? 3),
       DEFERRED_VISIBILITY_SECONDS: '0',
+      // These tests exercise the DELETE path; the recovery window has its own (recovery-window.test.ts).
+      DELETION_MODE: 'delete',
       ...opts.env,
     };
     const consumer = createLocalConsumer(h.stack, env, { retryPolicy: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 } });

@@ -74,12 +74,12 @@ describe('lifecycle consumer, end to end through SQS', () => {
       expect(h.outcomeOf(id!)).toMatchObject({ outcome: 'done', koreCalls: 2 });
     });
 
-    it('list.expired with action archive renames within 48 characters instead of deleting', async () => {
+    it('list.expired with action archive renames within 48 characters and records what it was, instead of deleting', async () => {
       const [id] = await h.send(expired('cl-free-2', { action: 'archive', reason: 'crm-expiry' }));
       await h.drain();
       const list = h.stack.kore.state.lists.get('cl-free-2')!;
       expect(list.name).toBe('[expired] Free two');
-      expect(list.description).toMatch(/^Expired \d{4}-\d{2}-\d{2} \(crm-expiry\)\./);
+      expect(JSON.parse(list.description)).toMatchObject({ kcl: 'archived', why: 'crm-expiry', name: 'Free two', desc: '' });
       expect(h.stack.kore.apiCalls({ method: 'DELETE' })).toHaveLength(0);
       expect(h.outcomeOf(id!)).toMatchObject({ outcome: 'done', action: 'archive' });
     });

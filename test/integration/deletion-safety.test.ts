@@ -149,7 +149,7 @@ describe('deletion safety: a listing that does not carry the DNC flags', () => {
   it('the sweep queues what the listing cannot rule out, and the consumer\'s GET proves each list before deleting it', async () => {
     // Strict: getAllListDetails omits isGlobalDNC and isDefault (Kore does not document them there).
     h = await ConsumerHarness.start({ kore: { seed: demoSeed(), rateLimit: { perMinute: 0 }, realism: STRICT_REALISM } });
-    const sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000' }), { aws: h.stack.aws }));
+    const sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }));
     const report = await sweep({ dryRun: false }, lambdaContext(60_000, 'nightly-sweep'));
     const expected = ['cl-archive-me-0011', 'cl-webinar-2024-0012', 'cl-survey-old-0005', 'cl-tradeshow-0013', 'cl-promo-spring-0006', 'cl-reactivation-0014'];
     expect(report.candidateLists.map((c) => c.contactListId)).toEqual(expected);

@@ -46,7 +46,8 @@ describe('functions/lifecycle-events handler module', () => {
     const report = await esm.pollOnce();
     out.stop();
     expect(report).toMatchObject({ received: 3, deleted: 3, failed: 0 });
-    expect(stack.kore.state.lists.has('cl-survey-old-0005')).toBe(false);
+    // The shipped default (DELETION_MODE archive-then-delete): archived now, deleted after its grace period.
+    expect(stack.kore.state.lists.get('cl-survey-old-0005')!.name).toBe('[expired] NPS survey 2024');
     expect(stack.kore.state.lists.has('cl-global-dnc-0001')).toBe(true);
     expect(stack.secrets.calls.GetSecretValue).toBe(1);
     expect(out.outcomes().map((o) => o.outcome).sort()).toEqual(['done', 'rejected', 'skipped']);

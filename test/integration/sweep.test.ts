@@ -40,7 +40,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
   beforeEach(async () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, maxReceiveCount: 10 });
     // The shipped wiring and defaults (dry run, 30 idle days, 200 lists), pointed at the local stack.
-    sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000' }), { aws: h.stack.aws }));
+    sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }));
   });
   afterEach(() => h.stop());
 
@@ -57,7 +57,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     // One getAllListDetails, and one getAllCampaignDetails per campaign type (their DNC lists).
     expect(report).toMatchObject({ dryRun: true, seen: 10, candidates: 4, queued: 0, koreCalls: 3 });
     expect(report.candidateLists.map((c) => c.contactListId)).toEqual(EXPECTED);
-    expect(report.excluded).toEqual({ unverifiable: 0, protected: 2, 'in-use': 2, unsettled: 1, 'too-recent': 1, pattern: 0, cap: 0 });
+    expect(report.excluded).toEqual({ unverifiable: 0, protected: 2, 'in-use': 2, unsettled: 1, 'too-recent': 1, pattern: 0, archived: 0, 'not-ours': 0, cap: 0 });
     expect(await h.depth(h.stack.queueUrl)).toBe(0);
     expect(h.stack.kore.apiCalls().map((c) => c.method)).toEqual(['POST', 'POST', 'POST']);
     expect(h.stack.kore.state.lists.size).toBe(10);

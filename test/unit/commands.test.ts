@@ -19,8 +19,8 @@ function refusal(body: unknown): string {
 }
 
 describe('the command registry', () => {
-  it('knows the three commands and the most calls one of them needs', () => {
-    expect(COMMAND_TYPES.sort()).toEqual(['campaign.ended', 'list.expired', 'list.update']);
+  it('knows the four commands and the most calls one of them needs', () => {
+    expect([...COMMAND_TYPES].sort()).toEqual(['campaign.ended', 'list.expired', 'list.restore', 'list.update']);
     expect(MAX_CALLS_PER_RECORD).toBe(3);
   });
 
@@ -36,7 +36,11 @@ describe('the command registry', () => {
     expect(parse({ type: 'list.update', contactListId: 'cl-1', description: '', occurredAt: AT }).command).toMatchObject({ description: '' });
   });
 
-  it('requires occurredAt on every command that changes Kore: it is the evidence the safety rules read', () => {
+  it('accepts list.restore without occurredAt: a restore undoes our own write', () => {
+    expect(parse({ type: 'list.restore', contactListId: 'cl-1' }).command).toEqual({ type: 'list.restore', contactListId: 'cl-1' });
+  });
+
+  it('requires occurredAt on every command that deletes or renames: it is the evidence the safety rules read', () => {
     for (const c of [{ type: 'campaign.ended', campaignId: 'cd-1' }, { type: 'list.expired', contactListId: 'cl-1' }, { type: 'list.update', contactListId: 'cl-1', name: 'x' }]) {
       expect(refusal(c)).toMatch(/occurredAt is required/);
     }

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutgoingMessage, ParkedMessage, QueueSender } from '../../lib/aws/queue';
 import { Deadline } from '../../lib/deadline';
+import { archiveDescription } from '../../lib/guard/archive-mark';
 import { CampaignIndex } from '../../lib/guard/campaign-index';
 import { StaticCredentials } from '../../lib/kore/credentials';
 import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreValidationError } from '../../lib/kore/errors';
@@ -57,6 +58,8 @@ const SETTINGS: ConsumerSettings = {
   maxReceiveCount: 5,
   deferredVisibilitySeconds: 15,
   snapshotMaxAgeSeconds: 0,
+  deletionMode: 'delete',
+  graceDays: 7,
 };
 
 function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, settings: Partial<ConsumerSettings> = {}) {
@@ -168,8 +171,9 @@ describe('outcome: already-done', () => {
     expect(t.kore.writes()).toEqual([]);
   });
 
-  it('an archived list, an unchanged update, a campaign already gone', async () => {
-    const t = setup({ lists: [free('cl-1', { name: '[expired] Old' })] });
+  it('a list archived by us, an unchanged update, a campaign already gone', async () => {
+    const archived = archiveDescription({ name: 'Old' }, OLD)!.description;
+    const t = setup({ lists: [free('cl-1', { name: '[expired] Old', description: archived })] });
     expect(await t.run(expired('cl-1', { action: 'archive' }))).toMatchObject({ outcome: 'already-done', reason: 'already-archived' });
     expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: '[expired] Old', occurredAt: at() })).toMatchObject({ outcome: 'already-done', reason: 'unchanged' });
     expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-gone', occurredAt: at() })).toMatchObject({ outcome: 'already-done', reason: 'not-found' });

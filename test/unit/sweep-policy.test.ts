@@ -50,8 +50,8 @@ describe('sweep policy', () => {
   it('orders candidates oldest first and caps them, counting the rest under cap', () => {
     const lists = [aList({ _id: 'cl-b', updatedAt: daysAgo(40) }), aList({ _id: 'cl-a', updatedAt: daysAgo(100) }), aList({ _id: 'cl-c', updatedAt: daysAgo(60) }), aList({ isDefault: true })];
     const s = selectCandidates(lists, NO_DNC_REFERENCES, { ...policy, maxLists: 2 }, NOW);
-    expect(s.candidates.map((l) => l.id)).toEqual(['cl-a', 'cl-c']);
-    expect(s.excluded).toEqual({ unverifiable: 0, protected: 1, 'in-use': 0, unsettled: 0, 'too-recent': 0, pattern: 0, cap: 1 });
+    expect(s.candidates.map((c) => c.list.id)).toEqual(['cl-a', 'cl-c']);
+    expect(s.excluded).toEqual({ unverifiable: 0, protected: 1, 'in-use': 0, unsettled: 0, 'too-recent': 0, pattern: 0, archived: 0, 'not-ours': 0, cap: 1 });
   });
 
   it('never makes a DNC, default, in-use, unsettled or unverifiable list a candidate, for any list shape (property)', () => {
@@ -75,7 +75,7 @@ describe('sweep policy', () => {
       fc.property(fc.uniqueArray(anyList, { selector: (l) => l._id, maxLength: 40 }), anyPolicy, (raws, p) => {
         const lists = raws.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as KoreObject);
         const { candidates, excluded } = selectCandidates(lists, NO_DNC_REFERENCES, p, NOW);
-        for (const l of candidates) {
+        for (const { list: l } of candidates) {
           const raw = lists.find((x) => x._id === l.id)!;
           expect([raw.isGlobalDNC, raw.isDefault].every((f) => f === false || f === undefined)).toBe(true);
           expect(raw.isListInUse).toBe(false);

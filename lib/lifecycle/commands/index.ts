@@ -6,6 +6,8 @@ import type { CampaignEnded } from './campaign-ended.js';
 import type { CommandSpec } from './define.js';
 import { listExpired } from './list-expired.js';
 import type { ListExpired } from './list-expired.js';
+import { listRestore } from './list-restore.js';
+import type { ListRestore } from './list-restore.js';
 import { listUpdate } from './list-update.js';
 import type { ListUpdate } from './list-update.js';
 
@@ -18,9 +20,10 @@ export const COMMANDS = {
   'campaign.ended': campaignEnded,
   'list.expired': listExpired,
   'list.update': listUpdate,
+  'list.restore': listRestore,
 } as const;
 
-export type Command = CampaignEnded | ListExpired | ListUpdate;
+export type Command = CampaignEnded | ListExpired | ListUpdate | ListRestore;
 export type CommandType = keyof typeof COMMANDS;
 export const COMMAND_TYPES = Object.keys(COMMANDS) as CommandType[];
 

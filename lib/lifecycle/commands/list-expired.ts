@@ -6,7 +6,8 @@ import type { Verdict } from '../../guard/rules.js';
 import type { CallOptions } from '../../kore/client.js';
 import type { KoreObject } from '../../kore/types.js';
 import { KoreInUseError } from '../../kore/errors.js';
-import { archivedDescription, archivedName, isArchivedName } from '../archive.js';
+import { archiveDescription, archivedName, looksArchived, readArchive } from '../../guard/archive-mark.js';
+import { checkGrace, deleteAfterMs } from '../../guard/grace.js';
 import type { CommandContext } from '../context.js';
 import { audited, auditedDelete, callOptions, findList, staleness } from '../context.js';
 import { StillAttachedError } from '../errors.js';
@@ -38,9 +39,9 @@ function stillAttachedTo(campaign: string | undefined, raw: Readonly<Record<stri
 }
 
 /**
- * GET the list, pass the guard on that reply (lib/guard/list.ts), then DELETE, or for
- * `archive` PUT an expired name. Kore refuses in-use deletes too; that refusal is a skip, never a
- * retry loop.
+ * The list's evidence (the batch's listing or its own GET) passes the guard (lib/guard/list.ts);
+ * then, by DELETION_MODE and the command's action: DELETE, archive (rename and record), or in
+ * `archive-then-delete` mode archive first and DELETE only what stayed archived for GRACE_DAYS.
  */
 /** The list's entry in the batch's listing; a listing that fails leaves the record to its own GET. */
 async function listingEntry(ctx: CommandContext, id: string, opts: CallOptions) {
@@ -88,26 +89,48 @@ async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   }
   const list = verdict.value;
   const detail = { ...ids, listName: list.name, evidence };
+  const { mode, graceDays } = ctx.deletion;
 
-  if (cmd.action === 'archive') {
-    if (isArchivedName(list.name)) return alreadyDone('already-archived', detail);
-    const patch = { name: archivedName(list.name), description: archivedDescription(list.description, new Date(ctx.now()).toISOString(), cmd.reason) };
-    if (ctx.dryRun) return wouldDo('would-archive', { ...detail, newName: patch.name });
-    await audited(ctx, 'archiveContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, opts), (echoed) => ({
-      result: 'archived',
-      ...(echoed ? { object: echoed } : {}),
-      extra: { newName: patch.name },
-    }));
-    return done({ ...detail, action: 'archive', newName: patch.name });
+  // The deployment's mode wins over the command's action: a command may ask for less, never more.
+  const wantsDelete = (cmd.action ?? (mode === 'delete' ? 'delete' : 'archive')) === 'delete' && mode !== 'archive';
+  if (wantsDelete && mode === 'archive-then-delete') {
+    const grace = checkGrace(list, ctx.now(), graceDays);
+    if (grace.archived && grace.refusal) return refused(grace.refusal, { ...detail, deleteAfter: new Date(deleteAfterMs(list, graceDays)).toISOString() });
+    if (!grace.archived) return archive(cmd, ctx, raw, list, { ...detail, deleteAfter: new Date(ctx.now() + graceDays * 86_400_000).toISOString() });
+    return remove(cmd, ctx, raw, { ...detail, archivedAt: grace.record.at, metric: 'deletedAfterGrace' });
   }
+  if (!wantsDelete) return archive(cmd, ctx, raw, list, detail);
+  return remove(cmd, ctx, raw, detail);
+}
 
+/** Renames the list `[expired] <name>` and records what it was, so that `list.restore` puts it back exactly. */
+async function archive(cmd: ListExpired, ctx: CommandContext, raw: KoreObject, list: VerifiedList, detail: Record<string, unknown>): Promise<Outcome> {
+  const ids = { contactListId: cmd.contactListId };
+  if (readArchive(list)) return alreadyDone('already-archived', detail);
+  // Someone named it "[expired] …" by hand: not ours to archive again, restore or delete after a grace period.
+  if (looksArchived(list.name)) return skipped('not-ours', { ...detail, why: 'the name starts with [expired] but the description is not our archive record' });
+  const record = archiveDescription(list, new Date(ctx.now()).toISOString(), cmd.reason);
+  if (!record) return skipped('unarchivable', { ...detail, why: 'the name and the archive record do not fit in 256 characters' });
+  const patch = { name: archivedName(list.name), description: record.description };
+  if (ctx.dryRun) return wouldDo('would-archive', { ...detail, newName: patch.name });
+  await audited(ctx, 'archiveContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)), (echoed) => ({
+    result: 'archived',
+    ...(echoed ? { object: echoed } : {}),
+    extra: { newName: patch.name, descriptionCut: record.cut },
+  }));
+  return done({ ...detail, action: 'archive', newName: patch.name, ...(record.cut ? { descriptionCut: true } : {}), metric: 'archived' });
+}
+
+/** DELETE, between its audit lines. Kore refusing it as in use is a skip, never a retry loop. */
+async function remove(cmd: ListExpired, ctx: CommandContext, raw: KoreObject, detail: Record<string, unknown>): Promise<Outcome> {
+  const ids = { contactListId: cmd.contactListId };
   if (ctx.dryRun) return wouldDo('would-delete', { ...detail, action: 'delete' });
   try {
-    const kind = await auditedDelete(ctx, 'deleteContactList', ids, raw, () => ctx.kore.deleteContactList(cmd.contactListId, opts));
+    const kind = await auditedDelete(ctx, 'deleteContactList', ids, raw, () => ctx.kore.deleteContactList(cmd.contactListId, callOptions(ctx, cmd.streamId)));
     if (kind === 'not-found') return alreadyDone('not-found', detail);
     return done({ ...detail, action: 'delete', confirmed: kind === 'deleted' });
   } catch (err) {
-    // A campaign picked the list up between our GET and DELETE: Kore refused, nothing changed.
+    // A campaign picked the list up between our evidence and the DELETE: Kore refused, nothing changed.
     if (err instanceof KoreInUseError) return skipped('in-use', { ...detail, rule: 'kore-refused', why: err.koreMessage ?? 'Kore refused the DELETE' });
     throw err;
   }
