@@ -25,7 +25,7 @@
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 /** serverless.yml: LifecycleQueue.MessageRetentionPeriod (4 days). */
 const LIFECYCLE_QUEUE_RETENTION_SECONDS = 345_600;
-/** In-function retries a batch must still have time for (DESIGN.md "Retries": at most 2). */
+/** In-function retries a batch must still have time for (docs/design.md, "Deadline and retries": at most 2). */
 const RETRY_ALLOWANCE = 2;
 /** AWS's guidance for SQS event sources: visibility timeout = 6 × the function timeout. */
 const VISIBILITY_FACTOR = 6;
