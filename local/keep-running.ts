@@ -87,9 +87,11 @@ export async function keepRunning(o: {
   io.say(READY_LINE);
 
   const stop = new AbortController();
+  // Kept until the process exits: Ctrl-C reaches every process of the group (and tsx relays it
+  // again), so a second SIGINT must not kill the process halfway through stopping the stack.
   const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let lastError = '';
   try {
     await esm.runContinuously({
@@ -105,8 +107,6 @@ export async function keepRunning(o: {
       },
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     removeStackFile(o.stackFile);
   }
   io.say(io.dim('Stopping the stack.'));
