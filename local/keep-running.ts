@@ -39,7 +39,6 @@ export async function keepRunning(o: {
   esm: LocalEventSourceMapping;
   stackFile: string;
   fixedPorts: boolean;
-  root: string;
   koreCallsPerMinute: number;
   io: KeepRunningIo;
 }): Promise<void> {

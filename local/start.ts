@@ -39,7 +39,7 @@ Options:
   --stack-file <path>  with --keep-running: where to write the endpoints for npm run cli
                        (default .local-stack/stack.json; also LOCAL_STACK_FILE)
   --speed <n>          compress Kore's one-minute budget window n times, 1-60 (default 10;
-                       1 = real time: the story then takes about 2 minutes)
+                       1 = real time: the story then takes about 1.5 minutes)
   -h, --help           show this help
 
 JSON log lines go to .local-stack/run-<time>.ndjson. See also: npm run cli -- --help.
@@ -194,7 +194,7 @@ async function main(argv: readonly string[]): Promise<number> {
       say(color(31, 'A secret or JWT reached the logs: this is a bug.'));
       exitCode = 1;
     }
-    if (keep) await keepRunning({ stack, esm, stackFile, fixedPorts, root, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, io: { say, dim, bold } });
+    if (keep) await keepRunning({ stack, esm, stackFile, fixedPorts, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, io: { say, dim, bold } });
   } finally {
     tap.stop();
     await stack.stop();

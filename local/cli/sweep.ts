@@ -69,6 +69,8 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
           name: c.name,
           updatedAt: c.updatedAt,
           idleDays: Math.floor((Date.now() - Date.parse(c.updatedAt)) / DAY_MS),
+          // The listing lacked these flags: the consumer's GET must prove them before any DELETE.
+          ...(report.toVerify > 0 ? { 'to verify': (c.unverified ?? []).join(', ') } : {}),
         })),
       ),
     );
