@@ -21,6 +21,37 @@ async function waitFor<T>(what: string, check: () => T | undefined | Promise<T |
   }
 }
 
+interface Running {
+  child: ChildProcess;
+  output(): string;
+  exit: Promise<number | null>;
+  endpoints: StackEndpoints;
+}
+
+/** `npm start -- --keep-running`, in its own process group so a test can press Ctrl-C on it the way a terminal does. */
+async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv): Promise<Running> {
+  const child = spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--random-ports', '--skip-demo', '--stack-file', stackFile], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor('the ready line', () => out.includes(READY_LINE) || undefined, () => out);
+  return { child, output: () => out, exit, endpoints: JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints };
+}
+
+/** Ctrl-C, and SIGKILL for the whole group if that did not end it: no process is left behind. */
+async function stop(r: Running | undefined): Promise<void> {
+  if (!r || r.child.exitCode !== null || r.child.signalCode !== null) return;
+  process.kill(-r.child.pid!, 'SIGINT');
+  const ended = await Promise.race([r.exit.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 10_000).unref())]);
+  if (!ended) process.kill(-r.child.pid!, 'SIGKILL');
+}
+
 /**
  * The hands-on loop of the README, end to end, as a person runs it in two terminals:
  * `npm start -- --keep-running` in one, `npm run cli -- …` in the other.
@@ -30,28 +61,17 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
   const stackFile = join(dir, 'stack.json');
   // A clean environment, as in a new terminal: no AWS settings that would redirect the CLI.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, FORCE_COLOR: '0', NO_COLOR: '1', LOCAL_STACK_FILE: stackFile };
-  let start: ChildProcess;
-  let out = '';
-  let exit: Promise<number | null>;
+  let running: Running | undefined;
   let endpoints: StackEndpoints;
+  const out = () => running!.output();
 
   beforeAll(async () => {
-    // Its own process group, so the test can press Ctrl-C on it the way a terminal does.
-    start = spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--random-ports', '--skip-demo', '--stack-file', stackFile], {
-      cwd: root,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    start.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    start.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    exit = new Promise((resolve) => start.once('exit', (code) => resolve(code)));
-    await waitFor('the ready line', () => out.includes(READY_LINE) || undefined, () => out);
-    endpoints = JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints;
+    running = await keepRunning(stackFile, env);
+    endpoints = running.endpoints;
   }, 60_000);
 
   afterAll(async () => {
-    if (start.exitCode === null && start.signalCode === null) process.kill(-start.pid!, 'SIGKILL');
+    await stop(running);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -69,13 +89,13 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     const messageId = /as message ([0-9a-f-]{36})/.exec(sent.stdout)?.[1];
     expect(messageId).toBeDefined();
     // The consumer's outcome, printed in the first terminal as it happens.
-    return waitFor(`the outcome of ${messageId}`, () => out.split('\n').find((l) => l.includes(`msg ${messageId!.slice(0, 8)}`)), () => out);
+    return waitFor(`the outcome of ${messageId}`, () => out().split('\n').find((l) => l.includes(`msg ${messageId!.slice(0, 8)}`)), out);
   }
 
   it('writes the endpoints file and prints where everything is', () => {
     expect(endpoints).toMatchObject({ pid: expect.any(Number), queueUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/000000000000\/kore-lifecycle$/) });
-    expect(out).toContain(endpoints.kore);
-    expect(out).toContain(endpoints.dlqUrl);
+    expect(out()).toContain(endpoints.kore);
+    expect(out()).toContain(endpoints.dlqUrl);
   });
 
   it('a list.expired sent with the CLI is consumed, printed as done, and the list is gone; after cli reset the same command does it again', async () => {
@@ -112,12 +132,12 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     const live = await cli('sweep', '--live', '--name-pattern', 'webinar');
     expect(live.code).toBe(0);
     expect(live.stdout).toMatch(/1 list\.expired queued/);
-    await waitFor('the sweep candidate deleted', () => out.split('\n').find((l) => /✔ done\s+list\.expired cl-webinar-2024-0012 .*deleted/.test(l)), () => out);
+    await waitFor('the sweep candidate deleted', () => out().split('\n').find((l) => /✔ done\s+list\.expired cl-webinar-2024-0012 .*deleted/.test(l)), out);
     expect(await listIds()).not.toContain('cl-webinar-2024-0012');
   });
 
   (hasAws ? it : it.skip)('prints AWS CLI commands that work as printed, with no AWS environment set', async () => {
-    const hints = out.split('\n').filter((l) => l.startsWith('  aws '));
+    const hints = out().split('\n').filter((l) => l.startsWith('  aws '));
     expect(hints.length).toBeGreaterThanOrEqual(3);
     for (const hint of hints) {
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
@@ -129,11 +149,26 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     }
   });
 
-  it('stops on Ctrl-C: exit 0, the endpoints file removed, nothing left listening', async () => {
-    process.kill(-start.pid!, 'SIGINT');
-    expect(await exit).toBe(0);
+});
+
+describe('npm start -- --keep-running, stopped with Ctrl-C', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-loop-stop-'));
+  const stackFile = join(dir, 'stack.json');
+  let running: Running | undefined;
+  afterAll(async () => {
+    await stop(running);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0, removes its endpoints file and leaves nothing listening', async () => {
+    running = await keepRunning(stackFile, { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' });
+    const { endpoints } = running;
+    process.kill(-running.child.pid!, 'SIGINT');
+    expect(await running.exit).toBe(0);
+    expect(running.output()).toMatch(/Stopping the stack\.\n$/);
     expect(existsSync(stackFile)).toBe(false);
     await expect(fetch(`${endpoints.kore}/__admin`)).rejects.toThrow();
     await expect(fetch(endpoints.sqs)).rejects.toThrow();
-  });
+    await expect(fetch(endpoints.secretsManager)).rejects.toThrow();
+  }, 60_000);
 });
