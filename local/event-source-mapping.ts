@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { queueDepth } from './queues.js';
+import { deleteMessages, queueDepth } from './queues.js';
 
 /**
  * Runs a handler the way Lambda's SQS event source mapping does: receive a batch, invoke with
@@ -98,17 +98,21 @@ export class LocalEventSourceMapping {
     };
   }
 
-  /** One poll: receive up to batchSize messages and, if any, invoke the handler once. */
-  async pollOnce(): Promise<InvocationReport | undefined> {
+  /**
+   * One poll: receive up to batchSize messages and, if any, invoke the handler once.
+   * `waitTimeSeconds` overrides the long-poll wait; `signal` abandons a receive still waiting (nothing is claimed).
+   */
+  async pollOnce(opts: { waitTimeSeconds?: number; signal?: AbortSignal } = {}): Promise<InvocationReport | undefined> {
     const { sqs, queueUrl, queueArn, handler, batchSize, functionTimeoutMs, region } = this.o;
     const res = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: batchSize,
-        WaitTimeSeconds: this.o.waitTimeSeconds,
+        WaitTimeSeconds: opts.waitTimeSeconds ?? this.o.waitTimeSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
+      opts.signal ? { abortSignal: opts.signal } : {},
     );
     const messages = res.Messages ?? [];
     if (messages.length === 0) return undefined;
@@ -139,16 +143,7 @@ export class LocalEventSourceMapping {
       const failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       const ok = messages.filter((m) => !failedIds.has(m.MessageId!));
       failed = messages.length - ok.length;
-      for (let i = 0; i < ok.length; i += 10) {
-        const chunk = ok.slice(i, i + 10);
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })),
-          }),
-        );
-        deleted += chunk.length;
-      }
+      deleted = await deleteMessages(sqs, queueUrl, ok);
     }
     const report = { received: messages.length, deleted, failed, invocationError, timedOut, durationMs: Date.now() - started };
     this.invocations.push(report);
@@ -181,5 +176,36 @@ export class LocalEventSourceMapping {
       if (r) opts.onInvocation?.(r);
       return r === undefined;
     }, opts);
+  }
+
+  /**
+   * Polls until `signal` aborts, as a deployed event source mapping does: long polls of
+   * `waitTimeSeconds` (20 s, SQS's maximum, unless given), a batch invoked as soon as one
+   * arrives. A failing receive (SQS gone, a network error) is reported and retried after
+   * `errorBackoffMs`, never thrown: the mapping keeps polling, as Lambda's does.
+   */
+  async runContinuously(opts: {
+    signal: AbortSignal;
+    waitTimeSeconds?: number;
+    errorBackoffMs?: number;
+    onInvocation?: (r: InvocationReport) => void;
+    onError?: (err: unknown) => void;
+  }): Promise<void> {
+    const { signal } = opts;
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    while (!signal.aborted) {
+      try {
+        const r = await this.pollOnce({ waitTimeSeconds: opts.waitTimeSeconds ?? 20, signal });
+        if (r) opts.onInvocation?.(r);
+      } catch (err) {
+        if (signal.aborted) return;
+        opts.onError?.(err);
+        await pause(opts.errorBackoffMs ?? 1_000);
+      }
+    }
   }
 }

@@ -6,10 +6,21 @@
 export class LogTap {
   readonly raw: string[] = [];
   private restore: (() => void) | undefined;
+  private partial = '';
+  /** Whether written text is kept for text()/json(); switch off for a process that runs for hours. */
+  retain: boolean;
   /** The terminal's own write, for progress output while the tap is on. */
   readonly print: (s: string) => boolean;
 
-  constructor(private readonly onLine?: (line: string) => void) {
+  /**
+   * `onLine` sees every complete line as it is written (a chunk may hold several, or half of
+   * one); `retain: false` keeps nothing in memory.
+   */
+  constructor(
+    private readonly onLine?: (line: string) => void,
+    opts: { retain?: boolean } = {},
+  ) {
+    this.retain = opts.retain ?? true;
     const out = process.stdout.write.bind(process.stdout);
     this.print = (s: string) => out(s);
   }
@@ -19,8 +30,12 @@ export class LogTap {
     const err = process.stderr.write;
     const grab = (chunk: unknown): boolean => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-      this.raw.push(text);
-      if (this.onLine) for (const line of text.split('\n')) if (line) this.onLine(line);
+      if (this.retain) this.raw.push(text);
+      if (this.onLine) {
+        const lines = (this.partial + text).split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const line of lines) if (line) this.onLine(line);
+      }
       return true;
     };
     process.stdout.write = grab as typeof process.stdout.write;
@@ -33,6 +48,8 @@ export class LogTap {
   }
 
   stop(): void {
+    if (this.partial && this.onLine) this.onLine(this.partial);
+    this.partial = '';
     this.restore?.();
     this.restore = undefined;
   }

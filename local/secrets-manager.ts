@@ -73,7 +73,14 @@ export class SecretsManagerEmulator {
         res.end(JSON.stringify(body));
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    // Loopback only; a busy port rejects (an 'error' event nobody listens to would crash the process).
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
     return this;
   }
 

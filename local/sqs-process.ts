@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { LocalError, PortInUseError } from './errors.js';
 
 export interface SqsServer {
   url: string;
@@ -9,7 +10,11 @@ export interface SqsServer {
   stop(): Promise<void>;
 }
 
-/** Starts fauxqs in a child process (it is ESM-only; the project and Jest are CommonJS). */
+/**
+ * Starts fauxqs in a child process (it is ESM-only and needs Node >= 22.5; the project and Jest
+ * are CommonJS) on 127.0.0.1. Its first stdout line says the port, or why it could not start:
+ * a busy port is a PortInUseError, an old Node a one-line LocalError.
+ */
 export async function startSqsServer(port = 0): Promise<SqsServer> {
   const child: ChildProcess = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(__dirname, 'sqs-server.mjs')], {
     env: { ...process.env, FAUXQS_PORT: String(port) },
@@ -17,16 +22,32 @@ export async function startSqsServer(port = 0): Promise<SqsServer> {
   });
   const actual = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('fauxqs did not start within 15 s')), 15_000);
-    child.once('exit', (code) => reject(new Error(`fauxqs exited with code ${code} (it needs Node >= 22.5: run through npm scripts)`)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new LocalError('the local SQS (fauxqs) did not start within 15 s'));
+    }, 15_000);
+    const exited = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new LocalError(`the local SQS (fauxqs) exited with code ${code} before it listened`));
+    };
+    child.once('exit', exited);
     rl.once('line', (line) => {
       clearTimeout(timer);
       rl.close();
+      let said: { port?: number; error?: string; message?: string };
       try {
-        resolve((JSON.parse(line) as { port: number }).port);
+        said = JSON.parse(line) as typeof said;
       } catch {
-        reject(new Error(`fauxqs said: ${line}`));
+        said = { error: 'unknown', message: line };
       }
+      if (typeof said.port === 'number') {
+        child.off('exit', exited);
+        return resolve(said.port);
+      }
+      child.off('exit', exited);
+      if (said.error === 'EADDRINUSE') return reject(new PortInUseError('SQS', port));
+      if (said.error === 'node-version') return reject(new LocalError(`${said.message}: run it through npm (npm start), which uses the node@22 devDependency`));
+      reject(new LocalError(`the local SQS (fauxqs) could not start: ${said.message ?? said.error}`));
     });
   });
   return {
@@ -34,7 +55,7 @@ export async function startSqsServer(port = 0): Promise<SqsServer> {
     url: `http://127.0.0.1:${actual}`,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.stdin?.end();
         setTimeout(() => child.kill('SIGKILL'), 3_000).unref();

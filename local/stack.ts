@@ -1,8 +1,11 @@
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { EmulatorOptions } from './kore-emulator/server.js';
 import { KoreEmulator } from './kore-emulator/server.js';
 import { SecretsManagerEmulator } from './secrets-manager.js';
+import { PortInUseError } from './errors.js';
+import { assertPortsFree, SERVICE_NAMES } from './ports.js';
+import { queueArn } from './queues.js';
 import { startSqsServer } from './sqs-process.js';
 import type { SqsServer } from './sqs-process.js';
 
@@ -53,51 +56,77 @@ const AWS_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRE
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const prefix = opts.queuePrefix ?? 'kore-lifecycle';
-  const kore = await new KoreEmulator({
-    apps: { [LOCAL_CLIENT_ID]: LOCAL_CLIENT_SECRET },
-    ...(opts.ports?.kore ? { port: opts.ports.kore } : {}),
-    ...opts.kore,
-  }).start();
-  const secrets = await new SecretsManagerEmulator().start(opts.ports?.secrets ?? 0);
-  const sqsServer = await startSqsServer(opts.ports?.sqs ?? 0);
+  // Fixed ports: say which one is taken before anything starts (each service also refuses a
+  // port taken in between, with the same error).
+  await assertPortsFree(opts.ports ?? {});
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const listening = async <T extends { stop(): Promise<void> }>(service: string, port: number | undefined, start: () => Promise<T>): Promise<T> => {
+    try {
+      const s = await start();
+      started.push(s);
+      return s;
+    } catch (err) {
+      await Promise.all(started.map((s) => s.stop()));
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(service, port ?? 0);
+      throw err;
+    }
+  };
+  const kore = await listening(SERVICE_NAMES.kore, opts.ports?.kore, () =>
+    new KoreEmulator({
+      apps: { [LOCAL_CLIENT_ID]: LOCAL_CLIENT_SECRET },
+      ...(opts.ports?.kore ? { port: opts.ports.kore } : {}),
+      ...opts.kore,
+    }).start(),
+  );
+  const secrets = await listening(SERVICE_NAMES.secrets, opts.ports?.secrets, () => new SecretsManagerEmulator().start(opts.ports?.secrets ?? 0));
+  const sqsServer = await listening(SERVICE_NAMES.sqs, opts.ports?.sqs, () => startSqsServer(opts.ports?.sqs ?? 0));
   const sqsUrl = sqsServer.url;
   const clientCfg = { region: AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const sqs = new SQSClient({ ...clientCfg, endpoint: sqsUrl });
   const secretsClient = new SecretsManagerClient({ ...clientCfg, endpoint: secrets.url });
 
-  // fauxqs answers URLs on host sqs.<region>.127.0.0.1, which WHATWG URL parsing refuses (a
-  // host ending in a number must be an IPv4 address); it accepts the endpoint's own host too.
-  const local = (url: string) => `${sqsUrl}${url.replace(/^https?:\/\/[^/]+/, '')}`;
-  // Sizes as in serverless.yml: the DLQ accepts any message the lifecycle queue accepts plus the
-  // error attributes parking adds.
-  const dlqRes = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400), MaximumMessageSize: String(QUEUE_SIZES.dlq) } }),
-  );
-  const dlqUrl = local(dlqRes.QueueUrl!);
-  const dlqArn = await arnOf(sqs, dlqUrl);
-  const mainRes = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: prefix,
-      Attributes: {
-        VisibilityTimeout: String(opts.visibilityTimeout ?? 2),
-        MaximumMessageSize: String(QUEUE_SIZES.lifecycle),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount ?? 5) }),
-      },
-    }),
-  );
-  const queueUrl = local(mainRes.QueueUrl!);
-  const queueArn = await arnOf(sqs, queueUrl);
+  // Anything failing from here on stops what started: no process is left behind.
+  const { queueUrl, mainArn, dlqUrl, dlqArn, created, secretValue } = await (async () => {
+    // fauxqs answers URLs on host sqs.<region>.127.0.0.1, which WHATWG URL parsing refuses (a
+    // host ending in a number must be an IPv4 address); it accepts the endpoint's own host too.
+    const local = (url: string) => `${sqsUrl}${url.replace(/^https?:\/\/[^/]+/, '')}`;
+    // Sizes as in serverless.yml: the DLQ accepts any message the lifecycle queue accepts plus the
+    // error attributes parking adds.
+    const dlqRes = await sqs.send(
+      new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400), MaximumMessageSize: String(QUEUE_SIZES.dlq) } }),
+    );
+    const dlqUrl = local(dlqRes.QueueUrl!);
+    const dlqArn = await queueArn(sqs, dlqUrl);
+    const mainRes = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: prefix,
+        Attributes: {
+          VisibilityTimeout: String(opts.visibilityTimeout ?? 2),
+          MaximumMessageSize: String(QUEUE_SIZES.lifecycle),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount ?? 5) }),
+        },
+      }),
+    );
+    const queueUrl = local(mainRes.QueueUrl!);
+    const mainArn = await queueArn(sqs, queueUrl);
 
-  const secretName = opts.secretName ?? 'kore/campaign-lifecycle';
-  const secretValue = (clientSecret: string) =>
-    JSON.stringify({
-      host: kore.url,
-      clientId: LOCAL_CLIENT_ID,
-      clientSecret,
-      accountId: kore.accountId,
-      streamId: kore.streamId,
-    });
-  const created = await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: secretValue(LOCAL_CLIENT_SECRET) }));
+    const secretName = opts.secretName ?? 'kore/campaign-lifecycle';
+    const secretValue = (clientSecret: string) =>
+      JSON.stringify({
+        host: kore.url,
+        clientId: LOCAL_CLIENT_ID,
+        clientSecret,
+        accountId: kore.accountId,
+        streamId: kore.streamId,
+      });
+    const created = await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: secretValue(LOCAL_CLIENT_SECRET) }));
+    return { queueUrl, mainArn, dlqUrl, dlqArn, created, secretValue };
+  })().catch(async (err: unknown) => {
+    sqs.destroy();
+    secretsClient.destroy();
+    await Promise.all(started.map((s) => s.stop()));
+    throw err;
+  });
 
   const env = {
     ...AWS_ENV,
@@ -117,7 +146,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     sqs,
     secretsClient,
     queueUrl,
-    queueArn,
+    queueArn: mainArn,
     dlqUrl,
     dlqArn,
     secretId: created.ARN!,
@@ -133,9 +162,4 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       await Promise.all([kore.stop(), secrets.stop(), sqsServer.stop()]);
     },
   };
-}
-
-async function arnOf(sqs: SQSClient, url: string): Promise<string> {
-  const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-  return a.Attributes!.QueueArn!;
 }

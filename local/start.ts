@@ -2,240 +2,205 @@
  * `npm start`: the whole job on one machine, no AWS account.
  *
  * Starts the local stack (Kore emulator seeded with a realistic account, SQS, Secrets Manager),
- * sends the sample commands from events/, runs the real Lambda handlers the way Lambda's event
- * source mapping and scheduler would, runs the sweep (dry run, then live), and prints a summary.
- * `npm start -- --keep-running` leaves the stack up on fixed ports for trying things by hand.
+ * tells the demo story (scenario.ts), prints the summary (report.ts) and, with --keep-running,
+ * keeps the consumer polling for commands sent by hand (keep-running.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { SweepReport } from '../lib/sweep/run.js';
-import { LocalEventSourceMapping, lambdaContext } from './event-source-mapping.js';
+import { DEFAULTS } from '../lib/config.js';
+import { intFlag, parseFlags } from './args.js';
+import { LocalError, PortInUseError, runMain, UsageError } from './errors.js';
+import type { BatchHandler } from './event-source-mapping.js';
+import { LocalEventSourceMapping } from './event-source-mapping.js';
+import { keepRunning } from './keep-running.js';
 import { JWT_PATTERN, LogTap } from './log-tap.js';
+import { formatOutcome, isOutcomeLine } from './outcome-format.js';
+import { LOCAL_PORTS, LOCAL_QUEUE, LOCAL_SECRET_NAME } from './ports.js';
 import { receiveAll } from './queues.js';
-import { formatTable } from './table.js';
-import { LOCAL_PORTS, LOCAL_SECRET_NAME, LOCAL_QUEUE } from './ports.js';
-import { loadSamples, restamp } from './samples.js';
+import { renderSummary } from './report.js';
+import type { SweepHandler } from './scenario.js';
+import { runScenario } from './scenario.js';
 import { demoSeed } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
+import type { LocalStack } from './stack.js';
+import { DEFAULT_STACK_FILE, stackFilePath } from './stack-file.js';
 
 const HELP = `Usage: npm start [-- options]
 
-Runs the lifecycle consumer and the nightly sweep against an embedded local stack.
+Runs the lifecycle consumer and the nightly sweep against an embedded local stack (Kore emulator,
+SQS, Secrets Manager) with the sample commands of events/, then prints a summary. Exits 0.
 
 Options:
-  --keep-running   leave the stack up afterwards, on fixed ports ${LOCAL_PORTS.sqs}/${LOCAL_PORTS.secrets}/${LOCAL_PORTS.kore}
-                   (what the CLI and serverless.yml's local stage expect), and print its endpoints
-  --random-ports   with --keep-running: let the OS choose ports instead
-  --speed <n>      compress Kore's one-minute budget window n times (default 10; 1 = real time, ~2 min)
-  -h, --help       show this help
-`;
+  --keep-running       then keep the stack up and the consumer polling, printing each outcome as it
+                       happens, until Ctrl-C. Fixed ports ${LOCAL_PORTS.sqs} (SQS), ${LOCAL_PORTS.secrets} (Secrets Manager), ${LOCAL_PORTS.kore} (Kore),
+                       which serverless.yml's local stage and the printed AWS CLI hints use
+  --random-ports       with --keep-running: let the OS choose the ports (when those are busy)
+  --skip-demo          with --keep-running: start with the untouched demo account, no story
+  --stack-file <path>  with --keep-running: where to write the endpoints for npm run cli
+                       (default .local-stack/stack.json; also LOCAL_STACK_FILE)
+  --speed <n>          compress Kore's one-minute budget window n times, 1-60 (default 10;
+                       1 = real time: the story then takes about 1.5 minutes)
+  -h, --help           show this help
 
-const { values: args } = parseArgs({
-  options: {
-    'keep-running': { type: 'boolean', default: false },
-    'random-ports': { type: 'boolean', default: false },
-    speed: { type: 'string', default: '10' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+JSON log lines go to .local-stack/run-<time>.ndjson. See also: npm run cli -- --help.
+`;
+const HELP_HINT = 'Run `npm start -- --help` for the options.';
+
+const OPTIONS = {
+  'keep-running': { type: 'boolean', default: false },
+  'random-ports': { type: 'boolean', default: false },
+  'skip-demo': { type: 'boolean', default: false },
+  'stack-file': { type: 'string' },
+  speed: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
 
 const root = join(__dirname, '..');
-const speed = Math.max(1, Number(args.speed) || 10);
-/** The account's real limit and this deployment's share, as in serverless.yml. */
+/** The account's real limit, as in serverless.yml's koreAccountCallsPerMinute. */
 const ACCOUNT_PER_MINUTE = 60;
-const CONSUMER_PER_MINUTE = 25;
+/** Local only: short, so a retry comes back in seconds (AWS: 6 × the consumer timeout). */
+const VISIBILITY_SECONDS = 3;
+const MAX_RECEIVE_COUNT = 3;
 const FUNCTION_TIMEOUT_MS = 30_000;
 
-type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-type SweepHandler = (event: unknown, context: Context) => Promise<SweepReport>;
-
-const color = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
+const color = process.stdout.isTTY && !process.env.NO_COLOR ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
 const bold = (s: string) => color(1, s);
 const dim = (s: string) => color(2, s);
 
-const table = (rows: Array<Record<string, string | number>>) => formatTable(rows, { indent: '  ', header: bold, empty: dim('(none)') });
+/** The Lambda environment: what serverless.yml sets, pointed at the local stack and sped up. */
+function lambdaEnvironment(stack: LocalStack, speed: number): Record<string, string> {
+  return {
+    ...stack.env,
+    KORE_CALLS_PER_MINUTE: String(DEFAULTS.KORE_CALLS_PER_MINUTE * speed),
+    KORE_TIMEOUT_MS: '3000',
+    FANOUT_DELAY_SECONDS: '1',
+    // The queue's redrive limit and the consumer's last receive are one number, as in serverless.yml.
+    MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    DEFERRED_VISIBILITY_SECONDS: '1',
+    SWEEP_DRY_RUN: 'true',
+    POWERTOOLS_SERVICE_NAME: 'kore-campaign-lifecycle',
+    POWERTOOLS_METRICS_NAMESPACE: 'KoreCampaignLifecycle',
+  };
+}
 
-async function main(): Promise<void> {
+function portFix(err: PortInUseError, keep: boolean): LocalError {
+  return new LocalError(
+    keep
+      ? `${err.message}: another \`npm start -- --keep-running\` or \`npm run emulator\`? Stop it, or add --random-ports to let the OS choose (npm run cli finds those through ${DEFAULT_STACK_FILE.replace(root + '/', '')}).`
+      : `${err.message}.`,
+  );
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values: args } = parseFlags(argv, OPTIONS, { helpHint: HELP_HINT });
   if (args.help) {
     process.stdout.write(HELP);
-    return;
+    return 0;
   }
+  const keep = args['keep-running'];
+  for (const f of ['random-ports', 'skip-demo', 'stack-file'] as const) {
+    if (args[f] !== undefined && args[f] !== false && !keep) throw new UsageError(`--${f} only makes sense with --keep-running. ${HELP_HINT}`);
+  }
+  const speed = intFlag('speed', args.speed, 10, 1, 60);
+  const fixedPorts = keep && !args['random-ports'];
+  const stackFile = stackFilePath(args['stack-file']);
+
   const started = Date.now();
   const logDir = join(root, '.local-stack');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
-  const tap = new LogTap();
+  let leaked = false;
+  // Every line the handlers write goes to the log file as it happens; outcome lines are also
+  // printed in a readable form, so a command sent by hand is seen done, skipped or parked.
+  const tap = new LogTap(
+    (line) => {
+      appendFileSync(logFile, line + '\n');
+      if (line.includes(LOCAL_CLIENT_SECRET) || JWT_PATTERN.test(line)) leaked = true;
+      if (!line.startsWith('{')) return;
+      let l: Record<string, unknown>;
+      try {
+        l = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (isOutcomeLine(l)) tap.print(`  ${formatOutcome(l, { time: keep })}\n`);
+    },
+  );
   const say = (s: string) => tap.print(s + '\n');
   const step = (s: string) => say(`${color(36, '▸')} ${s}`);
 
   step(`Starting the local stack ${dim(`(Kore emulator, SQS, Secrets Manager; Kore budget window compressed ${speed}×)`)}`);
-  const stack = await startLocalStack({
-    kore: {
-      seed: demoSeed(),
-      rateLimit: { perMinute: ACCOUNT_PER_MINUTE, windowMs: 60_000 / speed, retryAfter: true },
-      randomSeed: 7,
-    },
-    // Local only: AWS uses 6 × the consumer timeout; a short one lets retries come back quickly.
-    visibilityTimeout: 3,
-    maxReceiveCount: 3,
-    queuePrefix: LOCAL_QUEUE,
-    secretName: LOCAL_SECRET_NAME,
-    // A run that ends needs no known ports: let the OS pick, so a busy 4566 never breaks `npm start`.
-    ...(args['keep-running'] && !args['random-ports'] ? { ports: LOCAL_PORTS } : {}),
-  });
-  say(dim(`  Kore ${stack.kore.url}   SQS ${stack.env.AWS_ENDPOINT_URL_SQS}   Secrets Manager ${stack.secrets.url}`));
-
-  // The Lambda environment: exactly what serverless.yml sets, pointed at the local stack.
-  Object.assign(process.env, stack.env, {
-    KORE_CALLS_PER_MINUTE: String(CONSUMER_PER_MINUTE * speed),
-    SECRET_TTL_SECONDS: '300',
-    FANOUT_DELAY_SECONDS: '1',
-    KORE_TIMEOUT_MS: '3000',
-    SWEEP_DRY_RUN: 'true',
-    SWEEP_MIN_IDLE_DAYS: '30',
-    SWEEP_MAX_LISTS: '200',
-    POWERTOOLS_SERVICE_NAME: 'kore-campaign-lifecycle',
-    POWERTOOLS_METRICS_NAMESPACE: 'KoreCampaignLifecycle',
-  });
-
-  tap.start();
-  let consumer: Handler;
-  let sweep: SweepHandler;
+  let stack: LocalStack;
   try {
-    consumer = (await import('../functions/lifecycle-events.js')).handler as unknown as Handler;
-    sweep = (await import('../functions/nightly-sweep.js')).handler as unknown as SweepHandler;
+    stack = await startLocalStack({
+      kore: {
+        seed: demoSeed(),
+        rateLimit: { perMinute: ACCOUNT_PER_MINUTE, windowMs: 60_000 / speed, retryAfter: true },
+        randomSeed: 7,
+      },
+      visibilityTimeout: VISIBILITY_SECONDS,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      queuePrefix: LOCAL_QUEUE,
+      secretName: LOCAL_SECRET_NAME,
+      // A run that ends needs no known ports: the OS picks, so a busy 4566 never breaks `npm start`.
+      ...(fixedPorts ? { ports: LOCAL_PORTS } : {}),
+    });
   } catch (err) {
-    tap.stop();
+    if (err instanceof PortInUseError) throw portFix(err, keep);
     throw err;
   }
-  const esm = new LocalEventSourceMapping({
-    sqs: stack.sqs,
-    queueUrl: stack.queueUrl,
-    queueArn: stack.queueArn,
-    handler: consumer,
-    batchSize: 10,
-    functionTimeoutMs: FUNCTION_TIMEOUT_MS,
-  });
-  const drain = async (label: string) => {
-    let n = 0;
-    await esm.drain({
-      timeoutMs: 180_000,
-      idleMs: 200,
-      onInvocation: (r) => {
-        n++;
-        say(dim(`  ${label} invocation ${n}: ${r.received} received, ${r.deleted} done or parked, ${r.failed} left for redelivery${r.timedOut ? ' (TIMED OUT)' : ''}`));
-      },
-    });
-  };
+  say(dim(`  Kore ${stack.kore.url}   SQS ${stack.env.AWS_ENDPOINT_URL_SQS}   Secrets Manager ${stack.secrets.url}`));
 
+  let exitCode = 0;
   try {
-    // 1. The sample commands, as a CRM would send them.
-    const samples = loadSamples(join(root, 'events'));
-    step(`Sending ${samples.length} sample commands from events/ ${dim('(stamped now; one malformed, DNC lists, an active and a recurring campaign)')}`);
-    const now = new Date().toISOString();
-    for (const s of samples) await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: restamp(s.body, now) }));
-    // One fault on the way: Kore's first answer is a 429 with Retry-After, then a dropped connection.
-    stack.kore.setFaults({ failNext: 1, failStatus: 429 });
+    Object.assign(process.env, lambdaEnvironment(stack, speed));
+    tap.start();
+    // The real Lambda modules, configured by the environment above at their cold start.
+    const consumer = (await import('../functions/lifecycle-events.js')).handler as unknown as BatchHandler;
+    const sweep = (await import('../functions/nightly-sweep.js')).handler as unknown as SweepHandler;
+    const esm = new LocalEventSourceMapping({
+      sqs: stack.sqs,
+      queueUrl: stack.queueUrl,
+      queueArn: stack.queueArn,
+      handler: consumer,
+      batchSize: 10,
+      functionTimeoutMs: FUNCTION_TIMEOUT_MS,
+    });
 
-    step('Running the consumer as Lambda\'s SQS event source mapping would (batches, partial failures, redrive)');
-    await drain('consumer');
-    stack.kore.setFaults({ failNext: 0 });
-
-    // 2. The nightly sweep: a dry run first, then live.
-    step('Nightly sweep, dry run (the default)');
-    const schedule = JSON.parse(readFileSync(join(root, 'events/schedule.json'), 'utf8'));
-    const dry = await sweep(schedule, lambdaContext(300_000, 'nightly-sweep'));
-    say(
-      table(
-        dry.candidateLists.map((c) => ({ list: c.contactListId, name: c.name, 'idle days': Math.floor((Date.now() - Date.parse(c.updatedAt)) / 86_400_000) })),
-      ),
-    );
-    say(dim(`  ${dry.seen} lists seen, ${dry.candidates} candidates, ${dry.queued} queued; excluded ${JSON.stringify(dry.excluded)}`));
-
-    step('Nightly sweep, live ({"dryRun": false})');
-    const live = await sweep({ dryRun: false }, lambdaContext(300_000, 'nightly-sweep'));
-    say(dim(`  run ${live.runId}: ${live.queued} list.expired commands queued`));
-    step('Consumer deletes what the sweep queued, re-checking each list first');
-    await drain('consumer');
+    if (!args['skip-demo']) {
+      await runScenario({ root, stack, esm, sweep, io: { step, note: say, dim, bold } });
+      // Visibility 0: a look, not a claim, so `npm run cli -- dlq list` still sees them.
+      const dlq = await receiveAll(stack.sqs, stack.dlqUrl, 0);
+      say('');
+      say(
+        renderSummary(
+          {
+            lines: tap.json(),
+            dlq,
+            calls: stack.kore.apiCalls(),
+            minutes: (Date.now() - started) / 60_000,
+            speed,
+            budget: `${DEFAULTS.KORE_CALLS_PER_MINUTE} of ${ACCOUNT_PER_MINUTE}`,
+          },
+          { bold, dim },
+        ),
+      );
+      say(dim(`Secrets Manager reads: ${stack.secrets.calls.GetSecretValue ?? 0}. Logs (JSON lines): ${logFile}`));
+    }
+    // The summary needed the story's lines; a stack kept running for hours keeps none in memory.
+    tap.retain = false;
+    tap.raw.length = 0;
+    if (leaked) {
+      say(color(31, 'A secret or JWT reached the logs: this is a bug.'));
+      exitCode = 1;
+    }
+    if (keep) await keepRunning({ stack, esm, stackFile, fixedPorts, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, io: { say, dim, bold } });
   } finally {
     tap.stop();
+    await stack.stop();
   }
-  writeFileSync(logFile, tap.text);
-
-  // 3. Summary.
-  const outcomes = tap.outcomes();
-  const final = new Map<string, Record<string, unknown>>();
-  for (const o of outcomes) final.set(String(o.messageId), o);
-  const byOutcome = new Map<string, number>();
-  for (const o of final.values()) byOutcome.set(String(o.outcome), (byOutcome.get(String(o.outcome)) ?? 0) + 1);
-  const deleted = tap
-    .json()
-    .filter((l) => l.audit === true)
-    .map((l) => ({ action: String(l.action), ...(l.deleted as { _id: string; name: string }) }));
-  const skippedRows = [...final.values()]
-    .filter((o) => o.outcome === 'skipped')
-    .map((o) => ({ list: String(o.contactListId ?? ''), name: String(o.listName ?? ''), reason: String(o.reason) }));
-  // Visibility 0: a look, not a claim, so `npm run cli -- dlq list` still sees them.
-  const dlq = (await receiveAll(stack.sqs, stack.dlqUrl, 0)).map((m) => ({
-    error: m.MessageAttributes?.ErrorCode?.StringValue ?? '(redriven after maxReceiveCount)',
-    message: (m.MessageAttributes?.ErrorMessage?.StringValue ?? '').slice(0, 60),
-    body: (m.Body ?? '').slice(0, 40),
-  }));
-  const calls = stack.kore.apiCalls();
-  const minutes = (Date.now() - started) / 60_000;
-  const leaked = tap.text.includes(LOCAL_CLIENT_SECRET) || JWT_PATTERN.test(tap.text);
-
-  say('');
-  say(bold('Summary'));
-  say(bold('Commands by outcome') + dim(` (${final.size} messages)`));
-  say(table([...byOutcome.entries()].sort().map(([outcome, n]) => ({ outcome, messages: n }))));
-  say(bold('Deleted') + dim(' (audit records)'));
-  say(table(deleted.map((d) => ({ action: d.action, id: d._id, name: d.name }))));
-  say(bold('Skipped'));
-  say(table(skippedRows));
-  say(bold('Dead-letter queue'));
-  say(table(dlq));
-  say(bold('Kore calls'));
-  say(
-    table([
-      {
-        calls: calls.length,
-        '429s': calls.filter((c) => c.status === 429).length,
-        '5xx/dropped': calls.filter((c) => c.status >= 500 || c.result === 'dropped').length,
-        'budget/min': `${CONSUMER_PER_MINUTE} of ${ACCOUNT_PER_MINUTE}`,
-        'used/min (real-time equivalent)': (calls.length / (minutes * speed)).toFixed(1),
-      },
-    ]),
-  );
-  say(dim(`Secrets Manager reads: ${stack.secrets.calls.GetSecretValue ?? 0}. Logs (JSON lines): ${logFile}`));
-  if (leaked) {
-    say(color(31, 'A secret or JWT reached the logs: this is a bug.'));
-    process.exitCode = 1;
-  }
-
-  if (args['keep-running']) {
-    say('');
-    say(bold('The stack keeps running. Endpoints:'));
-    say(`  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`);
-    say(`  export AWS_ENDPOINT_URL_SQS=${stack.env.AWS_ENDPOINT_URL_SQS} AWS_ENDPOINT_URL_SECRETS_MANAGER=${stack.secrets.url}`);
-    say(`  export LIFECYCLE_QUEUE_URL=${stack.queueUrl} DEAD_LETTER_QUEUE_URL=${stack.dlqUrl} KORE_SECRET_ID=${LOCAL_SECRET_NAME}`);
-    say(`  Kore emulator: ${stack.kore.url} (admin: ${stack.kore.url}/__admin/state)`);
-    say(dim(`  Try: aws sqs get-queue-attributes --queue-url ${stack.dlqUrl} --attribute-names All`));
-    say(dim('       npm run cli -- send list.expired --contactListId cl-promo-spring-0006'));
-    say(dim('       npm run cli -- dlq list'));
-    say(dim('Ctrl-C stops it.'));
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  }
-  await stack.stop();
+  if (leaked) exitCode = 1;
+  return exitCode;
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err) => {
-    process.stderr.write(`npm start failed: ${(err as Error)?.stack ?? err}\n`);
-    process.exit(1);
-  },
-);
+runMain('npm start', () => main(process.argv.slice(2)));

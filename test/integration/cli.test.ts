@@ -1,10 +1,11 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { cli } from '../../local/cli';
 import { LogTap } from '../../local/log-tap';
 import { demoSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
-import { queueDepth } from '../../local/queues';
+import { purgeQueues, queueDepth } from '../../local/queues';
 
 /** The operator CLI through its "AWS environment" path: env vars point the real SDK at the local stack. */
 describe('operator CLI', () => {
@@ -12,7 +13,8 @@ describe('operator CLI', () => {
   const saved = { ...process.env };
   beforeAll(async () => {
     stack = await startLocalStack({ kore: { seed: demoSeed(), rateLimit: { perMinute: 0 } } });
-    Object.assign(process.env, stack.env);
+    // The pace an operator may set too: the emulator's rate limit is off here.
+    Object.assign(process.env, stack.env, { KORE_CALLS_PER_MINUTE: '6000' });
   });
   afterAll(async () => {
     process.env = saved;
@@ -30,18 +32,23 @@ describe('operator CLI', () => {
   }
   const depth = (url: string) => queueDepth(stack.sqs, url);
 
+  beforeEach(async () => {
+    await purgeQueues(stack.sqs, [stack.queueUrl, stack.dlqUrl]);
+    stack.kore.reset();
+  });
+
   it('prints help for every command', async () => {
-    for (const argv of [['--help'], ['send', '--help'], ['sweep', '--help'], ['dlq', '--help']]) {
+    for (const argv of [['--help'], ['send', '--help'], ['event', '--help'], ['sweep', '--help'], ['dlq', '--help'], ['reset', '--help']]) {
       const r = await run(...argv);
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/Usage: npm run cli --/);
+      expect(r.out).toMatch(/Usage: npm run (-s )?cli --/);
     }
   });
 
   it('send validates with the consumer schema: a good command is queued, a bad one is not', async () => {
     const bad = await run('send', 'list.update', '--contactListId', 'cl-promo-spring-0006', '--name', 'x'.repeat(49));
     expect(bad.code).toBe(2);
-    expect(bad.out).toMatch(/Not sent: .*at most 48 characters/);
+    expect(bad.out).toMatch(/Not sent: .*name is 49 characters.*at most 48/);
     expect(await depth(stack.queueUrl)).toBe(0);
     const good = await run('send', 'campaign.ended', '--campaignId', 'cd-winback-0002', '--keepContactLists', 'true');
     expect(good.code).toBe(0);
@@ -49,15 +56,63 @@ describe('operator CLI', () => {
     expect(await depth(stack.queueUrl)).toBe(1);
   });
 
-  it('sweep --dry-run prints the candidate table and queues nothing', async () => {
-    const before = await depth(stack.queueUrl);
-    const r = await run('sweep', '--dry-run');
+  it('sweep is a dry run by default: it prints the candidate table and queues nothing', async () => {
+    for (const argv of [['sweep'], ['sweep', '--dry-run']]) {
+      const r = await run(...argv);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/cl-archive-me-0011\s+Old partner referrals/);
+      expect(r.out).not.toMatch(/cl-global-dnc-0001/);
+      expect(r.out).toMatch(/candidates \(dry run: nothing queued/);
+      expect(await depth(stack.queueUrl)).toBe(0);
+    }
+  });
+
+  it('sweep --live on a local stack queues one list.expired per candidate, within the same limits as the Lambda', async () => {
+    const r = await run('sweep', '--live', '--max-lists', '2');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/cl-archive-me-0011\s+Old partner referrals/);
-    expect(r.out).not.toMatch(/cl-global-dnc-0001/);
-    expect(r.out).toMatch(/candidates \(dry run: nothing queued\)/);
-    expect(await depth(stack.queueUrl)).toBe(before);
-    expect((await run('sweep')).code).toBe(2);
+    expect(r.out).toMatch(/2 list.expired queued \(run sweep-/);
+    expect(await depth(stack.queueUrl)).toBe(2);
+    const tooWide = await run('sweep', '--live', '--min-idle-days', '1');
+    expect(tooWide.code).toBe(1);
+    expect(tooWide.out).toMatch(/a live sweep needs minIdleDays ≥ 7 \(SWEEP_MIN_IDLE_DAYS_FLOOR\); got 1/);
+    expect(await depth(stack.queueUrl)).toBe(2);
+  });
+
+  it('sweep --live is refused when the queues are not local', async () => {
+    process.env.AWS_ENDPOINT_URL_SQS = 'https://sqs.eu-west-1.amazonaws.com';
+    try {
+      const r = await run('sweep', '--live');
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(/sweep --live works on the local stack only/);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SQS = stack.env.AWS_ENDPOINT_URL_SQS;
+    }
+  });
+
+  it('event prints an SQS event stamped now that the consumer schema accepts, and refuses an invalid one', async () => {
+    const before = Date.now();
+    const r = await run('event', 'list.expired', '--contactListId', 'cl-promo-spring-0006');
+    expect(r.code).toBe(0);
+    const event = JSON.parse(r.out) as SQSEvent;
+    expect(event.Records).toHaveLength(1);
+    expect(event.Records[0]).toMatchObject({ eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '1' } });
+    const body = JSON.parse(event.Records[0]!.body) as { type: string; contactListId: string; occurredAt: string };
+    expect(body).toMatchObject({ type: 'list.expired', contactListId: 'cl-promo-spring-0006' });
+    expect(Date.parse(body.occurredAt)).toBeGreaterThanOrEqual(before - 1000);
+    const bad = await run('event', 'list.expired', '--contactListId', 'not-an-id');
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/^Not printed: .*contactListId/m);
+  });
+
+  it('event --from restamps a sample file of events/, keeping its bodies otherwise', async () => {
+    const before = Date.now();
+    const r = await run('event', '--from', 'events/sqs-mixed-batch.json');
+    expect(r.code).toBe(0);
+    const event = JSON.parse(r.out) as SQSEvent;
+    expect(event.Records.map((x) => x.body)[2]).toBe('not json');
+    const first = JSON.parse(event.Records[0]!.body) as { contactListId: string; occurredAt: string };
+    expect(first.contactListId).toBe('cl-survey-old-0005');
+    expect(Date.parse(first.occurredAt)).toBeGreaterThanOrEqual(before - 1000);
   });
 
   it('dlq list shows the error attributes; dlq redrive moves every message back', async () => {
@@ -74,11 +129,51 @@ describe('operator CLI', () => {
     );
     const list = await run('dlq', 'list');
     expect(list.out).toMatch(/kore-validation\s+Kore refused it\s+1\s+\{"type":"list.expired"/);
-    const before = await depth(stack.queueUrl);
     const redrive = await run('dlq', 'redrive');
     expect(redrive.code).toBe(0);
     expect(redrive.out).toMatch(/Moved 1 of 1 message/);
     expect(await depth(stack.dlqUrl)).toBe(0);
-    expect(await depth(stack.queueUrl)).toBe(before + 1);
+    expect(await depth(stack.queueUrl)).toBe(1);
+  });
+
+  it('dlq redrive --allow-stale moves by receive → send → delete and adds AllowStale=true to each message', async () => {
+    await stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.dlqUrl,
+        MessageBody: '{"type":"list.expired","contactListId":"cl-survey-old-0005","occurredAt":"2020-01-01T00:00:00Z"}',
+        MessageAttributes: { ErrorCode: { DataType: 'String', StringValue: 'kore-server' } },
+      }),
+    );
+    const r = await run('dlq', 'redrive', '--allow-stale');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/StartMessageMoveTask cannot add message attributes/);
+    expect(r.out).toMatch(/Moved 1 of 1 message\(s\) .* with AllowStale=true/);
+    const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+    expect(got.Messages?.[0]?.MessageAttributes).toMatchObject({
+      AllowStale: { DataType: 'String', StringValue: 'true' },
+      ErrorCode: { StringValue: 'kore-server' },
+    });
+    expect(await depth(stack.dlqUrl)).toBe(0);
+  });
+
+  it('reset restores the starting account and purges both queues (local endpoints with KORE_EMULATOR_URL)', async () => {
+    await run('send', 'list.expired', '--contactListId', 'cl-promo-spring-0006');
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: 'parked' }));
+    stack.kore.state.lists.delete('cl-survey-old-0005');
+    const refused = await run('reset');
+    expect(refused.code).toBe(2);
+    expect(refused.out).toMatch(/reset works on the local stack only/);
+    process.env.KORE_EMULATOR_URL = stack.kore.url;
+    try {
+      const r = await run('reset');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/back to the starting account \(16 lists, 4 campaigns\)/);
+      expect(r.out).toMatch(/Queues purged: lifecycle queue 1 message\(s\), DLQ 1/);
+    } finally {
+      delete process.env.KORE_EMULATOR_URL;
+    }
+    expect(stack.kore.state.lists.has('cl-survey-old-0005')).toBe(true);
+    expect(await depth(stack.queueUrl)).toBe(0);
+    expect(await depth(stack.dlqUrl)).toBe(0);
   });
 });

@@ -1,29 +1,109 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
-/** `npm start` is the README's first promise: it must run the whole job and exit 0. */
+const root = join(__dirname, '../..');
+
+/** Runs `npm start` (local/start.ts through tsx, as the npm script does) to its end. */
+function npmStart(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts', ...args],
+      { cwd: root, timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, out: stdout, err: stderr }),
+    );
+  });
+}
+
+/** The rows of one summary table: the indented lines after its heading, up to the next heading. */
+function section(out: string, heading: string): string[] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(heading));
+  if (start < 0) throw new Error(`no "${heading}" section in:\n${out.slice(-3000)}`);
+  const rows: string[] = [];
+  for (const l of lines.slice(start + 2)) {
+    if (!l.startsWith('  ')) break;
+    rows.push(l.trim());
+  }
+  return rows;
+}
+
+/** `npm start` is the README's first promise: it must tell the whole story and exit 0. */
 describe('npm start (local/start.ts)', () => {
-  it('runs commands and the sweep on the embedded stack and ends with the summary table', async () => {
-    const root = join(__dirname, '../..');
-    const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts', '--random-ports'],
-        { cwd: root, timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0' } },
-        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, out: stdout + stderr }),
-      );
-    });
-    expect({ code, tail: out.slice(-3000) }).toMatchObject({ code: 0 });
-    expect(out).toMatch(/Nightly sweep, dry run/);
-    expect(out).toMatch(/Summary/);
-    // What the sample commands and the sweep must have done to the demo account:
-    for (const id of ['cl-survey-old-0005', 'cl-ended-campaign-0009', 'cl-webinar-2024-0012', 'cl-tradeshow-0013', 'cl-reactivation-0014']) {
-      expect(out).toMatch(new RegExp(`deleteContactList\\s+${id}`));
-    }
-    expect(out).toMatch(/deleteCampaign\s+cd-black-friday-0003/);
-    expect(out).toMatch(/cl-global-dnc-0001\s+Default Global DNC\s+protected/);
-    expect(out).not.toMatch(/deleteContactList\s+cl-(global-dnc|campaign-dnc|callback-dnc|renewals|winback|shared)/);
-    expect(out.match(/invalid-message/g)?.length).toBe(2);
-    expect(out).not.toMatch(/TIMED OUT|A secret or JWT reached the logs/);
+  let run: { code: number; out: string; err: string };
+  beforeAll(async () => {
+    run = await npmStart([]);
   }, 150_000);
+
+  it('runs the sample commands and the sweep on the embedded stack and exits 0', () => {
+    expect({ code: run.code, err: run.err, tail: run.out.slice(-3000) }).toMatchObject({ code: 0, err: '' });
+    expect(run.out).toMatch(/Nightly sweep, dry run/);
+    expect(run.out).not.toMatch(/TIMED OUT|handler threw|A secret or JWT reached the logs/);
+  });
+
+  it('prints each outcome as it happens, in one readable line', () => {
+    expect(run.out).toMatch(/✔ done\s+list\.expired cl-survey-old-0005 "NPS survey 2024"\s+deleted\s+· 2 Kore calls, msg [0-9a-f]{8}/);
+    expect(run.out).toMatch(/⊘ skipped\s+campaign\.ended cd-renewal-outreach-0001\s+campaign-active \(rule campaign-ended: status Active\)/);
+    expect(run.out).toMatch(/✖ rejected\s+\(no command\)\s+invalid-message: message body is not valid JSON → parked in the DLQ/);
+  });
+
+  it('lists what Kore deleted, archived and updated, from the audit result lines', () => {
+    const written = section(run.out, 'Written to Kore');
+    const row = (action: string, id: string) => written.find((r) => new RegExp(`^${action}\\s+${id}\\s`).test(r));
+    for (const id of ['cl-survey-old-0005', 'cl-ended-campaign-0009', 'cl-webinar-2024-0012', 'cl-tradeshow-0013', 'cl-reactivation-0014']) {
+      expect(row('deleteContactList', id)).toMatch(/deleted$/);
+    }
+    expect(row('deleteCampaign', 'cd-black-friday-0003')).toMatch(/Black Friday reminder\s+deleted$/);
+    expect(row('archiveContactList', 'cl-archive-me-0011')).toMatch(/Old partner referrals → \[expired\] Old partner referrals\s+archived$/);
+    expect(row('updateContactList', 'cl-promo-spring-0006')).toMatch(/updated$/);
+    expect(written).toHaveLength(8);
+    expect(written.join('\n')).not.toMatch(/cl-(global-dnc|campaign-dnc|callback-dnc|renewals|winback|shared|fresh|validating|payment)/);
+  });
+
+  it('lists every refusal with its reason and rule: active and recurring campaigns, DNC lists, a list in use', () => {
+    const refused = section(run.out, 'Refused');
+    const expected: Array<[string, string, string]> = [
+      ['cd-renewal-outreach-0001', 'campaign-active', 'campaign-ended'],
+      ['cd-weekly-reminders-0004', 'campaign-recurring', 'campaign-not-recurring'],
+      ['cl-campaign-dnc-0002', 'protected', 'not-dnc-name'],
+      ['cl-callback-dnc-0015', 'protected', 'not-dnc-name'],
+      ['cl-global-dnc-0001', 'protected', 'not-global-dnc'],
+      ['cl-renewals-2025-0003', 'in-use', 'not-in-use'],
+    ];
+    for (const [id, reason, rule] of expected) {
+      expect(refused.find((r) => r.includes(` ${id} `))).toMatch(new RegExp(`\\s${reason}\\s+${rule}\\s`));
+    }
+    expect(refused).toHaveLength(expected.length);
+  });
+
+  it('leaves the two malformed messages in the DLQ, and counts the Kore calls', () => {
+    const dlq = section(run.out, 'Dead-letter queue');
+    expect(dlq).toHaveLength(2);
+    expect(dlq.every((r) => r.startsWith('invalid-message'))).toBe(true);
+    const [calls] = section(run.out, 'Kore calls');
+    // One 429 is injected on purpose; nothing else fails.
+    expect(calls).toMatch(/^\d+\s+1\s+0\s+25 of 60\s/);
+  });
+});
+
+describe('npm start, its command line', () => {
+  it('prints its help with every option', async () => {
+    const r = await npmStart(['--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--keep-running', '--random-ports', '--skip-demo', '--stack-file', '--speed']) expect(r.out).toContain(flag);
+  });
+
+  it.each([
+    [['--keep-runing'], /^npm start: unknown option --keep-runing \(did you mean --keep-running\?\)\. Run `npm start -- --help` for the options\.$/],
+    [['--speed', 'fast'], /^npm start: --speed needs a whole number from 1 to 60 \(got "fast"\)$/],
+    [['--speed'], /^npm start: --speed needs a value\. Run `npm start -- --help`/],
+    [['--random-ports'], /^npm start: --random-ports only makes sense with --keep-running\./],
+    [['demo'], /^npm start: unexpected argument "demo"\./],
+  ])('refuses %j with one line and exit 2', async (args, message) => {
+    const r = await npmStart(args);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.err.trimEnd()).toMatch(message);
+  });
 });

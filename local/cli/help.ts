@@ -1,0 +1,79 @@
+import { COMMAND_TYPES } from '../../lib/lifecycle/commands/index.js';
+
+export const CLI_HELP_HINT = 'Run `npm run cli -- --help` for the commands.';
+export const commandHint = (cmd: string) => `Run \`npm run cli -- ${cmd} --help\` for its options.`;
+
+const TARGET = `Target: the stack of \`npm start -- --keep-running\` (its endpoints file .local-stack/stack.json,
+or LOCAL_STACK_FILE; else ports 4566/4584/4010), unless LIFECYCLE_QUEUE_URL is set: then those
+queues (and DEAD_LETTER_QUEUE_URL, KORE_SECRET_ID) through your AWS environment.`;
+
+export const HELP = {
+  main: `Usage: npm run cli -- <command> [options]
+
+Commands:
+  send <type> [--field value]…    validate a command with the consumer's schema and queue it
+  event <type> [--field value]…   print a fresh SQS event (occurredAt now) for serverless invoke local
+  sweep [--live]                  the nightly sweep's candidates (dry run); --live queues them (local only)
+  dlq list                        parked messages: error attributes, receive count, body
+  dlq redrive [--allow-stale]     move every DLQ message back to the lifecycle queue
+  reset                           local stack: the demo account again, both queues emptied
+
+${TARGET}
+Run any command with --help for its options.
+`,
+  send: `Usage: npm run cli -- send <type> [--field value]…
+
+Types: ${COMMAND_TYPES.join(', ')}. Fields are the message contract's (README, "Message contract"):
+  --contactListId cl-…  --campaignId cd-…  --action delete|archive  --reason word
+  --name text  --description text  --keepContactLists true|false  --eventId id  --streamId st-…
+occurredAt is now unless --occurredAt <ISO time> says otherwise. The command is checked by the
+consumer's schema; an invalid one is not sent (exit 2). Watch its outcome in the terminal of
+\`npm start -- --keep-running\`.
+
+Examples:
+  npm run cli -- send list.expired --contactListId cl-promo-spring-0006 --reason crm-expiry
+  npm run cli -- send campaign.ended --campaignId cd-winback-0002 --keepContactLists true
+`,
+  event: `Usage: npm run -s cli -- event <type> [--field value]…
+       npm run -s cli -- event --from <events/sqs-….json>
+
+Prints an SQS event (one record, Lambda's shape) whose body is the command, stamped now, for
+\`serverless invoke local -p\`. The files in events/ have a fixed occurredAt: after
+MAX_COMMAND_AGE_HOURS (7 days) they are skipped as stale; --from prints one restamped.
+Fields as for \`send\`; the command is checked by the consumer's schema first.
+
+Example (npm's -s keeps its banner out of the file):
+  npm run -s cli -- event list.expired --contactListId cl-promo-spring-0006 > /tmp/event.json
+  npx serverless invoke local -f lifecycleEvents --stage local -p /tmp/event.json
+`,
+  sweep: `Usage: npm run cli -- sweep [--live] [--max-lists N] [--min-idle-days N] [--name-pattern REGEX]
+
+Runs the nightly sweep's code once, now: reads the Kore secret, calls getAllListDetails and the
+campaigns once, and prints the candidates. A dry run by default: nothing is queued.
+  --live               queue one list.expired per candidate, for the consumer to delete after
+                       re-checking each list. Local stack only: in AWS the live sweep is the
+                       scheduled Lambda (deploy with --param="sweepDryRun=false").
+  --max-lists N        at most N candidates (default SWEEP_MAX_LISTS, 200)
+  --min-idle-days N    only lists idle this long (default SWEEP_MIN_IDLE_DAYS, 30)
+  --name-pattern RE    only lists whose name matches
+  --dry-run            the default; accepted for scripts
+`,
+  dlq: `Usage: npm run cli -- dlq list | dlq redrive [--allow-stale]
+
+  list           every message in the DLQ with ErrorCode, ErrorMessage, ReceiveCount and body
+                 (a look: the messages stay there)
+  redrive        moves them back to the lifecycle queue: SQS's StartMessageMoveTask where it
+                 exists, else receive → send → delete, in that order, so nothing is lost
+  --allow-stale  adds the message attribute AllowStale=true, so commands older than
+                 MAX_COMMAND_AGE_HOURS are not skipped as stale. A move task cannot add
+                 attributes, so this always moves by receive → send → delete
+`,
+  reset: `Usage: npm run cli -- reset
+
+Local stack only: the Kore emulator goes back to the demo account it started with (POST
+/__admin/reset: lists, campaigns, faults, clock, recorded calls), and the lifecycle queue and the
+DLQ are purged. The events/ samples and the README's commands then work again, no restart.
+`,
+} as const;
+
+export type HelpTopic = keyof typeof HELP;

@@ -1,0 +1,89 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadSweepConfig } from '../../lib/config.js';
+import { createSweepDeps } from '../../lib/deps.js';
+import { resolveSettings } from '../../lib/sweep/event.js';
+import { runSweep } from '../../lib/sweep/run.js';
+import { intFlag, parseFlags } from '../args.js';
+import { LocalError, UsageError } from '../errors.js';
+import { describeExcluded } from '../scenario.js';
+import { formatTable } from '../table.js';
+import type { CliContext } from './context.js';
+import { commandHint } from './help.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The nightly sweep's code, run once from a terminal with the sweep's own wiring (lib/deps.ts)
+ * and settings (SWEEP_* from the environment, the flags on top). Dry by default; --live queues
+ * the candidates, on the local stack only: in AWS the live sweep is the scheduled Lambda.
+ */
+export async function sweep(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    {
+      live: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      'max-lists': { type: 'string' },
+      'min-idle-days': { type: 'string' },
+      'name-pattern': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    { helpHint: commandHint('sweep') },
+  );
+  if (values.help) return ctx.help('sweep');
+  if (values.live && values['dry-run']) throw new UsageError(`--live and --dry-run contradict each other. ${commandHint('sweep')}`);
+  const t = ctx.target();
+  if (values.live && !t.local) {
+    throw new UsageError('sweep --live works on the local stack only; in AWS the live sweep is the scheduled Lambda (deploy with --param="sweepDryRun=false").');
+  }
+  if (!t.secretId) throw new LocalError('KORE_SECRET_ID is not set: the sweep reads the Kore credentials from that secret.');
+
+  // The sweep's settings as the Lambda reads them; what the target implies fills what the environment leaves unset.
+  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl });
+  const deps = createSweepDeps(config, { aws: t.aws, logger: new Logger({ logLevel: 'SILENT' }) });
+  const namePattern = values['name-pattern'];
+  if (namePattern !== undefined) {
+    try {
+      new RegExp(namePattern);
+    } catch {
+      throw new UsageError(`--name-pattern ${JSON.stringify(namePattern)} is not a valid regular expression`);
+    }
+  }
+  // The same limits as the Lambda: a live run wider than SWEEP_MIN_IDLE_DAYS_FLOOR / SWEEP_MAX_LISTS_CEILING is refused.
+  const settings = resolveSettings(
+    deps.defaults,
+    {
+      dryRun: !values.live,
+      maxLists: intFlag('max-lists', values['max-lists'], deps.defaults.maxLists, 0, 100_000),
+      minIdleDays: intFlag('min-idle-days', values['min-idle-days'], deps.defaults.minIdleDays, 0, 3650),
+      ...(namePattern !== undefined ? { namePattern } : {}),
+    },
+    deps.limits,
+  );
+  try {
+    const report = await runSweep(deps, settings);
+    ctx.out(
+      formatTable(
+        report.candidateLists.map((c) => ({
+          contactListId: c.contactListId,
+          name: c.name,
+          updatedAt: c.updatedAt,
+          idleDays: Math.floor((Date.now() - Date.parse(c.updatedAt)) / DAY_MS),
+          // The listing lacked these flags: the consumer's GET must prove them before any DELETE.
+          ...(report.toVerify > 0 ? { 'to verify': (c.unverified ?? []).join(', ') } : {}),
+        })),
+      ),
+    );
+    ctx.out();
+    ctx.out(
+      report.dryRun
+        ? `${report.seen} lists seen, ${report.candidates} candidates (dry run: nothing queued; --live queues them).`
+        : `${report.seen} lists seen, ${report.candidates} candidates, ${report.queued} list.expired queued (run ${report.runId}): the consumer deletes each after re-checking it.`,
+    );
+    ctx.out(`Excluded: ${describeExcluded(report.excluded)}. Kore calls: ${report.koreCalls}.`);
+    return 0;
+  } finally {
+    deps.sqs.destroy();
+    deps.secretsClient.destroy();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The consumer's outcome lines (README, "Outcomes") in a form a person reads at a terminal:
+ * one line per message with the outcome, what it was about, why, and what it cost. The JSON line
+ * stays the record (the log file); this is only its reading.
+ */
+
+type Line = Record<string, unknown>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export const OUTCOME_MARK: Record<string, string> = {
+  done: '✔',
+  'already-done': '=',
+  skipped: '⊘',
+  'would-delete': '~',
+  'would-archive': '~',
+  'would-update': '~',
+  retry: '↻',
+  rejected: '✖',
+};
+
+/** The ids a line is about, with the list's name when the consumer read it. */
+export function subjectOf(l: Line): string {
+  const parts: string[] = [];
+  if (str(l.campaignId) && !(str(l.contactListId) && l.type === 'list.expired')) parts.push(String(l.campaignId));
+  if (str(l.contactListId)) parts.push(String(l.contactListId));
+  const name = str(l.listName);
+  return [parts.join(' '), name ? JSON.stringify(name) : ''].filter(Boolean).join(' ');
+}
+
+/** What happened, in words: the reason and rule of a refusal, the error of a failure, the effect of a success. */
+export function detailOf(l: Line): string {
+  const outcome = String(l.outcome);
+  const reason = str(l.reason);
+  const error = (l.error as { message?: string } | undefined)?.message;
+  switch (outcome) {
+    case 'done': {
+      if (l.type === 'campaign.ended') {
+        const ids = Array.isArray(l.contactListIds) ? (l.contactListIds as string[]) : [];
+        const kept = l.listsKept && typeof l.listsKept === 'object' ? Object.keys(l.listsKept) : [];
+        return `campaign deleted; ${ids.length} list(s) queued${ids.length ? ` (${ids.join(', ')})` : ''}${kept.length ? `; kept ${kept.join(', ')}` : ''}`;
+      }
+      if (l.type === 'list.update') return `updated ${Array.isArray(l.changed) ? (l.changed as string[]).join(', ') : ''}`.trim();
+      if (l.action === 'archive') return `archived${str(l.newName) ? ` as ${JSON.stringify(l.newName)}` : ''}`;
+      return `deleted${l.confirmed === false ? ' (unconfirmed: the reply was lost, the retry found it gone)' : ''}`;
+    }
+    case 'skipped': {
+      const rule = str(l.rule);
+      const why = str(l.why);
+      return `${reason ?? 'skipped'}${rule ? ` (rule ${rule}${why ? `: ${why}` : ''})` : why ? ` (${why})` : ''}`;
+    }
+    case 'retry':
+      return `${reason ?? 'retry'}${error ? `: ${error}` : ''}; SQS redelivers it after the visibility timeout`;
+    case 'rejected':
+      return `${reason ?? 'rejected'}${error ? `: ${error}` : ''} → parked in the DLQ`;
+    default:
+      return reason ?? '';
+  }
+}
+
+/** One readable line for one outcome line, e.g. `✔ done  list.expired cl-x "Old leads"  deleted  · 2 Kore calls`. */
+export function formatOutcome(l: Line, opts: { time?: boolean } = {}): string {
+  const outcome = String(l.outcome ?? '?');
+  const calls = Number(l.koreCalls ?? 0);
+  const receive = Number(l.receiveCount ?? 1);
+  const time = opts.time && str(l.timestamp) ? `${String(l.timestamp).slice(11, 19)}  ` : '';
+  const head = `${OUTCOME_MARK[outcome] ?? '·'} ${outcome.padEnd(12)}`;
+  const what = [str(l.type) ?? '(no command)', subjectOf(l)].filter(Boolean).join(' ');
+  const tail = [
+    `${calls} Kore call${calls === 1 ? '' : 's'}`,
+    receive > 1 ? `receive ${receive}` : '',
+    l.dryRun ? 'dry run' : '',
+    // The start of the id `npm run cli -- send` printed, to tell which message this was.
+    str(l.messageId) ? `msg ${String(l.messageId).slice(0, 8)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${time}${head} ${what}  ${detailOf(l)}  · ${tail}`;
+}
+
+export const isOutcomeLine = (l: Line): boolean => l.message === 'outcome' && typeof l.outcome === 'string';

@@ -1,0 +1,174 @@
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { READY_LINE } from '../../local/keep-running';
+import type { StackEndpoints } from '../../local/stack-file';
+
+const root = join(__dirname, '../..');
+const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
+const hasAws = spawnSync('aws', ['--version']).status === 0;
+
+/** Polls until `check` returns something, or fails with what was printed so far. */
+async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, output: () => string, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; output so far:\n${output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Running {
+  child: ChildProcess;
+  output(): string;
+  exit: Promise<number | null>;
+  endpoints: StackEndpoints;
+}
+
+/** `npm start -- --keep-running`, in its own process group so a test can press Ctrl-C on it the way a terminal does. */
+async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv): Promise<Running> {
+  const child = spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--random-ports', '--skip-demo', '--stack-file', stackFile], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor('the ready line', () => out.includes(READY_LINE) || undefined, () => out);
+  return { child, output: () => out, exit, endpoints: JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints };
+}
+
+/** Ctrl-C, and SIGKILL for the whole group if that did not end it: no process is left behind. */
+async function stop(r: Running | undefined): Promise<void> {
+  if (!r || r.child.exitCode !== null || r.child.signalCode !== null) return;
+  process.kill(-r.child.pid!, 'SIGINT');
+  const ended = await Promise.race([r.exit.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 10_000).unref())]);
+  if (!ended) process.kill(-r.child.pid!, 'SIGKILL');
+}
+
+/**
+ * The hands-on loop of the README, end to end, as a person runs it in two terminals:
+ * `npm start -- --keep-running` in one, `npm run cli -- …` in the other.
+ */
+describe('the local loop: npm start -- --keep-running with the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-loop-'));
+  const stackFile = join(dir, 'stack.json');
+  // A clean environment, as in a new terminal: no AWS settings that would redirect the CLI.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, FORCE_COLOR: '0', NO_COLOR: '1', LOCAL_STACK_FILE: stackFile };
+  let running: Running | undefined;
+  let endpoints: StackEndpoints;
+  const out = () => running!.output();
+
+  beforeAll(async () => {
+    running = await keepRunning(stackFile, env);
+    endpoints = running.endpoints;
+  }, 60_000);
+
+  afterAll(async () => {
+    await stop(running);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [tsx, 'local/cli.ts', ...args], { cwd: root, env, timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
+      );
+    });
+  const listIds = async () => ((await (await fetch(`${endpoints.kore}/__admin/state`)).json()) as { lists: Array<{ _id: string }> }).lists.map((l) => l._id);
+
+  async function sendAndWatch(id: string): Promise<string> {
+    const sent = await cli('send', 'list.expired', '--contactListId', id, '--reason', 'crm-expiry');
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    const messageId = /as message ([0-9a-f-]{36})/.exec(sent.stdout)?.[1];
+    expect(messageId).toBeDefined();
+    // The consumer's outcome, printed in the first terminal as it happens.
+    return waitFor(`the outcome of ${messageId}`, () => out().split('\n').find((l) => l.includes(`msg ${messageId!.slice(0, 8)}`)), out);
+  }
+
+  it('writes the endpoints file and prints where everything is', () => {
+    expect(endpoints).toMatchObject({ pid: expect.any(Number), queueUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/000000000000\/kore-lifecycle$/) });
+    expect(out()).toContain(endpoints.kore);
+    expect(out()).toContain(endpoints.dlqUrl);
+  });
+
+  it('a list.expired sent with the CLI is consumed, printed as done, and the list is gone; after cli reset the same command does it again', async () => {
+    const id = 'cl-survey-old-0005';
+    expect(await listIds()).toContain(id);
+
+    const first = await sendAndWatch(id);
+    expect(first).toMatch(new RegExp(`✔ done\\s+list\\.expired ${id} "NPS survey 2024"\\s+deleted\\s+· \\d+ Kore calls`));
+    expect(await listIds()).not.toContain(id);
+
+    const again = await sendAndWatch(id);
+    expect(again).toMatch(/= already-done\s+list\.expired cl-survey-old-0005\s+not-found/);
+
+    const reset = await cli('reset');
+    expect(reset).toMatchObject({ code: 0, stderr: '' });
+    expect(reset.stdout).toMatch(/back to the starting account \(16 lists, 4 campaigns\)/);
+    expect(await listIds()).toContain(id);
+
+    const afterReset = await sendAndWatch(id);
+    expect(afterReset).toMatch(new RegExp(`✔ done\\s+list\\.expired ${id} "NPS survey 2024"\\s+deleted`));
+    expect(await listIds()).not.toContain(id);
+  });
+
+  it('shows refusals with their reason and rule as they happen', async () => {
+    expect(await sendAndWatch('cl-callback-dnc-0015')).toMatch(/⊘ skipped\s+list\.expired cl-callback-dnc-0015 "Callback do-not-call requests"\s+protected \(rule not-dnc-name: the name says do-not-call\)/);
+  });
+
+  it('runs the sweep on demand: a dry run by default, --live queues candidates the running consumer deletes', async () => {
+    const dry = await cli('sweep');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/cl-webinar-2024-0012\s+Summer 2024 webinar leads/);
+    expect(dry.stdout).toMatch(/dry run: nothing queued/);
+
+    const live = await cli('sweep', '--live', '--name-pattern', 'webinar');
+    expect(live.code).toBe(0);
+    expect(live.stdout).toMatch(/1 list\.expired queued/);
+    await waitFor('the sweep candidate deleted', () => out().split('\n').find((l) => /✔ done\s+list\.expired cl-webinar-2024-0012 .*deleted/.test(l)), out);
+    expect(await listIds()).not.toContain('cl-webinar-2024-0012');
+  });
+
+  (hasAws ? it : it.skip)('prints AWS CLI commands that work as printed, with no AWS environment set', async () => {
+    const hints = out().split('\n').filter((l) => l.startsWith('  aws '));
+    expect(hints.length).toBeGreaterThanOrEqual(3);
+    for (const hint of hints) {
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile('sh', ['-c', hint.trim()], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
+        ),
+      );
+      expect({ hint, ...r, code: r.code }).toMatchObject({ code: 0, stderr: '' });
+    }
+  });
+
+});
+
+describe('npm start -- --keep-running, stopped with Ctrl-C', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-loop-stop-'));
+  const stackFile = join(dir, 'stack.json');
+  let running: Running | undefined;
+  afterAll(async () => {
+    await stop(running);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0, removes its endpoints file and leaves nothing listening', async () => {
+    running = await keepRunning(stackFile, { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' });
+    const { endpoints } = running;
+    process.kill(-running.child.pid!, 'SIGINT');
+    expect(await running.exit).toBe(0);
+    expect(running.output()).toMatch(/Stopping the stack\.\n$/);
+    expect(existsSync(stackFile)).toBe(false);
+    await expect(fetch(`${endpoints.kore}/__admin`)).rejects.toThrow();
+    await expect(fetch(endpoints.sqs)).rejects.toThrow();
+    await expect(fetch(endpoints.secretsManager)).rejects.toThrow();
+  }, 60_000);
+});
