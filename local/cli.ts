@@ -11,6 +11,7 @@ import type { CliContext } from './cli/context.js';
 import { dlq } from './cli/dlq.js';
 import { explain } from './cli/explain.js';
 import { CLI_HELP_HINT, HELP } from './cli/help.js';
+import { archived, restore } from './cli/recovery.js';
 import { reset } from './cli/reset.js';
 import { event, send } from './cli/send.js';
 import { sweep } from './cli/sweep.js';
@@ -18,7 +19,7 @@ import type { Target } from './cli/target.js';
 import { resolveTarget } from './cli/target.js';
 import { UsageError } from './errors.js';
 
-const COMMANDS = { send, event, sweep, dlq, reset } as const;
+const COMMANDS = { send, event, sweep, dlq, reset, restore, archived } as const;
 
 /** Runs one CLI command; returns its exit code. Errors are printed (one line), never thrown. */
 export async function cli(argv: readonly string[]): Promise<number> {

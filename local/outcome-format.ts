@@ -15,6 +15,7 @@ export const OUTCOME_MARK: Record<string, string> = {
   'would-delete': '~',
   'would-archive': '~',
   'would-update': '~',
+  'would-restore': '~',
   retry: '↻',
   rejected: '✖',
 };
@@ -41,8 +42,10 @@ export function detailOf(l: Line): string {
         return `campaign deleted; ${ids.length} list(s) queued${ids.length ? ` (${ids.join(', ')})` : ''}${kept.length ? `; kept ${kept.join(', ')}` : ''}`;
       }
       if (l.type === 'list.update') return `updated ${Array.isArray(l.changed) ? (l.changed as string[]).join(', ') : ''}`.trim();
-      if (l.action === 'archive') return `archived${str(l.newName) ? ` as ${JSON.stringify(l.newName)}` : ''}`;
-      return `deleted${l.confirmed === false ? ' (unconfirmed: the reply was lost, the retry found it gone)' : ''}`;
+      if (l.type === 'list.restore') return `restored as ${JSON.stringify(l.restoredName)}${l.descriptionCut ? ' (description as far as it was kept)' : ''}`;
+      if (l.action === 'archive') return `archived${str(l.newName) ? ` as ${JSON.stringify(l.newName)}` : ''}${str(l.deleteAfter) ? `; deleted after ${String(l.deleteAfter).slice(0, 10)} unless restored` : ''}`;
+      const grace = str(l.archivedAt) ? ` after its grace period (archived ${String(l.archivedAt).slice(0, 10)})` : '';
+      return `deleted${grace}${l.confirmed === false ? ' (unconfirmed: the reply was lost, the retry found it gone)' : ''}`;
     }
     case 'skipped': {
       const rule = str(l.rule);

@@ -24,7 +24,7 @@ export function outcomeRows(lines: readonly Line[]): Row[] {
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([outcome, n]) => ({ outcome, messages: n }));
 }
 
-const WRITTEN = new Set(['deleted', 'archived', 'updated', 'unconfirmed']);
+const WRITTEN = new Set(['deleted', 'archived', 'restored', 'updated', 'unconfirmed']);
 
 /** What Kore applied, from the audit `result` lines (never from intents: an intent may not have happened). */
 export function writtenRows(lines: readonly Line[]): Row[] {
@@ -40,7 +40,14 @@ export function writtenRows(lines: readonly Line[]): Row[] {
     .map((l) => {
       const o = (l.object ?? {}) as Obj;
       const name = intentName.get(`${String(l.messageId)}|${String(l.action)}`) ?? o.name ?? '';
-      const now = typeof l.newName === 'string' ? ` → ${l.newName}` : l.action === 'updateContactList' && o.body?.name && o.body.name !== name ? ` → ${o.body.name}` : '';
+      const now =
+        typeof l.newName === 'string'
+          ? ` → ${l.newName}`
+          : typeof l.restoredName === 'string'
+            ? ` → ${l.restoredName}`
+            : l.action === 'updateContactList' && o.body?.name && o.body.name !== name
+              ? ` → ${o.body.name}`
+              : '';
       return { action: String(l.action), id: String(l.contactListId ?? l.campaignId ?? o._id ?? o.id ?? ''), name: name + now, result: String(l.result) };
     });
 }

@@ -40,7 +40,10 @@ export async function runScenario(o: { root: string; stack: LocalStack; esm: Loc
   };
 
   // 1. The sample commands, as a CRM would send them.
-  const samples = loadSamples(join(o.root, 'events'));
+  const all = loadSamples(join(o.root, 'events'));
+  // The restores come later, from an operator who noticed (the recovery window).
+  const isRestore = (body: string) => body.includes('"list.restore"');
+  const samples = all.filter((s) => !isRestore(s.body));
   io.step(`Sending ${samples.length} sample commands from events/ ${io.dim('(stamped now; one malformed, DNC lists, an active and a recurring campaign)')}`);
   const now = new Date().toISOString();
   for (const s of samples) await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: restamp(s.body, now) }));
@@ -51,22 +54,39 @@ export async function runScenario(o: { root: string; stack: LocalStack; esm: Loc
   await drain();
   stack.kore.setFaults({ failNext: 0 });
 
+  const restores = all.filter((s) => isRestore(s.body));
+  io.step(`An operator restores a list archived by mistake ${io.dim('(list.restore: the original name and description come back)')}`);
+  for (const s of restores) await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: restamp(s.body, new Date().toISOString()) }));
+  await drain();
+
   // 2. The nightly sweep: a dry run first, then live.
   io.step('Nightly sweep, dry run (the default)');
   const schedule = JSON.parse(readFileSync(join(o.root, 'events/schedule.json'), 'utf8')) as unknown;
   const dry = await sweep(schedule, lambdaContext(300_000, 'nightly-sweep'));
   io.note(
     formatTable(
-      dry.candidateLists.map((c) => ({ list: c.contactListId, name: c.name, 'idle days': Math.floor((Date.now() - Date.parse(c.updatedAt)) / DAY_MS) })),
+      dry.candidateLists.map((c) => ({
+        list: c.contactListId,
+        name: c.name,
+        'idle days': Math.floor((Date.now() - Date.parse(c.updatedAt)) / DAY_MS),
+        'would be': c.kind === 'grace' ? 'deleted (grace period over)' : 'archived (DELETION_MODE archive-then-delete)',
+      })),
       { indent: '  ', header: io.bold, empty: io.dim('(none)') },
     ),
   );
   io.note(io.dim(`  ${dry.seen} lists seen, ${dry.candidates} candidates, ${dry.queued} queued; excluded ${describeExcluded(dry.excluded)}`));
+  io.note(io.dim('  Archived, waiting out their grace period (npm run cli -- archived):'));
+  io.note(
+    formatTable(
+      dry.archived.map((a) => ({ list: a.contactListId, name: a.name, archived: a.archivedAt.slice(0, 10), 'deleted after': a.deleteAfter?.slice(0, 10) ?? 'never (archive mode)' })),
+      { indent: '  ', header: io.bold, empty: io.dim('(none)') },
+    ),
+  );
 
   io.step('Nightly sweep, live ({"dryRun": false})');
   const live = await sweep({ dryRun: false }, lambdaContext(300_000, 'nightly-sweep'));
   io.note(io.dim(`  run ${live.runId}: ${live.queued} list.expired commands queued`));
-  io.step('Consumer deletes what the sweep queued, re-checking each list first');
+  io.step('Consumer archives or deletes what the sweep queued, passing the guard on each list first');
   await drain();
 }
 

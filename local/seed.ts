@@ -1,3 +1,4 @@
+import { archiveDescription, archivedName } from '../lib/guard/archive-mark.js';
 import type { Seed } from './kore-emulator/state.js';
 
 const DAY = 86_400_000;
@@ -14,8 +15,14 @@ export function daysAgo(days: number, now: number = Date.now()): string {
  * A realistic account for `npm start` and the tests: a Default Global DNC list, a campaign DNC
  * list, lists used by campaigns (one with the `isListInUse:false` quirk), idle lists, recent
  * lists and one still validating; an active campaign, a paused one, a completed one and a
- * completed one that recurs. Ids are fixed so sample events can name them.
+ * completed one that recurs; and one list we archived ten days ago. Ids are fixed so sample
+ * events can name them.
  */
+/** A list as our archive leaves it (name and description record), archived at `at`. */
+function archivedLongAgo(id: string, name: string, description: string, at: string) {
+  return { _id: id, name: archivedName(name), description: archiveDescription({ name, description }, at, 'crm-expiry')!.description, updatedAt: at };
+}
+
 export function demoSeed(now: number = Date.now()): Seed {
   const ago = (days: number) => daysAgo(days, now);
   return {
@@ -37,6 +44,8 @@ export function demoSeed(now: number = Date.now()): Seed {
       { _id: 'cl-reactivation-0014', name: 'Q1 reactivation', updatedAt: ago(33) },
       { _id: 'cl-callback-dnc-0015', name: 'Callback do-not-call requests', updatedAt: ago(365) },
       { _id: 'cl-payment-reminders-0016', name: 'Payment reminder contacts', updatedAt: ago(20) },
+      // Archived by us ten days ago and not touched since: past its 7-day grace period, the live sweep deletes it.
+      archivedLongAgo('cl-autumn-survey-0017', 'Autumn 2025 satisfaction survey', 'Post-call survey, autumn wave', ago(10)),
     ],
     campaigns: [
       {

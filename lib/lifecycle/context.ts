@@ -97,6 +97,8 @@ export async function audited<T>(
   settle: (value: T) => { result: AuditResult; object?: KoreObject; extra?: Record<string, unknown> },
 ): Promise<T> {
   ctx.audit.intent(action, ids, before);
+  // Whatever happens next, the batch's listing no longer speaks for this list.
+  if (ids.contactListId) ctx.listSnapshot?.forget(ids.contactListId);
   let value: T;
   try {
     value = await call();

@@ -20,6 +20,7 @@ export interface ListSnapshotEntry {
  */
 export class ListSnapshot {
   private readonly taken = new Map<string, Promise<{ at: number; byId: Map<string, KoreObject> }>>();
+  private readonly written = new Set<string>();
 
   constructor(
     private readonly kore: KoreClient,
@@ -38,9 +39,17 @@ export class ListSnapshot {
       p.catch(() => this.taken.delete(key));
     }
     const snap = await p;
-    if (this.clock.now() - snap.at > this.maxAgeMs) return undefined;
+    if (this.clock.now() - snap.at > this.maxAgeMs || this.written.has(id)) return undefined;
     const list = snap.byId.get(id);
     return list ? { list, at: snap.at } : undefined;
+  }
+
+  /**
+   * A list this batch has just written (archived, renamed, deleted): its entry no longer says
+   * what Kore holds, so a later record for it gets its own GET.
+   */
+  forget(id: string): void {
+    this.written.add(id);
   }
 
   private async take(opts: CallOptions): Promise<{ at: number; byId: Map<string, KoreObject> }> {

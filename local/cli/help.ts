@@ -17,6 +17,8 @@ Commands:
   dlq list                        parked messages: error attributes, receive count, body
   dlq redrive [--allow-stale]     move every DLQ message back to the lifecycle queue
   reset                           local stack: the demo account again, both queues emptied
+  archived                        lists archived by us, and when each may be deleted (the recovery window)
+  restore <cl-…>                  queue a list.restore: the archived list gets its name and description back
 
 ${TARGET}
 Run any command with --help for its options.
@@ -45,6 +47,18 @@ Fields as for \`send\`; the command is checked by the consumer's schema first.
 Example (npm's -s keeps its banner out of the file):
   npm run -s cli -- event list.expired --contactListId cl-promo-spring-0006 > /tmp/event.json
   npx serverless invoke local -f lifecycleEvents --stage local -p /tmp/event.json
+`,
+  restore: `Usage: npm run cli -- restore <contactListId> [--eventId id] [--streamId st-…]
+
+Queues {"type":"list.restore","contactListId":…}: the consumer puts back the name and description
+our archive recorded (README, "Recovery window"). A list not archived by us ends skipped
+(not-archived), one already deleted skipped (not-found). See the waiting lists with \`archived\`.
+`,
+  archived: `Usage: npm run cli -- archived
+
+Runs the nightly sweep's code once as a dry run and prints the lists we archived, with the date
+each may be deleted (GRACE_DAYS after its archive, DELETION_MODE archive-then-delete), and those
+already past it (the next live sweep queues them for deletion). Nothing is queued.
 `,
   sweep: `Usage: npm run cli -- sweep [--live] [--max-lists N] [--min-idle-days N] [--name-pattern REGEX]
 

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { loadSweepConfig } from '../../lib/config.js';
 import { createSweepDeps } from '../../lib/deps.js';
 import { resolveSettings } from '../../lib/sweep/event.js';
+import type { SweepOverrides, SweepSettings } from '../../lib/sweep/event.js';
 import { runSweep } from '../../lib/sweep/run.js';
 import { intFlag, parseFlags } from '../args.js';
 import { LocalError, UsageError } from '../errors.js';
@@ -11,6 +12,19 @@ import type { CliContext } from './context.js';
 import { commandHint } from './help.js';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The sweep's wiring and settings as the Lambda reads them (SWEEP_* and DELETION_MODE from the
+ * environment, what the target implies filling the rest), with `overrides` on top and the
+ * Lambda's limits: a live run wider than the floor or ceiling is refused.
+ */
+export function sweepSetup(ctx: CliContext, overrides: (defaults: SweepSettings) => SweepOverrides) {
+  const t = ctx.target();
+  if (!t.secretId) throw new LocalError('KORE_SECRET_ID is not set: the sweep reads the Kore credentials from that secret.');
+  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl });
+  const deps = createSweepDeps(config, { aws: t.aws, logger: new Logger({ logLevel: 'SILENT' }) });
+  return { deps, settings: resolveSettings(deps.defaults, overrides(deps.defaults), deps.limits) };
+}
 
 /**
  * The nightly sweep's code, run once from a terminal with the sweep's own wiring (lib/deps.ts)
@@ -36,11 +50,6 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
   if (values.live && !t.local) {
     throw new UsageError('sweep --live works on the local stack only; in AWS the live sweep is the scheduled Lambda (deploy with --param="sweepDryRun=false").');
   }
-  if (!t.secretId) throw new LocalError('KORE_SECRET_ID is not set: the sweep reads the Kore credentials from that secret.');
-
-  // The sweep's settings as the Lambda reads them; what the target implies fills what the environment leaves unset.
-  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl });
-  const deps = createSweepDeps(config, { aws: t.aws, logger: new Logger({ logLevel: 'SILENT' }) });
   const namePattern = values['name-pattern'];
   if (namePattern !== undefined) {
     try {
@@ -49,17 +58,12 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
       throw new UsageError(`--name-pattern ${JSON.stringify(namePattern)} is not a valid regular expression`);
     }
   }
-  // The same limits as the Lambda: a live run wider than SWEEP_MIN_IDLE_DAYS_FLOOR / SWEEP_MAX_LISTS_CEILING is refused.
-  const settings = resolveSettings(
-    deps.defaults,
-    {
-      dryRun: !values.live,
-      maxLists: intFlag('max-lists', values['max-lists'], deps.defaults.maxLists, 0, 100_000),
-      minIdleDays: intFlag('min-idle-days', values['min-idle-days'], deps.defaults.minIdleDays, 0, 3650),
-      ...(namePattern !== undefined ? { namePattern } : {}),
-    },
-    deps.limits,
-  );
+  const { deps, settings } = sweepSetup(ctx, (d) => ({
+    dryRun: !values.live,
+    maxLists: intFlag('max-lists', values['max-lists'], d.maxLists, 0, 100_000),
+    minIdleDays: intFlag('min-idle-days', values['min-idle-days'], d.minIdleDays, 0, 3650),
+    ...(namePattern !== undefined ? { namePattern } : {}),
+  }));
   try {
     const report = await runSweep(deps, settings);
     ctx.out(
@@ -69,6 +73,7 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
           name: c.name,
           updatedAt: c.updatedAt,
           idleDays: Math.floor((Date.now() - Date.parse(c.updatedAt)) / DAY_MS),
+          next: c.kind === 'grace' ? 'delete (grace period over)' : `${deps.defaults.deletion?.mode === 'delete' ? 'delete' : 'archive'}`,
           // The listing lacked these flags: the consumer's GET must prove them before any DELETE.
           ...(report.toVerify > 0 ? { 'to verify': (c.unverified ?? []).join(', ') } : {}),
         })),

@@ -42,21 +42,26 @@ describe('npm start (local/start.ts)', () => {
   });
 
   it('prints each outcome as it happens, in one readable line', () => {
-    expect(run.out).toMatch(/✔ done\s+list\.expired cl-survey-old-0005 "NPS survey 2024"\s+deleted\s+· 2 Kore calls, msg [0-9a-f]{8}/);
+    expect(run.out).toMatch(/✔ done\s+list\.expired cl-survey-old-0005 "NPS survey 2024"\s+archived as "\[expired\] NPS survey 2024"; deleted after \d{4}-\d{2}-\d{2} unless restored\s+· \d+ Kore calls?, msg [0-9a-f]{8}/);
+    expect(run.out).toMatch(/✔ done\s+list\.restore cl-archive-me-0011 "\[expired\] Old partner referrals"\s+restored as "Old partner referrals"/);
+    expect(run.out).toMatch(/✔ done\s+list\.expired cl-autumn-survey-0017 .* deleted after its grace period \(archived \d{4}-\d{2}-\d{2}\)/);
     expect(run.out).toMatch(/⊘ skipped\s+campaign\.ended cd-renewal-outreach-0001\s+campaign-active \(rule campaign-ended: status Active\)/);
     expect(run.out).toMatch(/✖ rejected\s+\(no command\)\s+invalid-message: message body is not valid JSON → parked in the DLQ/);
   });
 
-  it('lists what Kore deleted, archived and updated, from the audit result lines', () => {
+  it('lists what Kore archived, restored, deleted and updated, from the audit result lines (the recovery window by default)', () => {
     const written = section(run.out, 'Written to Kore');
     const row = (action: string, id: string) => written.find((r) => new RegExp(`^${action}\\s+${id}\\s`).test(r));
-    for (const id of ['cl-survey-old-0005', 'cl-ended-campaign-0009', 'cl-webinar-2024-0012', 'cl-tradeshow-0013', 'cl-reactivation-0014']) {
-      expect(row('deleteContactList', id)).toMatch(/deleted$/);
+    // DELETION_MODE archive-then-delete: expired lists are archived, not deleted.
+    for (const id of ['cl-survey-old-0005', 'cl-ended-campaign-0009', 'cl-webinar-2024-0012', 'cl-tradeshow-0013', 'cl-reactivation-0014', 'cl-archive-me-0011']) {
+      expect(row('archiveContactList', id)).toMatch(/→ \[expired\] .+\s+archived$/);
     }
+    expect(row('restoreContactList', 'cl-archive-me-0011')).toMatch(/\[expired\] Old partner referrals → Old partner referrals\s+restored$/);
+    // The one list archived ten days ago, past its grace period, is the one deleted.
+    expect(row('deleteContactList', 'cl-autumn-survey-0017')).toMatch(/deleted$/);
     expect(row('deleteCampaign', 'cd-black-friday-0003')).toMatch(/Black Friday reminder\s+deleted$/);
-    expect(row('archiveContactList', 'cl-archive-me-0011')).toMatch(/Old partner referrals → \[expired\] Old partner referrals\s+archived$/);
     expect(row('updateContactList', 'cl-promo-spring-0006')).toMatch(/updated$/);
-    expect(written).toHaveLength(8);
+    expect(written).toHaveLength(10);
     expect(written.join('\n')).not.toMatch(/cl-(global-dnc|campaign-dnc|callback-dnc|renewals|winback|shared|fresh|validating|payment)/);
   });
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
-import { parseCommand } from '../../lib/lifecycle/commands';
+import { COMMAND_TYPES, parseCommand } from '../../lib/lifecycle/commands';
 import { unwrap } from '../../lib/lifecycle/envelope';
 import { MessageValidationError } from '../../lib/lifecycle/errors';
 import { loadSamples, restamp } from '../../local/samples';
@@ -18,7 +18,7 @@ describe('events/ samples', () => {
       expect(r).toMatchObject({ eventSource: 'aws:sqs', messageId: expect.any(String), attributes: { ApproximateReceiveCount: '1' } });
       const bad = file.includes('bad') || (file.includes('mixed') && r.body === 'not json');
       if (bad) expect(() => parse(r.body)).toThrow(MessageValidationError);
-      else expect(parse(r.body).command.type).toMatch(/^(campaign\.ended|list\.expired|list\.update)$/);
+      else expect(COMMAND_TYPES).toContain(parse(r.body).command.type);
     }
   });
 
@@ -27,7 +27,9 @@ describe('events/ samples', () => {
     for (const s of loadSamples(dir)) {
       const body = restamp(s.body, at);
       if (s.body === 'not json' || s.file.includes('bad')) continue;
-      expect(parse(body).command).toMatchObject({ occurredAt: at });
+      // A restore may omit occurredAt (it undoes our own write): restamping leaves it without one.
+      if (s.file.includes('restore')) expect(parse(body).command).not.toHaveProperty('occurredAt');
+      else expect(parse(body).command).toMatchObject({ occurredAt: at });
     }
   });
 });

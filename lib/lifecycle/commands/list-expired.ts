@@ -81,6 +81,12 @@ async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
     verdict = checkList(raw, input);
   }
   const listName = typeof raw.name === 'string' ? raw.name : undefined;
+  const { mode, graceDays } = ctx.deletion;
+  const wantsDelete = (cmd.action ?? (mode === 'delete' ? 'delete' : 'archive')) === 'delete' && mode !== 'archive';
+  // A list we archived after this event was sent: changed since, but nothing is left to do.
+  if (!verdict.allow && verdict.rule === 'unchanged' && !wantsDelete && typeof raw.name === 'string' && readArchive({ name: raw.name, description: typeof raw.description === 'string' ? raw.description : '' })) {
+    return alreadyDone('already-archived', { ...ids, listName, evidence });
+  }
   if (!verdict.allow) {
     if (verdict.rule === 'not-in-use' && stillAttachedTo(cmd.campaignId, raw)) {
       throw new StillAttachedError(`${cmd.contactListId} is still attached to ${cmd.campaignId}, which ended`);
@@ -89,14 +95,11 @@ async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   }
   const list = verdict.value;
   const detail = { ...ids, listName: list.name, evidence };
-  const { mode, graceDays } = ctx.deletion;
-
   // The deployment's mode wins over the command's action: a command may ask for less, never more.
-  const wantsDelete = (cmd.action ?? (mode === 'delete' ? 'delete' : 'archive')) === 'delete' && mode !== 'archive';
   if (wantsDelete && mode === 'archive-then-delete') {
     const grace = checkGrace(list, ctx.now(), graceDays);
     if (grace.archived && grace.refusal) return refused(grace.refusal, { ...detail, deleteAfter: new Date(deleteAfterMs(list, graceDays)).toISOString() });
-    if (!grace.archived) return archive(cmd, ctx, raw, list, { ...detail, deleteAfter: new Date(ctx.now() + graceDays * 86_400_000).toISOString() });
+    if (!grace.archived) return archive(cmd, ctx, raw, list, detail);
     return remove(cmd, ctx, raw, { ...detail, archivedAt: grace.record.at, metric: 'deletedAfterGrace' });
   }
   if (!wantsDelete) return archive(cmd, ctx, raw, list, detail);
@@ -118,7 +121,10 @@ async function archive(cmd: ListExpired, ctx: CommandContext, raw: KoreObject, l
     ...(echoed ? { object: echoed } : {}),
     extra: { newName: patch.name, descriptionCut: record.cut },
   }));
-  return done({ ...detail, action: 'archive', newName: patch.name, ...(record.cut ? { descriptionCut: true } : {}), metric: 'archived' });
+  // In archive-then-delete mode the sweep may delete it once GRACE_DAYS pass without a change.
+  const { mode, graceDays } = ctx.deletion;
+  const deleteAfter = mode === 'archive-then-delete' ? { deleteAfter: new Date(ctx.now() + graceDays * 86_400_000).toISOString() } : {};
+  return done({ ...detail, action: 'archive', newName: patch.name, ...deleteAfter, ...(record.cut ? { descriptionCut: true } : {}), metric: 'archived' });
 }
 
 /** DELETE, between its audit lines. Kore refusing it as in use is a skip, never a retry loop. */
