@@ -376,6 +376,17 @@ describe('a batch\'s shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)', () 
     expect(await t.run(expired('cl-new'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
   });
 
+  it('never acts twice on a list the batch has already written: its entry no longer speaks for it', async () => {
+    const t = setup({ lists: [free('cl-1')] }, { deletionMode: 'archive-then-delete' });
+    t.kore.now = () => t.clock.now();
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { action: 'archive', evidence: 'listing' } });
+    t.clock.advance(1_000);
+    // The same event delivered twice (or two producers): the second reads the list fresh.
+    expect(await t.run(expired('cl-1', { occurredAt: new Date(t.clock.now() - 500).toISOString() }))).toMatchObject({ outcome: 'already-done', reason: 'already-archived', detail: { evidence: 'get' } });
+    expect(t.kore.writes()).toEqual(['updateContactList cl-1']);
+  });
+
   it('falls back to GETs when the listing itself fails', async () => {
     const t = setup({ lists: [free('cl-1')] });
     t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
