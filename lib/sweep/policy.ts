@@ -48,8 +48,13 @@ export function classifyList(raw: KoreObject, dnc: DncReferences, policy: Omit<S
   const list = v.value;
   const mode = policy.deletion?.mode ?? 'delete';
   if (mode !== 'delete') {
-    if (readArchive(list)) {
-      if (mode === 'archive-then-delete' && nowMs >= deleteAfterMs(list, policy.deletion!.graceDays)) return { candidate: 'grace', list };
+    const record = readArchive(list);
+    if (record) {
+      if (mode === 'archive-then-delete' && nowMs >= deleteAfterMs(list, policy.deletion!.graceDays)) {
+        // The name pattern bounds the grace deletions too, matched on the name the list had.
+        if (policy.namePattern && !policy.namePattern.test(record.name)) return { candidate: false, reason: 'pattern' };
+        return { candidate: 'grace', list };
+      }
       return { candidate: false, reason: 'archived', list };
     }
     if (looksArchived(list.name)) return { candidate: false, reason: 'not-ours', why: 'named [expired] by hand' };

@@ -167,7 +167,7 @@ describe('operator CLI', () => {
     try {
       const r = await run('reset');
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/back to the starting account \(16 lists, 4 campaigns\)/);
+      expect(r.out).toMatch(/back to the starting account \(17 lists, 4 campaigns\)/);
       expect(r.out).toMatch(/Queues purged: lifecycle queue 1 message\(s\), DLQ 1/);
     } finally {
       delete process.env.KORE_EMULATOR_URL;

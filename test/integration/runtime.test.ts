@@ -71,7 +71,7 @@ describe('runtime robustness', () => {
     // records may still be in flight: a batch processor shared between them put the old batch's
     // failure into the new batch's response (an id Lambda does not know fails that whole batch).
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, env: { ALLOWED_STREAM_IDS: 'st-a-bot-kore-does-not-know' } });
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '8000', ALLOWED_STREAM_IDS: 'st-a-bot-kore-does-not-know' }, {
+    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '8000', ALLOWED_STREAM_IDS: 'st-a-bot-kore-does-not-know', DELETION_MODE: 'delete' }, {
       retryPolicy: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
       fetch: async (input, init) => {
         const url = String(input);
@@ -101,7 +101,7 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, deadlineMarginMs: 0, koreTimeoutMs: 1_000 });
     // A reply that arrives late whatever the abort signal says (something our timeouts cannot cut):
     // the GET of cl-a reaches Kore at once, its answer comes back after 3 s.
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '1000', DEADLINE_MARGIN_MS: '0', SNAPSHOT_MAX_AGE_SECONDS: '0' }, {
+    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '1000', DEADLINE_MARGIN_MS: '0', SNAPSHOT_MAX_AGE_SECONDS: '0', DELETION_MODE: 'delete' }, {
       fetch: async (input, init) => {
         const res = await fetch(input, init);
         if (init?.method === 'GET' && String(input).includes('/cl-a')) await new Promise((r) => setTimeout(r, 3_000));
@@ -124,7 +124,7 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     const hole = await blackHole();
     try {
-      const { handler } = createLocalConsumer({ ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, sqs: hole.url } } }, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500' });
+      const { handler } = createLocalConsumer({ ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, sqs: hole.url } } }, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500', DELETION_MODE: 'delete' });
       await h.send(expired('cl-a'), 'not json');
       const event = await receive(h, 2);
       const bad = event.Records.find((r) => r.body === 'not json')!;
@@ -144,7 +144,7 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     const hole = await blackHole();
     try {
-      const { handler } = createLocalConsumer({ ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, secretsManager: hole.url } } }, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500' });
+      const { handler } = createLocalConsumer({ ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, secretsManager: hole.url } } }, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500', DELETION_MODE: 'delete' });
       await h.send(expired('cl-a'), expired('cl-b'), expired('cl-c'));
       const event = await receive(h, 3);
       const { response, remainingMs } = await invoke(handler, event, 8_000);
@@ -208,7 +208,7 @@ describe('runtime robustness', () => {
   it('6b. Kore\'s in-use refusal under 409 with other wording is skipped as in-use, not parked', async () => {
     h = await ConsumerHarness.start({ kore: { seed: { ...seed, campaigns: [{ _id: 'cd-late', name: 'Late', status: 'Active' }] }, rateLimit: { perMinute: 0 }, realism: STRICT_REALISM } });
     // A campaign takes the list between our GET and our DELETE: Kore refuses with its 409 wording.
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000' }, {
+    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }, {
       fetch: async (input, init) => {
         if (init?.method === 'DELETE') {
           const list = h.stack.kore.state.lists.get('cl-a')!;
