@@ -4,7 +4,10 @@ import type { Deadline } from '../deadline.js';
 import type { CampaignIndex } from '../guard/campaign-index.js';
 import { checkFresh } from '../guard/evidence.js';
 import type { CallOptions, CallStats, DeleteResult, KoreClient } from '../kore/client.js';
-import { isRetryable } from '../errors.js';
+import { DeadlineError, isRetryable } from '../errors.js';
+import type { ListEvidence, VerifiedList } from '../guard/list.js';
+import { checkList } from '../guard/list.js';
+import type { Verdict } from '../guard/rules.js';
 import { KoreNotFoundError, KoreUnexpectedReplyError } from '../kore/errors.js';
 import type { KoreObject } from '../kore/types.js';
 import type { AuditAction, AuditLog, AuditResult } from './audit.js';
@@ -79,6 +82,40 @@ export async function findCampaign(ctx: CommandContext, id: string, streamId?: s
     }
     return undefined;
   }
+}
+
+export interface GuardedList {
+  /** The object the verdict was reached on (the evidence an audit line records). */
+  raw: KoreObject;
+  verdict: Verdict<VerifiedList>;
+  /** Where the evidence came from: the batch's shared listing, or this list's own GET. */
+  evidence: 'listing' | 'get';
+}
+
+/**
+ * Reads a list and passes the guard on it: the account's campaigns first (usually cached, and if
+ * they cannot be read no list read is spent), then the batch's shared listing when it proves
+ * everything the guard needs, otherwise the list's own GET (the evidence closest to the write).
+ * Undefined when the list is proven gone.
+ */
+export async function guardedList(ctx: CommandContext, id: string, streamId: string | undefined, evidence: ListEvidence): Promise<GuardedList | undefined> {
+  const opts = callOptions(ctx, streamId);
+  const input = { requestedId: id, dnc: await ctx.campaigns.references(opts), evidence };
+  if (ctx.listSnapshot) {
+    let entry;
+    try {
+      entry = await ctx.listSnapshot.entry(id, opts);
+    } catch (err) {
+      // A listing that fails leaves the record to its own GET.
+      if (err instanceof DeadlineError) throw err;
+    }
+    if (entry) {
+      const verdict = checkList(entry.list, input);
+      if (verdict.allow || verdict.rule !== 'verifiable') return { raw: entry.list, verdict, evidence: 'listing' };
+    }
+  }
+  const raw = await findList(ctx, id, streamId);
+  return raw ? { raw, verdict: checkList(raw, input), evidence: 'get' } : undefined;
 }
 
 export type DeleteKind = 'deleted' | 'unconfirmed' | 'not-found';

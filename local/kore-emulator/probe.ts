@@ -83,26 +83,24 @@ export class KoreProbe {
       headers,
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
     });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, json };
+    return readReply(res);
   }
 
   /** `POST /__admin/<path>` with a JSON body. */
   async admin(method: string, path: string, body?: unknown): Promise<ProbeReply> {
     const res = await fetch(`${this.target.url}/__admin${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, json };
+    return readReply(res);
   }
+}
+
+/** The reply's text, and its JSON when it is JSON. */
+async function readReply(res: Response): Promise<ProbeReply> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
 }

@@ -1,15 +1,11 @@
 import * as z from 'zod/mini';
-import { DeadlineError } from '../../errors.js';
 import type { VerifiedList } from '../../guard/list.js';
-import { checkList } from '../../guard/list.js';
-import type { Verdict } from '../../guard/rules.js';
-import type { CallOptions } from '../../kore/client.js';
 import type { KoreObject } from '../../kore/types.js';
 import { KoreInUseError } from '../../kore/errors.js';
 import { archiveDescription, archivedName, looksArchived, readArchive } from '../../guard/archive-mark.js';
 import { checkGrace, deleteAfterMs } from '../../guard/grace.js';
 import type { CommandContext } from '../context.js';
-import { audited, auditedDelete, callOptions, findList, staleness } from '../context.js';
+import { audited, auditedDelete, callOptions, guardedList, staleness } from '../context.js';
 import { StillAttachedError } from '../errors.js';
 import { alreadyDone, done, refused, skipped, wouldDo } from '../outcome.js';
 import type { Outcome } from '../outcome.js';
@@ -43,43 +39,16 @@ function stillAttachedTo(campaign: string | undefined, raw: Readonly<Record<stri
  * then, by DELETION_MODE and the command's action: DELETE, archive (rename and record), or in
  * `archive-then-delete` mode archive first and DELETE only what stayed archived for GRACE_DAYS.
  */
-/** The list's entry in the batch's listing; a listing that fails leaves the record to its own GET. */
-async function listingEntry(ctx: CommandContext, id: string, opts: CallOptions) {
-  try {
-    return await ctx.listSnapshot!.entry(id, opts);
-  } catch (err) {
-    if (err instanceof DeadlineError) throw err;
-    return undefined;
-  }
-}
-
 async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   const ids = { contactListId: cmd.contactListId };
   const stale = staleness(ctx, cmd.occurredAt);
   if (stale) return stale;
-  const opts = callOptions(ctx, cmd.streamId);
-  // The campaigns first (usually cached): the list's evidence, on which the DELETE rests, stays
-  // as close to the DELETE as it can, and is not spent if the campaigns cannot be read.
-  const dnc = await ctx.campaigns.references(opts);
-  const input = {
-    requestedId: cmd.contactListId,
-    dnc,
-    evidence: { occurredAtMs: Date.parse(cmd.occurredAt), ...(cmd.listUpdatedAt ? { listUpdatedAt: cmd.listUpdatedAt } : {}) },
-  };
-  // The batch's shared listing, when it proves everything the guard needs; otherwise this list's own GET.
-  let raw: KoreObject | undefined;
-  let verdict: Verdict<VerifiedList> | undefined;
-  let evidence: 'listing' | 'get' = 'get';
-  const entry = ctx.listSnapshot ? await listingEntry(ctx, cmd.contactListId, opts) : undefined;
-  if (entry) {
-    const v = checkList(entry.list, input);
-    if (v.allow || v.rule !== 'verifiable') [raw, verdict, evidence] = [entry.list, v, 'listing'];
-  }
-  if (!raw || !verdict) {
-    raw = await findList(ctx, cmd.contactListId, cmd.streamId);
-    if (!raw) return alreadyDone('not-found', ids);
-    verdict = checkList(raw, input);
-  }
+  const guarded = await guardedList(ctx, cmd.contactListId, cmd.streamId, {
+    occurredAtMs: Date.parse(cmd.occurredAt),
+    ...(cmd.listUpdatedAt ? { listUpdatedAt: cmd.listUpdatedAt } : {}),
+  });
+  if (!guarded) return alreadyDone('not-found', ids);
+  const { raw, verdict, evidence } = guarded;
   const listName = typeof raw.name === 'string' ? raw.name : undefined;
   const { mode, graceDays } = ctx.deletion;
   const wantsDelete = (cmd.action ?? (mode === 'delete' ? 'delete' : 'archive')) === 'delete' && mode !== 'archive';

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
-import { checkList } from '../../guard/list.js';
 import type { CommandContext } from '../context.js';
-import { audited, callOptions, findList, staleness } from '../context.js';
+import { audited, callOptions, guardedList, staleness } from '../context.js';
 import { alreadyDone, done, refused, skipped, wouldDo } from '../outcome.js';
 import type { Outcome } from '../outcome.js';
 import { commonFields, contactListId, defineCommand, listDescription, listName, occurredAt } from './define.js';
@@ -27,11 +26,9 @@ async function run(cmd: ListUpdate, ctx: CommandContext): Promise<Outcome> {
   const ids = { contactListId: cmd.contactListId };
   const stale = staleness(ctx, cmd.occurredAt);
   if (stale) return stale;
-  const opts = callOptions(ctx, cmd.streamId);
-  const dnc = await ctx.campaigns.references(opts);
-  const raw = await findList(ctx, cmd.contactListId, cmd.streamId);
-  if (!raw) return skipped('not-found', ids);
-  const verdict = checkList(raw, { requestedId: cmd.contactListId, dnc, evidence: { occurredAtMs: Date.parse(cmd.occurredAt) } });
+  const guarded = await guardedList(ctx, cmd.contactListId, cmd.streamId, { occurredAtMs: Date.parse(cmd.occurredAt) });
+  if (!guarded) return skipped('not-found', ids);
+  const { raw, verdict } = guarded;
   if (!verdict.allow) return refused(verdict, { ...ids, ...(typeof raw.name === 'string' ? { listName: raw.name } : {}) });
   const list = verdict.value;
   const patch: { name?: string; description?: string } = {};
@@ -40,7 +37,7 @@ async function run(cmd: ListUpdate, ctx: CommandContext): Promise<Outcome> {
   const changed = Object.keys(patch);
   if (changed.length === 0) return alreadyDone('unchanged', { ...ids, listName: list.name });
   if (ctx.dryRun) return wouldDo('would-update', { ...ids, listName: list.name, changed });
-  await audited(ctx, 'updateContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, opts), (echoed) => ({
+  await audited(ctx, 'updateContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)), (echoed) => ({
     result: 'updated',
     ...(echoed ? { object: echoed } : {}),
     extra: { changed },
