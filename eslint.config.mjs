@@ -23,10 +23,30 @@ export default tseslint.config(
     },
   },
   restrict(['lib/**/*.ts'], outsideLib, 'lib/ never imports the entry points, the local stack, the bench or the tests.'),
-  restrict(['lib/kore/**/*.ts'], [...outsideLib, '**/aws/**', '**/lifecycle/**', '**/sweep/**', '**/guard/**', '**/deps*'], 'lib/kore is the Kore port and adapter: it knows nothing of SQS, commands, the sweep or the guard.'),
-  restrict(['lib/aws/**/*.ts'], [...outsideLib, '**/lifecycle/**', '**/sweep/**', '**/guard/**', '**/deps*'], 'lib/aws knows nothing of commands, the sweep or the guard.'),
-  restrict(['lib/guard/**/*.ts'], [...outsideLib, '**/lifecycle/**', '**/sweep/**', '**/aws/**', '**/deps*'], 'lib/guard is the safety model: pure rules over Kore replies, used by the consumer and the sweep alike.'),
-  restrict(['lib/sweep/**/*.ts'], [...outsideLib, '**/deps*', '**/lifecycle/record-handler*', '**/lifecycle/handler*', '**/lifecycle/settle*'], 'lib/sweep shares the guard and the command types, not the consumer.'),
+  restrict(
+    ['lib/kore/**/*.ts'],
+    [...outsideLib, '**/aws/**', '**/lifecycle/**', '**/sweep/**', '**/guard/**', '**/deps*'],
+    'lib/kore is the Kore port and adapter: it knows nothing of SQS, commands, the sweep or the guard.',
+  ),
+  restrict(
+    ['lib/aws/**/*.ts'],
+    [...outsideLib, '**/lifecycle/**', '**/sweep/**', '**/guard/**', '**/deps*'],
+    'lib/aws knows nothing of commands, the sweep or the guard.',
+  ),
+  restrict(
+    ['lib/guard/**/*.ts'],
+    [...outsideLib, '**/lifecycle/**', '**/sweep/**', '**/aws/**', '**/deps*'],
+    'lib/guard is the safety model: pure rules over Kore replies, used by the consumer and the sweep alike.',
+  ),
+  restrict(
+    ['lib/sweep/**/*.ts'],
+    [...outsideLib, '**/deps*', '**/lifecycle/record-handler*', '**/lifecycle/handler*', '**/lifecycle/settle*'],
+    'lib/sweep shares the guard and the command types, not the consumer.',
+  ),
   restrict(['functions/**/*.ts'], ['**/local/**', '**/test/**', '**/bench/**', '**/scripts/**'], 'a Lambda entry point bundles lib/ only.'),
-  restrict(['local/kore-emulator/**/*.ts'], ['**/lib/**', '**/test/**', '**/functions/**'], 'the Kore emulator must not share the client\'s assumptions: nothing from lib/.'),
+  restrict(
+    ['local/kore-emulator/**/*.ts'],
+    ['**/lib/**', '**/test/**', '**/functions/**'],
+    "the Kore emulator must not share the client's assumptions: nothing from lib/.",
+  ),
 );

@@ -261,7 +261,12 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
 
   // 3. Cross-checks.
   const { batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS } = (deps.loadTimeBudget ?? loadTimeBudget)();
-  const pacing = { callsPerMinute: v.koreCallsPerMinute, koreTimeoutMs: v.koreTimeoutMs, deadlineMarginMs: v.deadlineMarginMs, retryAllowance: RETRY_ALLOWANCE };
+  const pacing = {
+    callsPerMinute: v.koreCallsPerMinute,
+    koreTimeoutMs: v.koreTimeoutMs,
+    deadlineMarginMs: v.deadlineMarginMs,
+    retryAllowance: RETRY_ALLOWANCE,
+  };
 
   const budgetPerMinute = v.consumerMaxConcurrency * v.koreCallsPerMinute + SWEEP_KORE_CALLS;
   if (budgetPerMinute > v.koreAccountCallsPerMinute) {
@@ -281,12 +286,16 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
   }
   const sweepNeedMs = batchTimeNeededMs({ ...pacing, batchSize: 1, callsPerRecord: SWEEP_KORE_CALLS });
   if (!(v.sweepTimeout * 1000 > sweepNeedMs)) {
-    problems.push(`param sweepTimeout (${v.sweepTimeout} s) is too short for ${SWEEP_KORE_CALLS} Kore calls with ${RETRY_ALLOWANCE} retries: it needs more than ${(sweepNeedMs / 1000).toFixed(1)} s`);
+    problems.push(
+      `param sweepTimeout (${v.sweepTimeout} s) is too short for ${SWEEP_KORE_CALLS} Kore calls with ${RETRY_ALLOWANCE} retries: it needs more than ${(sweepNeedMs / 1000).toFixed(1)} s`,
+    );
   }
 
   const visibilityTimeout = VISIBILITY_FACTOR * v.consumerTimeout;
   if (v.deferredVisibilitySeconds > visibilityTimeout) {
-    problems.push(`param deferredVisibilitySeconds (${v.deferredVisibilitySeconds}) must not exceed the queue's visibility timeout (${VISIBILITY_FACTOR} × consumerTimeout = ${visibilityTimeout} s)`);
+    problems.push(
+      `param deferredVisibilitySeconds (${v.deferredVisibilitySeconds}) must not exceed the queue's visibility timeout (${VISIBILITY_FACTOR} × consumerTimeout = ${visibilityTimeout} s)`,
+    );
   }
 
   if (!v.sweepDryRun && v.sweepMinIdleDays < v.sweepMinIdleDaysFloor) {

@@ -11,7 +11,9 @@ export function coldStart<H extends (...args: never[]) => Promise<unknown>>(buil
     return build();
   } catch (err) {
     // One structured line at init, without any value from the environment.
-    process.stderr.write(`${JSON.stringify({ level: 'ERROR', message: 'cold start failed', error: { name: (err as Error)?.name, message: errorMessage(err) } })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'ERROR', message: 'cold start failed', error: { name: (err as Error)?.name, message: errorMessage(err) } })}\n`,
+    );
     return (async () => {
       throw err;
     }) as unknown as H;

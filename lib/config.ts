@@ -113,7 +113,10 @@ class Reader {
 
   list(name: string, dflt: string, item: RegExp, what: string): string[] {
     const v = this.raw(name) ?? dflt;
-    const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((s) => !item.test(s));
     if (bad.length) this.problems.push(`${name} must be a comma-separated list of ${what}`);
     return items.filter((s) => item.test(s));
@@ -194,7 +197,10 @@ export function loadSweepConfig(env: Env = process.env) {
     SWEEP_MAX_LISTS_CEILING: r.int('SWEEP_MAX_LISTS_CEILING', DEFAULTS.SWEEP_MAX_LISTS_CEILING, 1, 100_000),
   };
   if (!c.SWEEP_DRY_RUN) {
-    r.check(c.SWEEP_MIN_IDLE_DAYS >= c.SWEEP_MIN_IDLE_DAYS_FLOOR, 'SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR when SWEEP_DRY_RUN is false');
+    r.check(
+      c.SWEEP_MIN_IDLE_DAYS >= c.SWEEP_MIN_IDLE_DAYS_FLOOR,
+      'SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR when SWEEP_DRY_RUN is false',
+    );
     r.check(c.SWEEP_MAX_LISTS <= c.SWEEP_MAX_LISTS_CEILING, 'SWEEP_MAX_LISTS must not exceed SWEEP_MAX_LISTS_CEILING when SWEEP_DRY_RUN is false');
   }
   return r.done(c);

@@ -26,7 +26,11 @@ export class Deadline {
   }
 
   /** `marginMs` before the end of the invocation (`context.getRemainingTimeInMillis()`). */
-  static fromContext(context: Pick<Context, 'getRemainingTimeInMillis'> | undefined, marginMs: number, opts: { clock?: Clock; signal?: AbortSignal; fallbackMs?: number } = {}): Deadline {
+  static fromContext(
+    context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+    marginMs: number,
+    opts: { clock?: Clock; signal?: AbortSignal; fallbackMs?: number } = {},
+  ): Deadline {
     const clock = opts.clock ?? systemClock;
     const remaining = context?.getRemainingTimeInMillis?.() ?? opts.fallbackMs ?? 60_000;
     return new Deadline(clock.now() + remaining - marginMs, clock, opts.signal);
@@ -53,7 +57,10 @@ export class Deadline {
 
   /** Throws a DeadlineError naming `what` unless `ms` more fits. */
   require(ms: number, what: string): void {
-    if (!this.fits(ms)) throw new DeadlineError(`${what}: not enough time left before the deadline (${Math.max(0, Math.floor(this.remainingMs()))} ms left, ${Math.ceil(ms)} ms needed)`);
+    if (!this.fits(ms))
+      throw new DeadlineError(
+        `${what}: not enough time left before the deadline (${Math.max(0, Math.floor(this.remainingMs()))} ms left, ${Math.ceil(ms)} ms needed)`,
+      );
   }
 
   /**

@@ -76,7 +76,18 @@ function createCore(config: CommonConfig & { CAMPAIGN_CACHE_SECONDS?: number }, 
   });
   const campaigns = new CampaignIndex(kore, { ttlMs: (config.CAMPAIGN_CACHE_SECONDS ?? 0) * 1000, clock });
   const sender = new QueueSender(sqs, { clock, attemptTimeoutMs: AWS_ATTEMPT_TIMEOUT_MS, ...(io.random ? { random: io.random } : {}) });
-  return { clock, sqs, secretsClient, credentials, limiter, kore, campaigns, sender, logger: io.logger ?? createLogger(), metrics: io.metrics ?? createMetrics() };
+  return {
+    clock,
+    sqs,
+    secretsClient,
+    credentials,
+    limiter,
+    kore,
+    campaigns,
+    sender,
+    logger: io.logger ?? createLogger(),
+    metrics: io.metrics ?? createMetrics(),
+  };
 }
 
 export type ConsumerRuntime = ConsumerDeps & ReturnType<typeof createCore>;

@@ -45,7 +45,9 @@ export async function cli(argv: readonly string[]): Promise<number> {
       return known.exitCode;
     }
     const debug = process.env.LOCAL_DEBUG === '1';
-    process.stderr.write(`unexpected error: ${(err as Error)?.name ?? 'Error'}: ${errorMessage(err).split('\n')[0]}${debug ? '' : ' (LOCAL_DEBUG=1 shows the stack)'}\n`);
+    process.stderr.write(
+      `unexpected error: ${(err as Error)?.name ?? 'Error'}: ${errorMessage(err).split('\n')[0]}${debug ? '' : ' (LOCAL_DEBUG=1 shows the stack)'}\n`,
+    );
     if (debug) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return 1;
   } finally {

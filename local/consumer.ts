@@ -11,7 +11,11 @@ import type { LocalStack } from './stack.js';
  * Each call builds its own handler, limiter, secret cache and campaign index, as each Lambda
  * execution environment has its own.
  */
-export function createLocalConsumer(stack: Pick<LocalStack, 'env' | 'aws'>, env: Record<string, string> = {}, io: IoOverrides = {}): { handler: LifecycleHandler; deps: ConsumerRuntime } {
+export function createLocalConsumer(
+  stack: Pick<LocalStack, 'env' | 'aws'>,
+  env: Record<string, string> = {},
+  io: IoOverrides = {},
+): { handler: LifecycleHandler; deps: ConsumerRuntime } {
   const config = loadConsumerConfig({ ...stack.env, ...env });
   const deps = createConsumerDeps(config, { aws: stack.aws, ...io });
   return { handler: createLifecycleHandler(deps), deps };

@@ -59,7 +59,9 @@ export function runMain(prog: string, main: () => Promise<number>, explain: (err
         process.exit(known.exitCode);
       }
       const debug = process.env.LOCAL_DEBUG === '1';
-      process.stderr.write(`${prog}: unexpected error: ${(err as Error)?.name ?? 'Error'}: ${errorMessage(err).split('\n')[0]}${debug ? '' : ' (LOCAL_DEBUG=1 shows the stack)'}\n`);
+      process.stderr.write(
+        `${prog}: unexpected error: ${(err as Error)?.name ?? 'Error'}: ${errorMessage(err).split('\n')[0]}${debug ? '' : ' (LOCAL_DEBUG=1 shows the stack)'}\n`,
+      );
       if (debug) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
       process.exit(1);
     },

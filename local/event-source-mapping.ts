@@ -154,7 +154,10 @@ export class LocalEventSourceMapping {
    * Polls until `done()` holds or `timeoutMs` passes. Empty polls wait `idleMs` (messages
    * in flight come back after their visibility timeout).
    */
-  async runUntil(done: () => Promise<boolean> | boolean, opts: { timeoutMs?: number; idleMs?: number; onInvocation?: (r: InvocationReport) => void } = {}): Promise<void> {
+  async runUntil(
+    done: () => Promise<boolean> | boolean,
+    opts: { timeoutMs?: number; idleMs?: number; onInvocation?: (r: InvocationReport) => void } = {},
+  ): Promise<void> {
     const until = Date.now() + (opts.timeoutMs ?? 60_000);
     while (Date.now() < until) {
       if (await done()) return;

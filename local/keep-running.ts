@@ -74,13 +74,17 @@ export async function keepRunning(o: {
   io.say(io.dim('  AWS CLI (it takes the endpoint and the region only as flags):'));
   for (const h of awsCliHints(stack, LOCAL_SECRET_NAME)) io.say(`  ${h}`);
   if (o.fixedPorts) {
-    io.say(io.dim('  serverless invoke local (serverless.yml\'s local stage expects these fixed ports):'));
+    io.say(io.dim("  serverless invoke local (serverless.yml's local stage expects these fixed ports):"));
     io.say(`  export AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local KORE_ALLOW_LOOPBACK_HTTP=true`);
     io.say(`  export AWS_ENDPOINT_URL_SQS=${stack.env.AWS_ENDPOINT_URL_SQS} AWS_ENDPOINT_URL_SECRETS_MANAGER=${stack.secrets.url}`);
     io.say('  npm run -s cli -- event list.expired --contactListId cl-promo-spring-0006 > /tmp/event.json');
     io.say('  npx serverless invoke local -f lifecycleEvents --stage local -p /tmp/event.json');
   } else {
-    io.say(io.dim(`  serverless invoke local needs the fixed ports (${LOCAL_PORTS.sqs}, ${LOCAL_PORTS.secrets}, ${LOCAL_PORTS.kore}): start without --random-ports.`));
+    io.say(
+      io.dim(
+        `  serverless invoke local needs the fixed ports (${LOCAL_PORTS.sqs}, ${LOCAL_PORTS.secrets}, ${LOCAL_PORTS.kore}): start without --random-ports.`,
+      ),
+    );
   }
   io.say(io.dim('Ctrl-C stops it.'));
   io.say(READY_LINE);

@@ -43,7 +43,8 @@ export function detailOf(l: Line): string {
       }
       if (l.type === 'list.update') return `updated ${Array.isArray(l.changed) ? (l.changed as string[]).join(', ') : ''}`.trim();
       if (l.type === 'list.restore') return `restored as ${JSON.stringify(l.restoredName)}${l.descriptionCut ? ' (description as far as it was kept)' : ''}`;
-      if (l.action === 'archive') return `archived${str(l.newName) ? ` as ${JSON.stringify(l.newName)}` : ''}${str(l.deleteAfter) ? `; deleted after ${String(l.deleteAfter).slice(0, 10)} unless restored` : ''}`;
+      if (l.action === 'archive')
+        return `archived${str(l.newName) ? ` as ${JSON.stringify(l.newName)}` : ''}${str(l.deleteAfter) ? `; deleted after ${String(l.deleteAfter).slice(0, 10)} unless restored` : ''}`;
       const grace = str(l.archivedAt) ? ` after its grace period (archived ${String(l.archivedAt).slice(0, 10)})` : '';
       return `deleted${grace}${l.confirmed === false ? ' (unconfirmed: the reply was lost, the retry found it gone)' : ''}`;
     }

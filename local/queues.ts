@@ -1,10 +1,4 @@
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Message, MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -66,7 +60,9 @@ export async function receiveAll(sqs: SQSClient, url: string, visibilityTimeout:
 export async function deleteMessages(sqs: SQSClient, url: string, messages: readonly Message[]): Promise<number> {
   let deleted = 0;
   for (const chunk of batches(messages)) {
-    const r = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })) }));
+    const r = await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })) }),
+    );
     deleted += r.Successful?.length ?? 0;
   }
   return deleted;

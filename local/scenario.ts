@@ -78,7 +78,12 @@ export async function runScenario(o: { root: string; stack: LocalStack; esm: Loc
   io.note(io.dim('  Archived, waiting out their grace period (npm run cli -- archived):'));
   io.note(
     formatTable(
-      dry.archived.map((a) => ({ list: a.contactListId, name: a.name, archived: a.archivedAt.slice(0, 10), 'deleted after': a.deleteAfter?.slice(0, 10) ?? 'never (archive mode)' })),
+      dry.archived.map((a) => ({
+        list: a.contactListId,
+        name: a.name,
+        archived: a.archivedAt.slice(0, 10),
+        'deleted after': a.deleteAfter?.slice(0, 10) ?? 'never (archive mode)',
+      })),
       { indent: '  ', header: io.bold, empty: io.dim('(none)') },
     ),
   );

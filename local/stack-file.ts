@@ -42,14 +42,17 @@ export function removeStackFile(path: string, pid = process.pid): void {
   }
 }
 
-export type StackFileRead = { kind: 'missing' } | { kind: 'ok'; endpoints: StackEndpoints } | { kind: 'dead'; endpoints: StackEndpoints } | { kind: 'unreadable'; why: string };
+export type StackFileRead =
+  { kind: 'missing' } | { kind: 'ok'; endpoints: StackEndpoints } | { kind: 'dead'; endpoints: StackEndpoints } | { kind: 'unreadable'; why: string };
 
 export function readStackFile(path: string): StackFileRead {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? { kind: 'missing' } : { kind: 'unreadable', why: (err as NodeJS.ErrnoException).code ?? String(err) };
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? { kind: 'missing' }
+      : { kind: 'unreadable', why: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
   let e: StackEndpoints;
   try {

@@ -93,7 +93,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     // Sizes as in serverless.yml: the DLQ accepts any message the lifecycle queue accepts plus the
     // error attributes parking adds.
     const dlqRes = await sqs.send(
-      new CreateQueueCommand({ QueueName: `${prefix}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 86_400), MaximumMessageSize: String(QUEUE_SIZES.dlq) } }),
+      new CreateQueueCommand({
+        QueueName: `${prefix}-dlq`,
+        Attributes: { MessageRetentionPeriod: String(14 * 86_400), MaximumMessageSize: String(QUEUE_SIZES.dlq) },
+      }),
     );
     const dlqUrl = local(dlqRes.QueueUrl!);
     const dlqArn = await queueArn(sqs, dlqUrl);
@@ -151,7 +154,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     dlqArn,
     secretId: created.ARN!,
     env,
-    aws: { region: AWS_ENV.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, endpoints: { sqs: sqsUrl, secretsManager: secrets.url } },
+    aws: {
+      region: AWS_ENV.AWS_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoints: { sqs: sqsUrl, secretsManager: secrets.url },
+    },
     async rotateSecret(clientSecret: string) {
       await secretsClient.send(new PutSecretValueCommand({ SecretId: created.ARN!, SecretString: secretValue(clientSecret) }));
       kore.rotateSecret(LOCAL_CLIENT_ID, clientSecret);

@@ -112,20 +112,18 @@ async function main(argv: readonly string[]): Promise<number> {
   let leaked = false;
   // Every line the handlers write goes to the log file as it happens; outcome lines are also
   // printed in a readable form, so a command sent by hand is seen done, skipped or parked.
-  const tap = new LogTap(
-    (line) => {
-      appendFileSync(logFile, line + '\n');
-      if (line.includes(LOCAL_CLIENT_SECRET) || JWT_PATTERN.test(line)) leaked = true;
-      if (!line.startsWith('{')) return;
-      let l: Record<string, unknown>;
-      try {
-        l = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      if (isOutcomeLine(l)) tap.print(`  ${formatOutcome(l, { time: keep })}\n`);
-    },
-  );
+  const tap = new LogTap((line) => {
+    appendFileSync(logFile, line + '\n');
+    if (line.includes(LOCAL_CLIENT_SECRET) || JWT_PATTERN.test(line)) leaked = true;
+    if (!line.startsWith('{')) return;
+    let l: Record<string, unknown>;
+    try {
+      l = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (isOutcomeLine(l)) tap.print(`  ${formatOutcome(l, { time: keep })}\n`);
+  });
   const say = (s: string) => tap.print(s + '\n');
   const step = (s: string) => say(`${color(36, '▸')} ${s}`);
 

@@ -8,7 +8,6 @@ export function formatTable(
   const cols = Object.keys(rows[0]!);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
   // The last column is not padded: no trailing spaces.
-  const line = (vals: string[], style = (s: string) => s) =>
-    indent + vals.map((v, i) => style(i === vals.length - 1 ? v : v.padEnd(width[i]!))).join('  ');
+  const line = (vals: string[], style = (s: string) => s) => indent + vals.map((v, i) => style(i === vals.length - 1 ? v : v.padEnd(width[i]!))).join('  ');
   return [line(cols, opts.header), ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ''))))].join('\n');
 }

@@ -86,11 +86,14 @@ export class QueueSender {
     let lastError: unknown;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= this.maxAttempts) {
-        throw new QueueSendError(`${pending.length} message(s) could not be sent to SQS in ${this.maxAttempts} attempts: ${describe(lastError)}`, { cause: lastError });
+        throw new QueueSendError(`${pending.length} message(s) could not be sent to SQS in ${this.maxAttempts} attempts: ${describe(lastError)}`, {
+          cause: lastError,
+        });
       }
       if (attempt > 0) {
         const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 2_000 }, this.random);
-        if (!deadline.fits(delay + this.attemptTimeoutMs)) throw new QueueSendError(`SendMessageBatch: no time left to retry: ${describe(lastError)}`, { cause: lastError });
+        if (!deadline.fits(delay + this.attemptTimeoutMs))
+          throw new QueueSendError(`SendMessageBatch: no time left to retry: ${describe(lastError)}`, { cause: lastError });
         await this.clock.sleep(delay, deadline.cancelled);
       }
       calls++;

@@ -37,7 +37,11 @@ function encode(r: ArchiveRecord): string {
  * whole if it fits in 256 characters with the rest, else cut (code point by code point, never
  * splitting an emoji) and flagged `cut`.
  */
-export function archiveDescription(original: { name: string; description?: string }, atIso: string, reason?: string): { description: string; cut: boolean } | undefined {
+export function archiveDescription(
+  original: { name: string; description?: string },
+  atIso: string,
+  reason?: string,
+): { description: string; cut: boolean } | undefined {
   const base: ArchiveRecord = { name: original.name, desc: original.description ?? '', at: atIso, ...(reason ? { reason } : {}) };
   const whole = encode(base);
   if (textLength(whole) <= DESCRIPTION_MAX) return { description: whole, cut: false };
@@ -71,7 +75,8 @@ export function readArchive(list: { name: string; description?: string }): Archi
     return undefined;
   }
   const r = v as Record<string, unknown>;
-  if (r.kcl !== 'archived' || typeof r.name !== 'string' || typeof r.desc !== 'string' || typeof r.at !== 'string' || !Number.isFinite(Date.parse(r.at))) return undefined;
+  if (r.kcl !== 'archived' || typeof r.name !== 'string' || typeof r.desc !== 'string' || typeof r.at !== 'string' || !Number.isFinite(Date.parse(r.at)))
+    return undefined;
   if (r.why !== undefined && typeof r.why !== 'string') return undefined;
   // The name must be the one we wrote from the recorded original: a hand-edited name is not ours.
   if (archivedName(r.name) !== list.name) return undefined;

@@ -37,7 +37,10 @@ export function readDncLists(raw: KoreObject): { ok: true; refs: DncRef[] } | { 
   if (raw.dncLists === undefined) return { ok: true, refs: [] };
   const r = dncListsSchema.safeParse(raw.dncLists);
   if (!r.success) return { ok: false };
-  const refs = (r.data === null ? [] : Array.isArray(r.data) ? r.data : [r.data]).map((d) => ({ ...(d.id ? { id: d.id } : {}), ...(d.name ? { name: d.name } : {}) }));
+  const refs = (r.data === null ? [] : Array.isArray(r.data) ? r.data : [r.data]).map((d) => ({
+    ...(d.id ? { id: d.id } : {}),
+    ...(d.name ? { name: d.name } : {}),
+  }));
   return refs.every((d) => d.id || d.name) ? { ok: true, refs } : { ok: false };
 }
 

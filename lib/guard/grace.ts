@@ -16,10 +16,19 @@ export function deleteAfterMs(list: Pick<VerifiedList, 'updatedAtMs'>, graceDays
  * and GRACE_DAYS without a change since. `archived: false` means the list is not archived by
  * us yet (the caller archives it instead of deleting it).
  */
-export function checkGrace(list: VerifiedList, nowMs: number, graceDays: number): { archived: false } | { archived: true; record: ArchiveRecord; refusal?: Refusal } {
+export function checkGrace(
+  list: VerifiedList,
+  nowMs: number,
+  graceDays: number,
+): { archived: false } | { archived: true; record: ArchiveRecord; refusal?: Refusal } {
   const record = readArchive(list);
   if (!record) return { archived: false };
   const after = deleteAfterMs(list, graceDays);
-  if (nowMs < after) return { archived: true, record, refusal: refuse('archived-for-grace', `archived ${list.updatedAt}; may be deleted after ${new Date(after).toISOString()}`) };
+  if (nowMs < after)
+    return {
+      archived: true,
+      record,
+      refusal: refuse('archived-for-grace', `archived ${list.updatedAt}; may be deleted after ${new Date(after).toISOString()}`),
+    };
   return { archived: true, record };
 }

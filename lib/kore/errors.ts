@@ -1,17 +1,7 @@
 import { KoreLifecycleError } from '../errors.js';
 
 export type KoreErrorKind =
-  | 'argument'
-  | 'not-found'
-  | 'in-use'
-  | 'validation'
-  | 'unauthorized'
-  | 'throttled'
-  | 'server'
-  | 'transient'
-  | 'unexpected-reply'
-  | 'network'
-  | 'timeout';
+  'argument' | 'not-found' | 'in-use' | 'validation' | 'unauthorized' | 'throttled' | 'server' | 'transient' | 'unexpected-reply' | 'network' | 'timeout';
 
 export interface KoreErrorDetails {
   /** HTTP status, or undefined when no response arrived. */
@@ -144,11 +134,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 }
 
 /** Maps a reply to the taxonomy. Returns undefined for a 2xx that is not an outer failure. */
-export function classifyResponse(
-  status: number,
-  body: unknown,
-  ctx: { operation: string; retryAfter?: string | null; nowMs: number },
-): KoreError | undefined {
+export function classifyResponse(status: number, body: unknown, ctx: { operation: string; retryAfter?: string | null; nowMs: number }): KoreError | undefined {
   const koreMessage = koreMessageOf(body);
   const outerFailure = body !== null && typeof body === 'object' && ['failure', 'error'].includes(String((body as { status?: unknown }).status));
   if (status >= 200 && status < 300 && !outerFailure) return undefined;

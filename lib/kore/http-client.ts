@@ -141,7 +141,10 @@ export class HttpKoreClient implements KoreClient {
 
   async listContactLists(opts?: CallOptions): Promise<KoreObject[]> {
     // No body is documented; `{}` is what a JSON POST without fields looks like.
-    const env = await this.request({ operation: 'listContactLists', method: 'POST', path: '/contactList/getAllListDetails', query: { type: 'call' }, body: {} }, opts);
+    const env = await this.request(
+      { operation: 'listContactLists', method: 'POST', path: '/contactList/getAllListDetails', query: { type: 'call' }, body: {} },
+      opts,
+    );
     if (!Array.isArray(env.data) || !env.data.every(isObject)) {
       throw new KoreUnexpectedReplyError('listContactLists: Kore replied without an array of lists in data', { operation: 'listContactLists' });
     }
@@ -155,7 +158,10 @@ export class HttpKoreClient implements KoreClient {
 
   async deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult> {
     const path = `/${encodeURIComponent(campaignId(id))}`;
-    return this.delete({ operation: 'deleteCampaign', method: 'DELETE', path, query: { campaignType: opts?.campaignType ?? 'voice' }, dataOptional: true, entity: true }, opts);
+    return this.delete(
+      { operation: 'deleteCampaign', method: 'DELETE', path, query: { campaignType: opts?.campaignType ?? 'voice' }, dataOptional: true, entity: true },
+      opts,
+    );
   }
 
   async listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]> {
@@ -181,7 +187,8 @@ export class HttpKoreClient implements KoreClient {
       return { deleted: true, ...(isObject(env.data) ? { data: env.data } : {}), ...(env.message ? { message: env.message } : {}) };
     } catch (err) {
       // Only Kore's own JSON 404 gets here as KoreNotFoundError (an HTML 404 is an unexpected reply).
-      if (err instanceof KoreNotFoundError) return { deleted: false, afterLostReply: state.lostReply, ...(err.koreMessage ? { message: err.koreMessage } : {}) };
+      if (err instanceof KoreNotFoundError)
+        return { deleted: false, afterLostReply: state.lostReply, ...(err.koreMessage ? { message: err.koreMessage } : {}) };
       throw err;
     }
   }
@@ -260,11 +267,14 @@ export class HttpKoreClient implements KoreClient {
     const body = parseBody(text);
     const error = classifyResponse(res.status, body, { operation: spec.operation, retryAfter: res.headers.get('retry-after'), nowMs: this.clock.now() });
     if (error instanceof KoreNotFoundError && !spec.entity) {
-      throw new KoreUnexpectedReplyError(`${spec.operation}: Kore answered 404 for a route it should serve${error.koreMessage ? ` (${error.koreMessage})` : ''}`, {
-        operation: spec.operation,
-        status: 404,
-        ...(error.koreMessage ? { koreMessage: error.koreMessage } : {}),
-      });
+      throw new KoreUnexpectedReplyError(
+        `${spec.operation}: Kore answered 404 for a route it should serve${error.koreMessage ? ` (${error.koreMessage})` : ''}`,
+        {
+          operation: spec.operation,
+          status: 404,
+          ...(error.koreMessage ? { koreMessage: error.koreMessage } : {}),
+        },
+      );
     }
     if (error instanceof KoreThrottledError) {
       this.limiter?.pauseUntil(this.clock.now() + (error.retryAfterMs ?? this.random() * this.throttlePauseMs));
@@ -272,7 +282,10 @@ export class HttpKoreClient implements KoreClient {
     if (error) throw error;
     if (!isObject(body) || (!('data' in body) && !(spec.dataOptional && body.status === 'success'))) {
       // A 2xx that is not Kore's envelope is most likely a proxy page: transient, and proof of nothing.
-      throw new KoreUnexpectedReplyError(`${spec.operation}: Kore answered ${res.status} without its JSON envelope`, { operation: spec.operation, status: res.status });
+      throw new KoreUnexpectedReplyError(`${spec.operation}: Kore answered ${res.status} without its JSON envelope`, {
+        operation: spec.operation,
+        status: res.status,
+      });
     }
     return body as Envelope;
   }

@@ -64,7 +64,10 @@ export async function findList(ctx: CommandContext, id: string, streamId?: strin
     if (!(err instanceof KoreNotFoundError)) throw err;
     const lists = await ctx.kore.listContactLists(callOptions(ctx, streamId));
     if (lists.some((l) => l._id === id)) {
-      throw new KoreUnexpectedReplyError(`getContactList: Kore answered 404 for ${id}, but its listing still has it`, { operation: 'getContactList', cause: err });
+      throw new KoreUnexpectedReplyError(`getContactList: Kore answered 404 for ${id}, but its listing still has it`, {
+        operation: 'getContactList',
+        cause: err,
+      });
     }
     return undefined;
   }
@@ -78,7 +81,10 @@ export async function findCampaign(ctx: CommandContext, id: string, streamId?: s
     if (!(err instanceof KoreNotFoundError)) throw err;
     const refs = await ctx.campaigns.references(callOptions(ctx, streamId), true);
     if (refs.campaignIds.has(id)) {
-      throw new KoreUnexpectedReplyError(`getCampaign: Kore answered 404 for ${id}, but its campaign listing still has it`, { operation: 'getCampaign', cause: err });
+      throw new KoreUnexpectedReplyError(`getCampaign: Kore answered 404 for ${id}, but its campaign listing still has it`, {
+        operation: 'getCampaign',
+        cause: err,
+      });
     }
     return undefined;
   }
@@ -141,7 +147,10 @@ export async function audited<T>(
     value = await call();
   } catch (err) {
     const koreMessage = (err as { koreMessage?: string }).koreMessage;
-    ctx.audit.result(action, ids, isRetryable(err) ? 'unknown' : 'refused', undefined, { error: (err as Error)?.name, ...(koreMessage ? { koreMessage } : {}) });
+    ctx.audit.result(action, ids, isRetryable(err) ? 'unknown' : 'refused', undefined, {
+      error: (err as Error)?.name,
+      ...(koreMessage ? { koreMessage } : {}),
+    });
     throw err;
   }
   const r = settle(value);

@@ -105,7 +105,12 @@ function unwrapValue(parsed: unknown, insideSns: boolean): Unwrapped {
     if (Object.hasOwn(detail, 'type') && detail.type !== e['detail-type']) {
       throw new MessageValidationError('EventBridge detail.type differs from detail-type: which command is meant is ambiguous');
     }
-    return { value: { ...detail, type: e['detail-type'] }, envelope: 'eventbridge', ...(e.id ? { envelopeId: e.id } : {}), ...(e.time ? { envelopeTime: e.time } : {}) };
+    return {
+      value: { ...detail, type: e['detail-type'] },
+      envelope: 'eventbridge',
+      ...(e.id ? { envelopeId: e.id } : {}),
+      ...(e.time ? { envelopeTime: e.time } : {}),
+    };
   }
   if (Object.hasOwn(value, 'Type') || Object.hasOwn(value, 'TopicArn')) {
     const env = snsSchema.safeParse(value);

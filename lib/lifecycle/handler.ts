@@ -78,7 +78,12 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
       }
       // Measured at the handler: how much time the invocation had left when it answered.
       const remainingMs = context.getRemainingTimeInMillis?.();
-      deps.logger.info('invocation', { records: event.Records.length, failed, deferred: invocation.deferred.length, ...(remainingMs !== undefined ? { remainingMs } : {}) });
+      deps.logger.info('invocation', {
+        records: event.Records.length,
+        failed,
+        deferred: invocation.deferred.length,
+        ...(remainingMs !== undefined ? { remainingMs } : {}),
+      });
       return response;
     });
 }

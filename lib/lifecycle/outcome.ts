@@ -20,7 +20,11 @@ export interface Outcome {
 export const done = (detail?: Record<string, unknown>): Outcome => ({ outcome: 'done', detail });
 export const alreadyDone = (reason: string, detail?: Record<string, unknown>): Outcome => ({ outcome: 'already-done', reason, detail });
 export const skipped = (reason: SkipReason, detail?: Record<string, unknown>): Outcome => ({ outcome: 'skipped', reason, detail });
-export const wouldDo = (outcome: 'would-delete' | 'would-archive' | 'would-update' | 'would-restore', detail?: Record<string, unknown>): Outcome => ({ outcome, reason: 'dry-run', detail });
+export const wouldDo = (outcome: 'would-delete' | 'would-archive' | 'would-update' | 'would-restore', detail?: Record<string, unknown>): Outcome => ({
+  outcome,
+  reason: 'dry-run',
+  detail,
+});
 
 /** A guard refusal as an outcome: the rule and its short reason go to the log line. */
 export const refused = (r: Refusal, detail?: Record<string, unknown>): Outcome => skipped(r.reason, { ...detail, rule: r.rule, why: r.why });

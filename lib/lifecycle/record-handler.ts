@@ -108,7 +108,12 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
     ...(invocation.listSnapshot ? { listSnapshot: invocation.listSnapshot } : {}),
     limits: { maxCommandAgeHours: deps.settings.maxCommandAgeHours, fanoutMaxLists: deps.settings.fanoutMaxLists },
     deletion: { mode: deps.settings.deletionMode, graceDays: deps.settings.graceDays },
-    record: { messageId: record.messageId, ...(eventId ? { eventId } : {}), receiveCount: state.receiveCount, allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true' },
+    record: {
+      messageId: record.messageId,
+      ...(eventId ? { eventId } : {}),
+      receiveCount: state.receiveCount,
+      allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true',
+    },
     enqueue: async (messages: OutgoingMessage[]) => {
       await deps.sender.sendBatch(
         deps.settings.lifecycleQueueUrl,

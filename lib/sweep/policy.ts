@@ -32,8 +32,7 @@ const DAY_MS = 86_400_000;
  * (`archive-then-delete` only).
  */
 export type Verdict =
-  | { candidate: 'idle' | 'grace'; list: VerifiedList }
-  | { candidate: false; reason: Exclude<ExclusionReason, 'cap'>; why?: string; list?: VerifiedList };
+  { candidate: 'idle' | 'grace'; list: VerifiedList } | { candidate: false; reason: Exclude<ExclusionReason, 'cap'>; why?: string; list?: VerifiedList };
 
 function asExclusion(reason: GuardReason): 'unverifiable' | 'protected' | 'in-use' | 'unsettled' {
   // The sweep's evidence is the listing itself, so `changed`/`stale` cannot occur; anything else unexpected is unverifiable.
@@ -84,7 +83,10 @@ export function selectCandidates(lists: readonly KoreObject[], dnc: DncReference
     else if (v.candidate === false) {
       excluded[v.reason]++;
       if (v.reason === 'archived' && v.list) {
-        waiting.push({ list: v.list, ...(policy.deletion?.mode === 'archive-then-delete' ? { deleteAfterMs: deleteAfterMs(v.list, policy.deletion.graceDays) } : {}) });
+        waiting.push({
+          list: v.list,
+          ...(policy.deletion?.mode === 'archive-then-delete' ? { deleteAfterMs: deleteAfterMs(v.list, policy.deletion.graceDays) } : {}),
+        });
       }
     }
   }

@@ -160,6 +160,11 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
   }
   // The full candidate list goes to the return value; the log line keeps a sample.
   const { candidateLists: all, archived: waitingAll, ...summary } = report;
-  deps.logger?.info('sweep report', { ...summary, archivedWaiting: waitingAll.length, candidateSample: all.slice(0, 20), archivedSample: waitingAll.slice(0, 20) });
+  deps.logger?.info('sweep report', {
+    ...summary,
+    archivedWaiting: waitingAll.length,
+    candidateSample: all.slice(0, 20),
+    archivedSample: waitingAll.slice(0, 20),
+  });
   return report;
 }

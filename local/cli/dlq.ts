@@ -39,7 +39,9 @@ export async function dlq(argv: readonly string[], ctx: CliContext): Promise<num
     ctx.out('--allow-stale: StartMessageMoveTask cannot add message attributes, so the messages move by receive → send → delete, each with AllowStale=true.');
   } else {
     try {
-      const res = await t.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: await queueArn(t.sqs, t.dlqUrl), DestinationArn: await queueArn(t.sqs, t.queueUrl) }));
+      const res = await t.sqs.send(
+        new StartMessageMoveTaskCommand({ SourceArn: await queueArn(t.sqs, t.dlqUrl), DestinationArn: await queueArn(t.sqs, t.queueUrl) }),
+      );
       ctx.out(`Started SQS message move task ${res.TaskHandle}: SQS moves the DLQ back to the lifecycle queue.`);
       return 0;
     } catch (err) {
@@ -48,7 +50,12 @@ export async function dlq(argv: readonly string[], ctx: CliContext): Promise<num
       ctx.out(`StartMessageMoveTask is not available here (${e.name}); moving messages by receive → send → delete.`);
     }
   }
-  const { received, moved } = await moveMessages(t.sqs, t.dlqUrl, t.queueUrl, allowStale ? { addAttributes: { AllowStale: { DataType: 'String', StringValue: 'true' } } } : {});
+  const { received, moved } = await moveMessages(
+    t.sqs,
+    t.dlqUrl,
+    t.queueUrl,
+    allowStale ? { addAttributes: { AllowStale: { DataType: 'String', StringValue: 'true' } } } : {},
+  );
   ctx.out(`Moved ${moved} of ${received} message(s) from the DLQ back to ${t.queueUrl}${allowStale ? ' with AllowStale=true' : ''}.`);
   return moved === received ? 0 : 1;
 }

@@ -21,15 +21,20 @@ export function explain(err: unknown, target: Target | undefined): LocalError | 
   }
   // The project's own errors already name their cause (a secret's, Kore's, a setting's).
   if (ours) return new LocalError(message);
-  if (net === 'ENOTFOUND' || net === 'EAI_AGAIN') return new LocalError(`could not resolve the SQS endpoint ${where} (${net}): check AWS_REGION, AWS_ENDPOINT_URL_SQS and the network.`);
+  if (net === 'ENOTFOUND' || net === 'EAI_AGAIN')
+    return new LocalError(`could not resolve the SQS endpoint ${where} (${net}): check AWS_REGION, AWS_ENDPOINT_URL_SQS and the network.`);
   if (net === 'ETIMEDOUT' || name === 'TimeoutError') return new LocalError(`SQS at ${where} did not answer in time (${net ?? name}).`);
   if (/QueueDoesNotExist|NonExistentQueue/.test(name + (e?.Code ?? ''))) {
-    return new LocalError(`the queue does not exist at ${where} (${name}): check LIFECYCLE_QUEUE_URL / DEAD_LETTER_QUEUE_URL${target?.local ? ', or restart `npm start -- --keep-running`' : ''}.`);
+    return new LocalError(
+      `the queue does not exist at ${where} (${name}): check LIFECYCLE_QUEUE_URL / DEAD_LETTER_QUEUE_URL${target?.local ? ', or restart `npm start -- --keep-running`' : ''}.`,
+    );
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new LocalError('no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the local stack needs none: unset LIFECYCLE_QUEUE_URL).');
+    return new LocalError(
+      'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the local stack needs none: unset LIFECYCLE_QUEUE_URL).',
+    );
   }
-  if (/Region is missing/i.test(message)) return new LocalError('AWS_REGION is not set: export AWS_REGION=<the queues\' region>.');
+  if (/Region is missing/i.test(message)) return new LocalError("AWS_REGION is not set: export AWS_REGION=<the queues' region>.");
   if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch/.test(name)) {
     return new LocalError(`AWS refused the request (${name}): ${message.split('\n')[0]}`);
   }

@@ -29,8 +29,18 @@ export async function archived(argv: readonly string[], ctx: CliContext): Promis
     const due = report.candidateLists.filter((c) => c.kind === 'grace');
     ctx.out(
       formatTable([
-        ...report.archived.map((a) => ({ contactListId: a.contactListId, name: a.name, archived: a.archivedAt.slice(0, 10), 'deleted after': a.deleteAfter?.slice(0, 10) ?? 'never (archive mode)' })),
-        ...due.map((c) => ({ contactListId: c.contactListId, name: c.name, archived: c.updatedAt.slice(0, 10), 'deleted after': 'now: the next live sweep deletes it' })),
+        ...report.archived.map((a) => ({
+          contactListId: a.contactListId,
+          name: a.name,
+          archived: a.archivedAt.slice(0, 10),
+          'deleted after': a.deleteAfter?.slice(0, 10) ?? 'never (archive mode)',
+        })),
+        ...due.map((c) => ({
+          contactListId: c.contactListId,
+          name: c.name,
+          archived: c.updatedAt.slice(0, 10),
+          'deleted after': 'now: the next live sweep deletes it',
+        })),
       ]),
     );
     ctx.out();

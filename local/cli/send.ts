@@ -32,7 +32,9 @@ export function commandFrom(argv: readonly string[], cmd: string, refusal: strin
   if (!type || type.startsWith('--')) throw new UsageError(`${cmd} needs a command type: ${COMMAND_TYPES.join(', ')}. ${commandHint(cmd)}`);
   if (!(COMMAND_TYPES as readonly string[]).includes(type)) {
     const guess = nearest(type, COMMAND_TYPES);
-    throw new UsageError(`${refusal}: unknown command type ${JSON.stringify(type)}${guess ? ` (did you mean ${guess}?)` : ''}; expected one of ${COMMAND_TYPES.join(', ')}`);
+    throw new UsageError(
+      `${refusal}: unknown command type ${JSON.stringify(type)}${guess ? ` (did you mean ${guess}?)` : ''}; expected one of ${COMMAND_TYPES.join(', ')}`,
+    );
   }
   const body = JSON.stringify({ type, occurredAt: new Date().toISOString(), ...fieldsFrom(rest, cmd) });
   try {
@@ -79,7 +81,8 @@ export function restampedEvent(file: string): SQSEvent {
   } catch (err) {
     throw new UsageError(`cannot read --from ${file} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
   }
-  if (!Array.isArray(event?.Records)) throw new UsageError(`--from ${file} is not an SQS event (a sweep or schedule event does not go stale: pass it as it is)`);
+  if (!Array.isArray(event?.Records))
+    throw new UsageError(`--from ${file} is not an SQS event (a sweep or schedule event does not go stale: pass it as it is)`);
   const now = new Date().toISOString();
   return { Records: event.Records.map((r) => ({ ...sqsRecord(restamp(r.body, now)), messageAttributes: r.messageAttributes ?? {} })) };
 }

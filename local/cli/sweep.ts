@@ -48,7 +48,9 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
   if (values.live && values['dry-run']) throw new UsageError(`--live and --dry-run contradict each other. ${commandHint('sweep')}`);
   const t = ctx.target();
   if (values.live && !t.local) {
-    throw new UsageError('sweep --live works on the local stack only; in AWS the live sweep is the scheduled Lambda (deploy with --param="sweepDryRun=false").');
+    throw new UsageError(
+      'sweep --live works on the local stack only; in AWS the live sweep is the scheduled Lambda (deploy with --param="sweepDryRun=false").',
+    );
   }
   const namePattern = values['name-pattern'];
   if (namePattern !== undefined) {

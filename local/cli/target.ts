@@ -29,7 +29,8 @@ export interface Target {
   env: Record<string, string>;
 }
 
-export const START_HINT = 'Start it with `npm start -- --keep-running` in another terminal (or set LIFECYCLE_QUEUE_URL and your AWS environment to work on AWS).';
+export const START_HINT =
+  'Start it with `npm start -- --keep-running` in another terminal (or set LIFECYCLE_QUEUE_URL and your AWS environment to work on AWS).';
 
 /** `https://sqs.<region>.amazonaws.com/<12-digit account>/<name>` (or a local endpoint's equivalent). */
 const QUEUE_URL = /^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
@@ -86,7 +87,8 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
   if (read.kind === 'dead') {
     throw new LocalError(`no local stack is running: ${file} was written by process ${read.endpoints.pid}, which has exited. ${START_HINT}`);
   }
-  if (read.kind === 'unreadable') throw new LocalError(`cannot read the local stack's endpoints from ${file} (${read.why}). Delete it, then ${START_HINT.replace(/^Start/, 'start')}`);
+  if (read.kind === 'unreadable')
+    throw new LocalError(`cannot read the local stack's endpoints from ${file} (${read.why}). Delete it, then ${START_HINT.replace(/^Start/, 'start')}`);
   if (read.kind === 'ok') {
     const e = read.endpoints;
     return {

@@ -16,7 +16,10 @@ export interface ApiContext {
 
 /** Name ≤ 48 and description ≤ 256 characters, counted as `realism.limitCounting` says (REFERENCE §2.1, §2.4). */
 export function checkText(ctx: ApiContext, fields: Record<string, unknown>, required: boolean): Reply | undefined {
-  for (const [key, max] of [['name', 48], ['description', 256]] as const) {
+  for (const [key, max] of [
+    ['name', 48],
+    ['description', 256],
+  ] as const) {
     const v = fields[key];
     if (v === undefined && !required) continue;
     if (typeof v !== 'string' || (key === 'name' && !v.trim())) return koreError(400, `${key} is required and must be a string`);

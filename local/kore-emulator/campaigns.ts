@@ -157,7 +157,8 @@ function filterCampaigns(ctx: ApiContext, type: CampaignType): EmuCampaign[] | R
     if (wanted.length) all = all.filter((c) => wanted.includes(Number(c.priority)));
   }
   if (f.dialingMode !== undefined && type === 'voice') {
-    if (!Array.isArray(f.dialingMode) || !f.dialingMode.every((m) => typeof m === 'string')) return koreError(400, 'filters.dialingMode must be an array of strings');
+    if (!Array.isArray(f.dialingMode) || !f.dialingMode.every((m) => typeof m === 'string'))
+      return koreError(400, 'filters.dialingMode must be an array of strings');
     const wanted = f.dialingMode as string[];
     if (wanted.length) all = all.filter((c) => wanted.includes(c.dialingMode));
   }

@@ -80,7 +80,13 @@ const text = (name: string, v: string | boolean): string => {
   return v;
 };
 
-const fields = (v: string | boolean): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const fields = (v: string | boolean): string[] =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 const rate = (key: keyof Faults, name: string, help: string): OptionSpec => ({
   name,
@@ -113,9 +119,27 @@ function show(v: unknown): string {
 }
 
 export const OPTIONS: OptionSpec[] = [
-  { name: 'port', value: '<n>', group: 'Account and credentials', help: `port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 = any free port)`, apply: (c, v) => void (c.port = num('port', v, { max: 65535, int: true })) },
-  { name: 'seed', value: '<file.json>', group: 'Account and credentials', help: 'account to serve: {lists: [...], campaigns: [...]} (default: the demo account of local/seed.ts)', apply: (c, v) => void (c.seedFile = text('seed', v)) },
-  { name: 'client-id', value: '<id>', group: 'Account and credentials', help: `client app id the JWT's appId must name (default ${DEFAULT_CLIENT_ID})`, apply: (c, v) => void (c.clientId = text('client-id', v)) },
+  {
+    name: 'port',
+    value: '<n>',
+    group: 'Account and credentials',
+    help: `port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 = any free port)`,
+    apply: (c, v) => void (c.port = num('port', v, { max: 65535, int: true })),
+  },
+  {
+    name: 'seed',
+    value: '<file.json>',
+    group: 'Account and credentials',
+    help: 'account to serve: {lists: [...], campaigns: [...]} (default: the demo account of local/seed.ts)',
+    apply: (c, v) => void (c.seedFile = text('seed', v)),
+  },
+  {
+    name: 'client-id',
+    value: '<id>',
+    group: 'Account and credentials',
+    help: `client app id the JWT's appId must name (default ${DEFAULT_CLIENT_ID})`,
+    apply: (c, v) => void (c.clientId = text('client-id', v)),
+  },
   {
     name: 'client-secret',
     value: '<secret>',
@@ -123,11 +147,35 @@ export const OPTIONS: OptionSpec[] = [
     help: `secret the JWT is signed with, HS256 (default: the local-only secret "${DEFAULT_CLIENT_SECRET}"; the banner never shows it)`,
     apply: (c, v) => void (c.clientSecret = text('client-secret', v)),
   },
-  { name: 'account-id', value: '<24 hex>', group: 'Account and credentials', help: 'account id (default 67777ce93e25326494e1a2b3)', apply: (c, v) => void (c.accountId = text('account-id', v)) },
-  { name: 'stream-id', value: '<st-…>', group: 'Account and credentials', help: 'bot/stream id in the paths and the iid header (default st-0603182c-…)', apply: (c, v) => void (c.streamId = text('stream-id', v)) },
+  {
+    name: 'account-id',
+    value: '<24 hex>',
+    group: 'Account and credentials',
+    help: 'account id (default 67777ce93e25326494e1a2b3)',
+    apply: (c, v) => void (c.accountId = text('account-id', v)),
+  },
+  {
+    name: 'stream-id',
+    value: '<st-…>',
+    group: 'Account and credentials',
+    help: 'bot/stream id in the paths and the iid header (default st-0603182c-…)',
+    apply: (c, v) => void (c.streamId = text('stream-id', v)),
+  },
 
-  { name: 'per-minute', value: '<n>', group: 'Rate limit (Kore: 60 calls per minute per account)', help: `calls per window per account, 429 beyond (default ${DEFAULT_RATE_LIMIT.perMinute}; 0 = off)`, apply: (c, v) => void (c.rateLimit.perMinute = num('per-minute', v, { int: true })) },
-  { name: 'window-ms', value: '<ms>', group: 'Rate limit (Kore: 60 calls per minute per account)', help: `length of the sliding window (default ${DEFAULT_RATE_LIMIT.windowMs})`, apply: (c, v) => void (c.rateLimit.windowMs = num('window-ms', v, { min: 1, int: true })) },
+  {
+    name: 'per-minute',
+    value: '<n>',
+    group: 'Rate limit (Kore: 60 calls per minute per account)',
+    help: `calls per window per account, 429 beyond (default ${DEFAULT_RATE_LIMIT.perMinute}; 0 = off)`,
+    apply: (c, v) => void (c.rateLimit.perMinute = num('per-minute', v, { int: true })),
+  },
+  {
+    name: 'window-ms',
+    value: '<ms>',
+    group: 'Rate limit (Kore: 60 calls per minute per account)',
+    help: `length of the sliding window (default ${DEFAULT_RATE_LIMIT.windowMs})`,
+    apply: (c, v) => void (c.rateLimit.windowMs = num('window-ms', v, { min: 1, int: true })),
+  },
   {
     name: 'retry-after',
     negatable: true,
@@ -139,15 +187,39 @@ export const OPTIONS: OptionSpec[] = [
     },
   },
 
-  { name: 'latency', value: '<ms>', group: 'Faults', help: 'added to every reply', apply: (c, v) => void (c.faults.latencyMs = num('latency', v, { int: true })) },
+  {
+    name: 'latency',
+    value: '<ms>',
+    group: 'Faults',
+    help: 'added to every reply',
+    apply: (c, v) => void (c.faults.latencyMs = num('latency', v, { int: true })),
+  },
   rate('serverErrorRate', '5xx-rate', 'fraction of calls answered 500/502/503 before Kore applies them'),
   rate('throttleRate', '429-rate', 'fraction of calls answered 429 (others used the budget)'),
   rate('dropRate', 'drop-rate', 'fraction of calls whose connection is destroyed before Kore applies them'),
   rate('slowRate', 'slow-rate', 'fraction of calls held --slow-ms before processing'),
   ms('slowMs', 'slow-ms', 'delay of a slow call'),
-  { name: 'outage', value: '<seconds>', group: 'Faults', help: 'every call fails with 503 for the first N seconds', apply: (c, v) => void (c.outageSeconds = num('outage', v)) },
-  { name: 'fail-next', value: '<n>', group: 'Faults', help: 'the first N calls fail with --fail-status', apply: (c, v) => void (c.faults.failNext = num('fail-next', v, { int: true })) },
-  { name: 'fail-status', value: '<code>', group: 'Faults', help: 'status of --fail-next failures (default 503; 429 = throttled)', apply: (c, v) => void (c.faults.failStatus = num('fail-status', v, { min: 400, max: 599, int: true })) },
+  {
+    name: 'outage',
+    value: '<seconds>',
+    group: 'Faults',
+    help: 'every call fails with 503 for the first N seconds',
+    apply: (c, v) => void (c.outageSeconds = num('outage', v)),
+  },
+  {
+    name: 'fail-next',
+    value: '<n>',
+    group: 'Faults',
+    help: 'the first N calls fail with --fail-status',
+    apply: (c, v) => void (c.faults.failNext = num('fail-next', v, { int: true })),
+  },
+  {
+    name: 'fail-status',
+    value: '<code>',
+    group: 'Faults',
+    help: 'status of --fail-next failures (default 503; 429 = throttled)',
+    apply: (c, v) => void (c.faults.failStatus = num('fail-status', v, { min: 400, max: 599, int: true })),
+  },
   rate('commitThenDropRate', 'commit-drop-rate', 'fraction of changes (DELETE/PUT/create/trigger) applied, then the connection destroyed: the reply is lost'),
   rate('commitThenSlowRate', 'commit-slow-rate', 'fraction of changes applied, then the reply held --commit-slow-ms'),
   ms('commitThenSlowMs', 'commit-slow-ms', 'hold time of a commit-slow reply (set it past the client timeout)'),
@@ -158,10 +230,27 @@ export const OPTIONS: OptionSpec[] = [
     help: 'Retry-After form on injected 429s (default seconds)',
     apply: (c, v) => void (c.faults.throttleRetryAfter = oneOf('throttle-retry-after', v, ['seconds', 'http-date', 'none'] as const)),
   },
-  { name: 'throttle-retry-after-seconds', value: '<n>', group: 'Faults', help: `its value (default ${NO_FAULTS.throttleRetryAfterSeconds})`, apply: (c, v) => void (c.faults.throttleRetryAfterSeconds = num('throttle-retry-after-seconds', v, { int: true })) },
-  { name: 'random-seed', value: '<n>', group: 'Faults', help: 'seed of the fault PRNG, for reproducible runs (default 42)', apply: (c, v) => void (c.randomSeed = num('random-seed', v, { int: true })) },
+  {
+    name: 'throttle-retry-after-seconds',
+    value: '<n>',
+    group: 'Faults',
+    help: `its value (default ${NO_FAULTS.throttleRetryAfterSeconds})`,
+    apply: (c, v) => void (c.faults.throttleRetryAfterSeconds = num('throttle-retry-after-seconds', v, { int: true })),
+  },
+  {
+    name: 'random-seed',
+    value: '<n>',
+    group: 'Faults',
+    help: 'seed of the fault PRNG, for reproducible runs (default 42)',
+    apply: (c, v) => void (c.randomSeed = num('random-seed', v, { int: true })),
+  },
 
-  { name: 'strict', group: 'Realism: Kore behaviours its docs leave open', help: 'every strict variant (STRICT_REALISM); the flags below override it', apply: (c) => void (c.strict = true) },
+  {
+    name: 'strict',
+    group: 'Realism: Kore behaviours its docs leave open',
+    help: 'every strict variant (STRICT_REALISM); the flags below override it',
+    apply: (c) => void (c.strict = true),
+  },
   realismFlag('detachOnCampaignDelete', 'detach-on-campaign-delete', `deleting a campaign frees its lists (${lenientStrict('detachOnCampaignDelete')})`),
   realismFlag('dncInUse', 'dnc-in-use', `a campaign's DNC list shows as in use and its DELETE is refused (${lenientStrict('dncInUse')})`),
   {
@@ -215,7 +304,11 @@ export const OPTIONS: OptionSpec[] = [
     help: `longest exp - iat accepted (default ${LENIENT_REALISM.maxTokenLifetimeSeconds})`,
     apply: (c, v) => void (c.realism.maxTokenLifetimeSeconds = num('max-token-lifetime', v, { min: 1, int: true })),
   },
-  realismFlag('campaignDeleteRefusesRunning', 'campaign-delete-refuses-running', `DELETE of an Active/Scheduled/Rescheduled/Paused campaign is a 400 (${lenientStrict('campaignDeleteRefusesRunning')})`),
+  realismFlag(
+    'campaignDeleteRefusesRunning',
+    'campaign-delete-refuses-running',
+    `DELETE of an Active/Scheduled/Rescheduled/Paused campaign is a 400 (${lenientStrict('campaignDeleteRefusesRunning')})`,
+  ),
 ];
 
 function inUseRefusalArg(v: string | boolean): InUseRefusal {
@@ -281,7 +374,7 @@ export function helpText(): string {
   const lines = [
     'npm run emulator -- [options]',
     '',
-    "The Kore.ai Campaign Management API (v2 paths) on 127.0.0.1 only, state in memory. It checks what Kore",
+    'The Kore.ai Campaign Management API (v2 paths) on 127.0.0.1 only, state in memory. It checks what Kore',
     'documents (HS256 JWT in `auth` with appId, iid and accountId headers, ?accountId=, 48/256 limits,',
     'in-use refusals, 60 calls/min per account) and lets you inject faults and choose how Kore behaves where',
     'its docs are silent. Every fault and switch can also be changed while it runs, through the admin API.',
@@ -298,7 +391,7 @@ export function helpText(): string {
     const flag = `${o.negatable ? `--[no-]${o.name}` : `--${o.name}`}${o.value ? ` ${o.value}` : ''}`;
     lines.push(flag.length > 40 ? `    ${flag}\n    ${''.padEnd(42)} ${o.help}` : `    ${flag.padEnd(42)} ${o.help}`);
   }
-  lines.push('', 'Admin API (JSON; not Kore\'s, never faulted or rate-limited):');
+  lines.push('', "Admin API (JSON; not Kore's, never faulted or rate-limited):");
   for (const r of ADMIN_ROUTES) {
     lines.push(`  ${r.method.padEnd(6)} ${r.path.padEnd(20)} ${r.does}`);
     if (r.body) lines.push(`  ${''.padEnd(6)} ${''.padEnd(20)} body: ${r.body}`);

@@ -84,10 +84,7 @@ export function applyFaults(base: Readonly<Faults>, patch: unknown): Faults {
 }
 
 /** What to do with a call before Kore looks at it. */
-export type GateDecision =
-  | { kind: 'reply'; reply: Reply; result: string }
-  | { kind: 'drop' }
-  | { kind: 'pass'; delayMs: number };
+export type GateDecision = { kind: 'reply'; reply: Reply; result: string } | { kind: 'drop' } | { kind: 'pass'; delayMs: number };
 
 /** What to do with Kore's reply to a call that changed the account. */
 export type DeliveryDecision = { kind: 'send' } | { kind: 'drop' } | { kind: 'hold'; ms: number };

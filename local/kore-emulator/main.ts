@@ -29,7 +29,13 @@ function readSeed(file: string): Seed | string {
     return `--seed ${file} is not JSON (${(err as Error).message})`;
   }
   const s = seed as Record<string, unknown>;
-  if (typeof seed !== 'object' || seed === null || Array.isArray(seed) || (s.lists !== undefined && !Array.isArray(s.lists)) || (s.campaigns !== undefined && !Array.isArray(s.campaigns))) {
+  if (
+    typeof seed !== 'object' ||
+    seed === null ||
+    Array.isArray(seed) ||
+    (s.lists !== undefined && !Array.isArray(s.lists)) ||
+    (s.campaigns !== undefined && !Array.isArray(s.campaigns))
+  ) {
     return `--seed ${file} must be a JSON object {"lists": [...], "campaigns": [...]}`;
   }
   return seed as Seed;
@@ -42,7 +48,10 @@ function banner(emu: KoreEmulator, c: CliConfig, seedLabel: string): string {
     ['accountId', emu.accountId],
     ['streamId', emu.streamId],
     ['clientId', c.clientId],
-    ['clientSecret', c.clientSecret === undefined ? 'the default local secret (its value: --help, --client-secret)' : 'the one given with --client-secret (not shown)'],
+    [
+      'clientSecret',
+      c.clientSecret === undefined ? 'the default local secret (its value: --help, --client-secret)' : 'the one given with --client-secret (not shown)',
+    ],
     ['seed', `${seedLabel} (${emu.state.lists.size} lists, ${emu.state.campaigns.size} campaigns)`],
     ['rate limit', rl.perMinute ? `${rl.perMinute} calls per ${rl.windowMs / 1000} s per account, Retry-After ${rl.retryAfter ? 'on' : 'off'}` : 'off'],
     ['faults', describeFaults(emu.faults, c.outageSeconds)],
@@ -79,7 +88,11 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     await emulator.start();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') return fail(`port ${c.port} on 127.0.0.1 is already in use (another emulator, or npm start -- --keep-running?). Pick another with --port <n>, or --port 0 for any free port.`, 1);
+    if (code === 'EADDRINUSE')
+      return fail(
+        `port ${c.port} on 127.0.0.1 is already in use (another emulator, or npm start -- --keep-running?). Pick another with --port <n>, or --port 0 for any free port.`,
+        1,
+      );
     if (code === 'EACCES') return fail(`port ${c.port} needs privileges this user lacks. Pick one above 1023 with --port <n>.`, 1);
     return fail(`could not listen on 127.0.0.1:${c.port} (${code ?? (err as Error).message}).`, 1);
   }

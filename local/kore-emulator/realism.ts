@@ -172,7 +172,10 @@ function parseOmit(value: unknown): OmitListFields {
 export function cloneRealism(r: Readonly<Realism>): Realism {
   return {
     ...r,
-    omitListFields: { ...(r.omitListFields.get ? { get: [...r.omitListFields.get] } : {}), ...(r.omitListFields.list ? { list: [...r.omitListFields.list] } : {}) },
+    omitListFields: {
+      ...(r.omitListFields.get ? { get: [...r.omitListFields.get] } : {}),
+      ...(r.omitListFields.list ? { list: [...r.omitListFields.list] } : {}),
+    },
     inUseRefusal: { ...r.inUseRefusal },
   };
 }

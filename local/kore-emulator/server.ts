@@ -119,7 +119,12 @@ export class KoreEmulator implements AdminTarget {
       ...opts.realism,
     });
     if (opts.seed) this.state.seed(opts.seed);
-    this.baseline = { state: this.state.copy(), faults: { ...this.injector.faults }, rateLimit: { ...this.rateLimit }, realism: applyRealism(this.realismNow, {}) };
+    this.baseline = {
+      state: this.state.copy(),
+      faults: { ...this.injector.faults },
+      rateLimit: { ...this.rateLimit },
+      realism: applyRealism(this.realismNow, {}),
+    };
   }
 
   get url(): string {

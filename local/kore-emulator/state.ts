@@ -199,7 +199,13 @@ export class AccountState {
       campaignInstanceUpdatedAt: seed.updatedAt ?? ts,
       contactLists: [],
       ...(type === 'sms'
-        ? { format: 'simple', message: { message: 'TWVzc2FnZSBmb3IgeW91ciB0YXJnZXRlZCBjdXN0b21lcg==' }, totalMessagesSent: 0, campaignExecutionType: 'NORMAL', isImported: false }
+        ? {
+            format: 'simple',
+            message: { message: 'TWVzc2FnZSBmb3IgeW91ciB0YXJnZXRlZCBjdXN0b21lcg==' },
+            totalMessagesSent: 0,
+            campaignExecutionType: 'NORMAL',
+            isImported: false,
+          }
         : {}),
       ...rest,
       schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: false, ...schedule },

@@ -51,7 +51,9 @@ export function aCampaign(over: Record<string, unknown> = {}): KoreObject {
 }
 
 /** DNC references as the campaign index builds them. */
-export function dncReferences(over: { byId?: Record<string, readonly string[]>; byName?: Record<string, readonly string[]>; unreadable?: readonly string[] } = {}): DncReferences {
+export function dncReferences(
+  over: { byId?: Record<string, readonly string[]>; byName?: Record<string, readonly string[]>; unreadable?: readonly string[] } = {},
+): DncReferences {
   return {
     byId: new Map(Object.entries(over.byId ?? {}).map(([k, v]) => [k, [...v]])),
     byName: new Map(Object.entries(over.byName ?? {}).map(([k, v]) => [k, [...v]])),

@@ -3,7 +3,8 @@ import type { CallOptions, DeleteResult, KoreClient } from '../../lib/kore/clien
 import { KoreNotFoundError } from '../../lib/kore/errors';
 import type { CampaignType, ContactListPatch, CreateContactListInput, KoreObject } from '../../lib/kore/types';
 
-type Op = 'getContactList' | 'updateContactList' | 'deleteContactList' | 'createContactList' | 'listContactLists' | 'getCampaign' | 'deleteCampaign' | 'listCampaigns';
+type Op =
+  'getContactList' | 'updateContactList' | 'deleteContactList' | 'createContactList' | 'listContactLists' | 'getCampaign' | 'deleteCampaign' | 'listCampaigns';
 
 /**
  * An in-memory KoreClient for unit tests, injected through the deps: lists and campaigns as Kore
@@ -36,7 +37,9 @@ export class FakeKore implements KoreClient {
   }
 
   writes(): string[] {
-    return this.calls.filter((c) => ['updateContactList', 'deleteContactList', 'deleteCampaign', 'createContactList'].includes(c.op)).map((c) => `${c.op} ${c.id ?? ''}`.trim());
+    return this.calls
+      .filter((c) => ['updateContactList', 'deleteContactList', 'deleteCampaign', 'createContactList'].includes(c.op))
+      .map((c) => `${c.op} ${c.id ?? ''}`.trim());
   }
 
   fits(_calls: number, _deadline: Deadline): boolean {

@@ -105,6 +105,9 @@ export class ConsumerHarness {
   }
 
   outcomeOf(messageId: string): Record<string, unknown> | undefined {
-    return this.out.outcomes().filter((o) => o.messageId === messageId).pop();
+    return this.out
+      .outcomes()
+      .filter((o) => o.messageId === messageId)
+      .pop();
   }
 }

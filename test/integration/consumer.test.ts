@@ -32,7 +32,11 @@ const seed: Seed = {
 };
 
 /** The ids of DELETEs Kore applied. */
-const deletes = (h: ConsumerHarness) => h.stack.kore.apiCalls({ method: 'DELETE' }).filter((c) => c.status === 200).map((c) => c.path.split('/').pop());
+const deletes = (h: ConsumerHarness) =>
+  h.stack.kore
+    .apiCalls({ method: 'DELETE' })
+    .filter((c) => c.status === 200)
+    .map((c) => c.path.split('/').pop());
 /** Every GET/PUT/DELETE/POST that reached Kore, as "METHOD last-path-segment status". */
 const calls = (h: ConsumerHarness) => h.stack.kore.apiCalls().map((c) => `${c.method} ${c.path.split('/').pop()} ${c.status}`);
 
@@ -50,15 +54,29 @@ describe('lifecycle consumer, end to end through SQS', () => {
       h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     });
 
-    it('list.expired: GETs the list, reads the campaigns\' DNC lists once, DELETEs it, audits it, and empties the queue', async () => {
+    it("list.expired: GETs the list, reads the campaigns' DNC lists once, DELETEs it, audits it, and empties the queue", async () => {
       const [id] = await h.send({ ...expired('cl-free-1'), eventId: 'evt-1' });
       await h.drain();
       expect(calls(h)).toEqual(['POST getAllCampaignDetails 200', 'POST getAllCampaignDetails 200', 'GET cl-free-1 200', 'DELETE cl-free-1 200']);
       expect(h.stack.kore.state.lists.has('cl-free-1')).toBe(false);
-      expect(h.outcomeOf(id!)).toMatchObject({ outcome: 'done', type: 'list.expired', eventId: 'evt-1', contactListId: 'cl-free-1', koreCalls: 4, confirmed: true, level: 'INFO' });
+      expect(h.outcomeOf(id!)).toMatchObject({
+        outcome: 'done',
+        type: 'list.expired',
+        eventId: 'evt-1',
+        contactListId: 'cl-free-1',
+        koreCalls: 4,
+        confirmed: true,
+        level: 'INFO',
+      });
       const audit = h.out.json().filter((l) => l.audit === true);
       expect(audit.map((a) => a.phase)).toEqual(['intent', 'result']);
-      expect(audit[1]).toMatchObject({ action: 'deleteContactList', result: 'deleted', confirmed: true, messageId: id, object: { _id: 'cl-free-1', name: 'Free one', isActive: true } });
+      expect(audit[1]).toMatchObject({
+        action: 'deleteContactList',
+        result: 'deleted',
+        confirmed: true,
+        messageId: id,
+        object: { _id: 'cl-free-1', name: 'Free one', isActive: true },
+      });
       expect(h.out.metric('outcome.done')).toBe(1);
       expect(h.out.metric('koreCalls')).toBe(4);
       expect(await h.depth(h.stack.dlqUrl)).toBe(0);
@@ -99,7 +117,14 @@ describe('lifecycle consumer, end to end through SQS', () => {
       const [id] = await h.send({ type: 'campaign.ended', campaignId: 'cd-ended', eventId: 'crm-77', occurredAt: now() });
       await h.drain();
       expect(h.stack.kore.state.campaigns.has('cd-ended')).toBe(false);
-      expect(h.outcomeOf(id!)).toMatchObject({ outcome: 'done', campaignId: 'cd-ended', listsQueued: 1, contactListIds: ['cl-only-ended'], listsKept: { 'cl-shared': 'used-by-another-campaign' }, koreCalls: 3 });
+      expect(h.outcomeOf(id!)).toMatchObject({
+        outcome: 'done',
+        campaignId: 'cd-ended',
+        listsQueued: 1,
+        contactListIds: ['cl-only-ended'],
+        listsKept: { 'cl-shared': 'used-by-another-campaign' },
+        koreCalls: 3,
+      });
       // The fanned-out command was processed too: only the list no other campaign uses is gone.
       expect(h.stack.kore.state.lists.has('cl-only-ended')).toBe(false);
       expect(h.stack.kore.state.lists.has('cl-shared')).toBe(true);
@@ -116,10 +141,12 @@ describe('lifecycle consumer, end to end through SQS', () => {
     });
 
     it('never deletes or renames in-use (either flag), DNC or default lists: skipped with the reason and rule', async () => {
-      const ids = await h.send(
-        ...['cl-in-use', 'cl-quirk', 'cl-shared', 'cl-dnc', 'cl-default', 'cl-default-only'].map((id) => expired(id)),
-        { type: 'list.update', contactListId: 'cl-default', name: 'Renamed DNC', occurredAt: now() },
-      );
+      const ids = await h.send(...['cl-in-use', 'cl-quirk', 'cl-shared', 'cl-dnc', 'cl-default', 'cl-default-only'].map((id) => expired(id)), {
+        type: 'list.update',
+        contactListId: 'cl-default',
+        name: 'Renamed DNC',
+        occurredAt: now(),
+      });
       await h.drain();
       expect(h.stack.kore.apiCalls({ method: 'DELETE' })).toHaveLength(0);
       expect(h.stack.kore.apiCalls({ method: 'PUT' })).toHaveLength(0);
@@ -135,7 +162,7 @@ describe('lifecycle consumer, end to end through SQS', () => {
       expect(h.stack.kore.state.lists.size).toBe(seed.lists!.length);
     });
 
-    it('takes a list gone only when Kore\'s listing agrees: already-done', async () => {
+    it("takes a list gone only when Kore's listing agrees: already-done", async () => {
       const [a] = await h.send(expired('cl-never-existed'));
       await h.drain();
       expect(h.outcomeOf(a!)).toMatchObject({ outcome: 'already-done', reason: 'not-found', koreCalls: 4 });
@@ -154,8 +181,24 @@ describe('lifecycle consumer, end to end through SQS', () => {
     });
 
     it('accepts the EventBridge and SNS envelopes, taking their ids as eventId and their times as occurredAt', async () => {
-      const eb = { version: '0', id: 'eb-123', 'detail-type': 'list.expired', source: 'crm', account: '1', time: now(), region: 'us-east-1', resources: [], detail: { contactListId: 'cl-free-1' } };
-      const sns = { Type: 'Notification', MessageId: 'sns-456', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: JSON.stringify({ type: 'list.expired', contactListId: 'cl-free-2' }), Timestamp: now() };
+      const eb = {
+        version: '0',
+        id: 'eb-123',
+        'detail-type': 'list.expired',
+        source: 'crm',
+        account: '1',
+        time: now(),
+        region: 'us-east-1',
+        resources: [],
+        detail: { contactListId: 'cl-free-1' },
+      };
+      const sns = {
+        Type: 'Notification',
+        MessageId: 'sns-456',
+        TopicArn: 'arn:aws:sns:us-east-1:1:t',
+        Message: JSON.stringify({ type: 'list.expired', contactListId: 'cl-free-2' }),
+        Timestamp: now(),
+      };
       const [a, b] = await h.send(eb, sns);
       await h.drain();
       expect(h.outcomeOf(a!)).toMatchObject({ outcome: 'done', envelope: 'eventbridge', eventId: 'eb-123' });
@@ -166,7 +209,12 @@ describe('lifecycle consumer, end to end through SQS', () => {
   describe('consumer dry run (CONSUMER_DRY_RUN=true)', () => {
     it('decides every step and writes nothing to Kore or the queue', async () => {
       h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, env: { CONSUMER_DRY_RUN: 'true' } });
-      const ids = await h.send(expired('cl-free-1'), expired('cl-free-2', { action: 'archive' }), { type: 'campaign.ended', campaignId: 'cd-ended', occurredAt: now() }, expired('cl-dnc'));
+      const ids = await h.send(
+        expired('cl-free-1'),
+        expired('cl-free-2', { action: 'archive' }),
+        { type: 'campaign.ended', campaignId: 'cd-ended', occurredAt: now() },
+        expired('cl-dnc'),
+      );
       await h.drain();
       expect(ids.map((id) => h.outcomeOf(id)?.outcome)).toEqual(['would-delete', 'would-archive', 'would-delete', 'skipped']);
       expect(h.stack.kore.apiCalls().filter((c) => c.method === 'DELETE' || c.method === 'PUT')).toEqual([]);
@@ -235,7 +283,9 @@ describe('lifecycle consumer, end to end through SQS', () => {
       const ids = await h.send(expired('cl-free-1'), expired('cl-free-2'), expired('cl-only-ended'));
       let msgs: Message[] = [];
       while (msgs.length < 3) {
-        const r = await h.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+        const r = await h.stack.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+        );
         msgs = msgs.concat(r.Messages ?? []);
       }
       const res = await h.handler({ Records: msgs.map((m) => toSqsRecord(m, h.stack.queueArn, 'us-east-1')) }, lambdaContext(20_000));

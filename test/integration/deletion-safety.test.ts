@@ -53,11 +53,15 @@ describe.each([
     expect(writes(h)).toEqual([]);
   });
 
-  it('2. the consumer\'s last check is the guard: a do-not-call name, a list mid-import, a campaign\'s DNC list', async () => {
+  it("2. the consumer's last check is the guard: a do-not-call name, a list mid-import, a campaign's DNC list", async () => {
     h = await start(realism);
     const ids = await h.send(expired('cl-callback-dnc-0015'), expired('cl-validating-0008'), expired('cl-campaign-dnc-0002'));
     await h.drain();
-    expect(ids.map((id) => h.outcomeOf(id)).map((o) => `${o?.reason}/${o?.rule}`)).toEqual(['protected/not-dnc-name', 'unsettled/settled', 'protected/not-dnc-name']);
+    expect(ids.map((id) => h.outcomeOf(id)).map((o) => `${o?.reason}/${o?.rule}`)).toEqual([
+      'protected/not-dnc-name',
+      'unsettled/settled',
+      'protected/not-dnc-name',
+    ]);
     expect(writes(h)).toEqual([]);
   });
 
@@ -99,7 +103,11 @@ describe.each([
     expect(h.outcomeOf(htmlGone!)).toMatchObject({ outcome: 'rejected', reason: 'kore-unexpected-reply', exhausted: true });
     expect(h.out.outcomes().filter((o) => o.outcome === 'already-done' || o.outcome === 'done')).toEqual([]);
     const dlq = await h.dlqMessages();
-    expect(dlq.map((m) => m.MessageAttributes?.ErrorCode?.StringValue).sort()).toEqual(['kore-unexpected-reply', 'kore-unexpected-reply', 'stream-not-allowed']);
+    expect(dlq.map((m) => m.MessageAttributes?.ErrorCode?.StringValue).sort()).toEqual([
+      'kore-unexpected-reply',
+      'kore-unexpected-reply',
+      'stream-not-allowed',
+    ]);
     expect(h.stack.kore.state.lists.has('cl-survey-old-0005')).toBe(true);
   });
 
@@ -124,7 +132,11 @@ describe('deletion safety: fan-out follow-ups are never dropped silently', () =>
     h = await ConsumerHarness.start({ kore: { seed: demoSeed(), rateLimit: { perMinute: 0 }, realism: STRICT_REALISM }, maxReceiveCount: 3 });
     const [id] = await h.send(ended('cd-black-friday-0003'));
     await h.drain(20_000);
-    expect(h.outcomeOf(id!)).toMatchObject({ outcome: 'done', contactListIds: ['cl-ended-campaign-0009'], listsKept: { 'cl-shared-list-0010': 'used-by-another-campaign' } });
+    expect(h.outcomeOf(id!)).toMatchObject({
+      outcome: 'done',
+      contactListIds: ['cl-ended-campaign-0009'],
+      listsKept: { 'cl-shared-list-0010': 'used-by-another-campaign' },
+    });
     const followUp = h.out.outcomes().filter((o) => o.contactListId === 'cl-ended-campaign-0009');
     expect(followUp.map((o) => `${o.outcome}:${o.reason}`)).toEqual(['retry:still-attached', 'retry:still-attached', 'rejected:still-attached']);
     const dlq = await h.dlqMessages();
@@ -146,10 +158,12 @@ describe('deletion safety: a listing that does not carry the DNC flags', () => {
   let h: ConsumerHarness;
   afterEach(() => h.stop());
 
-  it('the sweep queues what the listing cannot rule out, and the consumer\'s GET proves each list before deleting it', async () => {
+  it("the sweep queues what the listing cannot rule out, and the consumer's GET proves each list before deleting it", async () => {
     // Strict: getAllListDetails omits isGlobalDNC and isDefault (Kore does not document them there).
     h = await ConsumerHarness.start({ kore: { seed: demoSeed(), rateLimit: { perMinute: 0 }, realism: STRICT_REALISM } });
-    const sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }));
+    const sweep = createSweepHandler(
+      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }),
+    );
     const report = await sweep({ dryRun: false }, lambdaContext(60_000, 'nightly-sweep'));
     // In delete mode the list the demo archived ten days ago is an ordinary list, idle for only ten days.
     const expected = ['cl-archive-me-0011', 'cl-webinar-2024-0012', 'cl-survey-old-0005', 'cl-tradeshow-0013', 'cl-promo-spring-0006', 'cl-reactivation-0014'];

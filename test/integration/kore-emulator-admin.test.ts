@@ -125,7 +125,15 @@ describe('Kore emulator clock, reset and admin API', () => {
       await kore.call('GET', '/contactList/cl-a', { headers: { auth: token } });
       await kore.admin('GET', '/state');
       expect(emu.apiCalls()).toEqual([
-        expect.objectContaining({ method: 'GET', path: `${kore.v2}/contactList/cl-a`, hasAuth: true, appId: 'cs-test-client', jti: 'jti-rec-1', status: 200, result: 'ok' }),
+        expect.objectContaining({
+          method: 'GET',
+          path: `${kore.v2}/contactList/cl-a`,
+          hasAuth: true,
+          appId: 'cs-test-client',
+          jti: 'jti-rec-1',
+          status: 200,
+          result: 'ok',
+        }),
       ]);
       expect(JSON.stringify(emu.calls)).not.toContain(token.split('.')[2]);
       expect(JSON.stringify((await kore.admin('GET', '/calls')).json)).not.toMatch(/eyJ[A-Za-z0-9_-]+\./);
@@ -168,7 +176,11 @@ describe('Kore emulator clock, reset and admin API', () => {
 
     it('changes the rate limit and reports it', async () => {
       await start();
-      expect((await kore.admin('POST', '/rate-limit', { perMinute: 1, retryAfter: false })).json).toEqual({ perMinute: 1, windowMs: 60_000, retryAfter: false });
+      expect((await kore.admin('POST', '/rate-limit', { perMinute: 1, retryAfter: false })).json).toEqual({
+        perMinute: 1,
+        windowMs: 60_000,
+        retryAfter: false,
+      });
       expect((await kore.admin('POST', '/rate-limit', { perMinut: 1 })).status).toBe(400);
       expect((await kore.admin('GET', '/rate-limit')).json).toMatchObject({ perMinute: 1 });
     });

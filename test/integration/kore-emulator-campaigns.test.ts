@@ -13,7 +13,14 @@ const seed = (): Seed => ({
     { _id: 'cl-dnc', name: 'DNC CL Dec 4' },
   ],
   campaigns: [
-    { _id: 'cd-active', name: 'Renewal outreach', contactLists: ['Renewals', 'VIP'], dncList: 'DNC CL Dec 4', status: 'Active', schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true } },
+    {
+      _id: 'cd-active',
+      name: 'Renewal outreach',
+      contactLists: ['Renewals', 'VIP'],
+      dncList: 'DNC CL Dec 4',
+      status: 'Active',
+      schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true },
+    },
     { _id: 'cd-done', name: 'Black Friday', contactLists: ['VIP'], status: 'Completed', dialingMode: 'Preview' },
     { _id: 'cd-paused', name: 'Winback', status: 'Paused' },
     { _id: 'cd-scheduled', name: 'Spring', status: 'Scheduled', priority: '2' },
@@ -93,7 +100,12 @@ describe('Kore emulator campaigns', () => {
       const data = (res.json as { data: Page }).data;
       expect(data).toMatchObject({ skip: 0, limit: 50, hasMore: false, totalPages: 1, totalResults: 5 });
       expect(data.results.map((r) => r._id)).toEqual(['cd-active', 'cd-done', 'cd-paused', 'cd-scheduled', 'cd-stopped']);
-      expect(data.results[0]).toMatchObject({ dncLists: { id: 'cl-dnc', name: 'DNC CL Dec 4' }, connection: expect.any(String), campaignInstanceUpdatedAt: expect.any(String), contactLists: ['Renewals', 'VIP'] });
+      expect(data.results[0]).toMatchObject({
+        dncLists: { id: 'cl-dnc', name: 'DNC CL Dec 4' },
+        connection: expect.any(String),
+        campaignInstanceUpdatedAt: expect.any(String),
+        contactLists: ['Renewals', 'VIP'],
+      });
     });
 
     it('lists SMS campaigns with id instead of _id and the DNC list by name only', async () => {
@@ -119,7 +131,13 @@ describe('Kore emulator campaigns', () => {
       expect(done.results.map((r) => r._id)).toEqual(['cd-done', 'cd-stopped']);
       expect((await page({ type: 'voice', filters: { priority: [2] } })).results.map((r) => r._id)).toEqual(['cd-scheduled']);
       expect((await page({ type: 'voice', filters: { dialingMode: ['Preview'] } })).results.map((r) => r._id)).toEqual(['cd-done']);
-      expect((await page({ type: 'voice', sortBy: { name: 'asc' } })).results.map((r) => r.name)).toEqual(['Black Friday', 'Old survey', 'Renewal outreach', 'Spring', 'Winback']);
+      expect((await page({ type: 'voice', sortBy: { name: 'asc' } })).results.map((r) => r.name)).toEqual([
+        'Black Friday',
+        'Old survey',
+        'Renewal outreach',
+        'Spring',
+        'Winback',
+      ]);
     });
 
     it.each([
@@ -149,7 +167,9 @@ describe('Kore emulator campaigns', () => {
     });
 
     it('answers view=contacts with a page, and refuses a limit over 100', async () => {
-      expect((await kore.call('POST', '/cd-done/status', { query: '?view=contacts', body: { page: 1, limit: 100 } })).json).toMatchObject({ data: { results: [], page: 1, limit: 100 } });
+      expect((await kore.call('POST', '/cd-done/status', { query: '?view=contacts', body: { page: 1, limit: 100 } })).json).toMatchObject({
+        data: { results: [], page: 1, limit: 100 },
+      });
       expect((await kore.call('POST', '/cd-done/status', { query: '?view=contacts', body: { page: 1, limit: 101 } })).status).toBe(400);
     });
 
@@ -166,24 +186,44 @@ describe('Kore emulator campaigns', () => {
     it.each([
       ['V2/trigger/{id}', (k: KoreProbe) => ({ path: '/trigger/cd-done', root: k.v2 })],
       ['V2//trigger/{id} (stop SMS page)', (k: KoreProbe) => ({ path: '//trigger/cd-done', root: k.v2 })],
-      ['/api/v2/public/{streamId}/campaign/trigger/{id} (voice pages)', (k: KoreProbe) => ({ path: '/trigger/cd-done', root: `/api/v2/public/${k.target.streamId}/campaign` })],
+      [
+        '/api/v2/public/{streamId}/campaign/trigger/{id} (voice pages)',
+        (k: KoreProbe) => ({ path: '/trigger/cd-done', root: `/api/v2/public/${k.target.streamId}/campaign` }),
+      ],
       ['V2/{id}?trigger= (start SMS page)', (k: KoreProbe) => ({ path: '/cd-done', root: k.v2 })],
-      ['v1 /campaign/api/v1/public/{IID}/campaign/{id}', (k: KoreProbe) => ({ path: '/cd-done', root: `/campaign/api/v1/public/${k.target.streamId}/campaign` })],
+      [
+        'v1 /campaign/api/v1/public/{IID}/campaign/{id}',
+        (k: KoreProbe) => ({ path: '/cd-done', root: `/campaign/api/v1/public/${k.target.streamId}/campaign` }),
+      ],
     ])('starts and stops a campaign through %s', async (_, where) => {
       const { path, root } = where(kore);
       const play = await kore.call('POST', path, { root, query: '?campaignType=voice&trigger=play', body: {} });
       expect(play.status).toBe(200);
-      expect(play.json).toMatchObject({ status: 'Active', message: 'Campaign Started', totalCallsCompleted: 0, campaignInstanceId: expect.stringMatching(/^cid-/) });
+      expect(play.json).toMatchObject({
+        status: 'Active',
+        message: 'Campaign Started',
+        totalCallsCompleted: 0,
+        campaignInstanceId: expect.stringMatching(/^cid-/),
+      });
       expect(statusOf('cd-done')).toBe('Active');
       const stop = await kore.call('POST', path, { root, query: `?accountId=${emu.accountId}&campaignType=voice&trigger=stop`, body: {} });
-      expect(stop.json).toMatchObject({ status: 'Stopped', message: 'Campaign Stopped', campaignInstanceId: (play.json as { campaignInstanceId: string }).campaignInstanceId });
+      expect(stop.json).toMatchObject({
+        status: 'Stopped',
+        message: 'Campaign Stopped',
+        campaignInstanceId: (play.json as { campaignInstanceId: string }).campaignInstanceId,
+      });
       expect(statusOf('cd-done')).toBe('Stopped');
     });
 
     it('sets updatedAt to Kore time and answers SMS triggers without an instance id', async () => {
       emu.advanceClock(3 * DAY);
       const res = await kore.call('POST', '/trigger/cd-sms', { query: `?accountId=${emu.accountId}&campaignType=sms&trigger=stop`, body: {} });
-      expect(res.json).toEqual({ status: 'Stopped', message: 'Campaign Stopped', updatedAt: emu.state.campaigns.get('cd-sms')!.updatedAt, campaignExecutionType: 'NORMAL' });
+      expect(res.json).toEqual({
+        status: 'Stopped',
+        message: 'Campaign Stopped',
+        updatedAt: emu.state.campaigns.get('cd-sms')!.updatedAt,
+        campaignExecutionType: 'NORMAL',
+      });
       expect(Date.parse(emu.state.campaigns.get('cd-sms')!.updatedAt)).toBeGreaterThanOrEqual(Date.now() + 3 * DAY - 60_000);
     });
 
@@ -231,14 +271,25 @@ describe('Kore emulator campaigns', () => {
 
   describe('create and schedule', () => {
     beforeEach(() => start());
-    const create = (body: Record<string, unknown>, type = 'voice') => kore.call('POST', '', { query: `?accountId=${emu.accountId}&campaignType=${type}`, body });
-    const valid = { name: 'New campaign', description: 'd', contactLists: ['Renewals'], dncLists: { name: 'DNC CL Dec 4' }, priority: '3', dialingMode: 'Agentless' };
+    const create = (body: Record<string, unknown>, type = 'voice') =>
+      kore.call('POST', '', { query: `?accountId=${emu.accountId}&campaignType=${type}`, body });
+    const valid = {
+      name: 'New campaign',
+      description: 'd',
+      contactLists: ['Renewals'],
+      dncLists: { name: 'DNC CL Dec 4' },
+      priority: '3',
+      dialingMode: 'Agentless',
+    };
 
     it('creates a voice campaign as Preparing, with id, and marks its lists and DNC list as used', async () => {
       const res = await create(valid);
       expect(res.status).toBe(200);
       const data = (res.json as { data: { id: string; status: string } }).data;
-      expect(res.json).toMatchObject({ message: 'Campaign New campaign creation in progress', data: { status: 'Preparing', id: expect.stringMatching(/^cd-/) } });
+      expect(res.json).toMatchObject({
+        message: 'Campaign New campaign creation in progress',
+        data: { status: 'Preparing', id: expect.stringMatching(/^cd-/) },
+      });
       expect(emu.state.lists.get('cl-renew')!.campaignInUse).toContainEqual({ id: data.id, name: 'New campaign' });
       expect(emu.state.lists.get('cl-dnc')!.campaignInUse).toContainEqual({ id: data.id, name: 'New campaign' });
     });

@@ -154,20 +154,64 @@ describe('emulator command-line parsing', () => {
     expect(resolveRealism(config(['--detach-on-campaign-delete', '--strict'])).detachOnCampaignDelete).toBe(true);
     expect(resolveRealism(config(['--strict', '--detach-on-campaign-delete=true'])).detachOnCampaignDelete).toBe(true);
     expect(resolveRealism(config(['--no-dnc-in-use'])).dncInUse).toBe(false);
-    expect(resolveRealism(config(['--omit-get-fields', 'isDefault', '--strict'])).omitListFields).toEqual({ list: ['isGlobalDNC', 'isDefault'], get: ['isDefault'] });
+    expect(resolveRealism(config(['--omit-get-fields', 'isDefault', '--strict'])).omitListFields).toEqual({
+      list: ['isGlobalDNC', 'isDefault'],
+      get: ['isDefault'],
+    });
     expect(resolveRealism(config(['--strict', '--omit-list-fields', ''])).omitListFields).toEqual({ list: [] });
   });
 
   it('maps every fault and rate flag to its setting', () => {
     const c = config([
-      '--latency', '5', '--5xx-rate', '0.1', '--429-rate', '0.2', '--drop-rate', '0.3', '--slow-rate', '0.4', '--slow-ms', '900',
-      '--fail-next', '2', '--fail-status', '429', '--commit-drop-rate', '0.05', '--commit-slow-rate', '0.06', '--commit-slow-ms', '3000',
-      '--throttle-retry-after', 'http-date', '--throttle-retry-after-seconds', '9', '--outage', '30', '--per-minute', '600', '--window-ms', '10000',
-      '--random-seed', '3',
+      '--latency',
+      '5',
+      '--5xx-rate',
+      '0.1',
+      '--429-rate',
+      '0.2',
+      '--drop-rate',
+      '0.3',
+      '--slow-rate',
+      '0.4',
+      '--slow-ms',
+      '900',
+      '--fail-next',
+      '2',
+      '--fail-status',
+      '429',
+      '--commit-drop-rate',
+      '0.05',
+      '--commit-slow-rate',
+      '0.06',
+      '--commit-slow-ms',
+      '3000',
+      '--throttle-retry-after',
+      'http-date',
+      '--throttle-retry-after-seconds',
+      '9',
+      '--outage',
+      '30',
+      '--per-minute',
+      '600',
+      '--window-ms',
+      '10000',
+      '--random-seed',
+      '3',
     ]);
     expect(c.faults).toEqual({
-      latencyMs: 5, serverErrorRate: 0.1, throttleRate: 0.2, dropRate: 0.3, slowRate: 0.4, slowMs: 900, failNext: 2, failStatus: 429,
-      commitThenDropRate: 0.05, commitThenSlowRate: 0.06, commitThenSlowMs: 3000, throttleRetryAfter: 'http-date', throttleRetryAfterSeconds: 9,
+      latencyMs: 5,
+      serverErrorRate: 0.1,
+      throttleRate: 0.2,
+      dropRate: 0.3,
+      slowRate: 0.4,
+      slowMs: 900,
+      failNext: 2,
+      failStatus: 429,
+      commitThenDropRate: 0.05,
+      commitThenSlowRate: 0.06,
+      commitThenSlowMs: 3000,
+      throttleRetryAfter: 'http-date',
+      throttleRetryAfterSeconds: 9,
     });
     expect(c).toMatchObject({ outageSeconds: 30, randomSeed: 3, rateLimit: { perMinute: 600, windowMs: 10000 } });
   });

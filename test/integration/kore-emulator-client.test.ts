@@ -48,7 +48,30 @@ describe('Kore client against the emulator', () => {
 
   it('gets a contact list with the seed sample fields', async () => {
     const list = await kore.getContactList('cl-718e888-3aca-4008-973e-6d79940abcde');
-    for (const f of ['_id', 'isActive', 'name', 'lname', 'description', 'totalRecordCount', 'status', 'createdBy', 'updatedBy', 'mapping', 'isListInUse', 'listType', 'isGlobalDNC', 'isDefault', 'campaignInUse', 'source', 'apiConfigurations', 'columns', 'files', 'createdAt', 'updatedAt', 'allowDuplicates']) {
+    for (const f of [
+      '_id',
+      'isActive',
+      'name',
+      'lname',
+      'description',
+      'totalRecordCount',
+      'status',
+      'createdBy',
+      'updatedBy',
+      'mapping',
+      'isListInUse',
+      'listType',
+      'isGlobalDNC',
+      'isDefault',
+      'campaignInUse',
+      'source',
+      'apiConfigurations',
+      'columns',
+      'files',
+      'createdAt',
+      'updatedAt',
+      'allowDuplicates',
+    ]) {
       expect(list).toHaveProperty(f);
     }
     expect(list.lname).toBe('renewal due - may/june 2025');
@@ -58,7 +81,15 @@ describe('Kore client against the emulator', () => {
   it('creates a contact list with the seed sample reply', async () => {
     const list = await kore.createContactList({ name: 'Renewal Due 1- July 2025', description: 'July', allowDuplicates: true });
     expect(list._id).toMatch(/^cl-/);
-    expect(list).toMatchObject({ status: 'Ready', totalRecordCount: 0, isGlobalDNC: false, isDefault: false, columns: [], allowDuplicates: true, isActive: true });
+    expect(list).toMatchObject({
+      status: 'Ready',
+      totalRecordCount: 0,
+      isGlobalDNC: false,
+      isDefault: false,
+      columns: [],
+      allowDuplicates: true,
+      isActive: true,
+    });
   });
 
   it('updates a contact list and echoes the seed sample body', async () => {
@@ -70,8 +101,16 @@ describe('Kore client against the emulator', () => {
 
   it('deletes an unused list and echoes it with isActive:true; a second delete is a 404 (already gone)', async () => {
     const res = await kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde');
-    expect(res).toMatchObject({ deleted: true, message: 'Contact list Renewal Due - May/June 2025 deleted successfully', data: { _id: 'cl-718e888-3aca-4008-973e-6d79940abcde', isActive: true } });
-    await expect(kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde')).resolves.toEqual({ deleted: false, afterLostReply: false, message: expect.any(String) });
+    expect(res).toMatchObject({
+      deleted: true,
+      message: 'Contact list Renewal Due - May/June 2025 deleted successfully',
+      data: { _id: 'cl-718e888-3aca-4008-973e-6d79940abcde', isActive: true },
+    });
+    await expect(kore.deleteContactList('cl-718e888-3aca-4008-973e-6d79940abcde')).resolves.toEqual({
+      deleted: false,
+      afterLostReply: false,
+      message: expect.any(String),
+    });
   });
 
   it('refuses to delete an in-use list (also when isListInUse is false) or a DNC/default list, leaving them unchanged', async () => {
@@ -86,13 +125,20 @@ describe('Kore client against the emulator', () => {
   it('lists all contact lists in one reply with campaignInUse objects', async () => {
     const lists = await kore.listContactLists();
     expect(lists).toHaveLength(4);
-    expect(lists.find((l) => l._id === 'cl-used-1')!.campaignInUse).toEqual([{ id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', name: 'Service Renewal Outreach Campaign61' }]);
+    expect(lists.find((l) => l._id === 'cl-used-1')!.campaignInUse).toEqual([
+      { id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', name: 'Service Renewal Outreach Campaign61' },
+    ]);
     expect(emu.apiCalls()[0]!.query).toEqual({ accountId: emu.accountId, type: 'call' });
   });
 
   it('gets and deletes a campaign (seed sample fields), which frees its lists; then 404', async () => {
     const c = await kore.getCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
-    expect(c).toMatchObject({ _id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', lname: 'service renewal outreach campaign61', priority: '5', contactLists: ['Used list'] });
+    expect(c).toMatchObject({
+      _id: 'cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde',
+      lname: 'service renewal outreach campaign61',
+      priority: '5',
+      contactLists: ['Used list'],
+    });
     const res = await kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
     expect(res).toMatchObject({ deleted: true, message: 'Campaign Service Renewal Outreach Campaign61 deleted successfully' });
     expect(emu.state.lists.get('cl-used-1')!.campaignInUse).toEqual([]);
@@ -114,8 +160,7 @@ describe('Kore client against the emulator', () => {
 
 describe('fault injection, seen through the client', () => {
   let emu: KoreEmulator;
-  const make = (timeoutMs = 2000) =>
-    new HttpKoreClient({ credentials: new StaticCredentials(credentials(emu.url)), timeoutMs, retryPolicy: noRetry });
+  const make = (timeoutMs = 2000) => new HttpKoreClient({ credentials: new StaticCredentials(credentials(emu.url)), timeoutMs, retryPolicy: noRetry });
   beforeEach(async () => {
     emu = await new KoreEmulator({ rateLimit: { perMinute: 0 }, seed: { lists: [{ _id: 'cl-a', name: 'A' }] } }).start();
   });
@@ -147,7 +192,9 @@ describe('fault injection, seen through the client', () => {
 
   it('answers injected 429s with Retry-After, classified as throttling', async () => {
     emu.setFaults({ throttleRate: 1 });
-    const err = (await make().getContactList('cl-a').catch((e) => e)) as KoreThrottledError;
+    const err = (await make()
+      .getContactList('cl-a')
+      .catch((e) => e)) as KoreThrottledError;
     expect(err).toBeInstanceOf(KoreThrottledError);
     expect(err.retryAfterMs).toBe(1000);
   });
@@ -196,7 +243,11 @@ describe('the client under the strict reading of every undocumented behaviour', 
       rateLimit: { perMinute: 0 },
       realism: STRICT_REALISM,
       seed: {
-        lists: [{ _id: 'cl-used-1', name: 'Used list' }, { _id: 'cl-free-1', name: 'Free list' }, { _id: 'cl-dnc-2', name: 'Holiday exclusions' }],
+        lists: [
+          { _id: 'cl-used-1', name: 'Used list' },
+          { _id: 'cl-free-1', name: 'Free list' },
+          { _id: 'cl-dnc-2', name: 'Holiday exclusions' },
+        ],
         campaigns: [
           { _id: 'cd-1', name: 'Running', contactLists: ['Used list'], dncList: 'Holiday exclusions', status: 'Active' },
           { _id: 'cd-sms', name: 'SMS reminders', campaignType: 'sms', contactLists: [], status: 'Completed' },

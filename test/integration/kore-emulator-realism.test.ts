@@ -38,7 +38,12 @@ describe('Kore emulator realism switches', () => {
     await Promise.all(running.splice(0).map((e) => e.stop()));
   });
   const getList = async (id: string) => ((await kore.call('GET', `/contactList/${id}`)).json as { data: Record<string, unknown> }).data;
-  const allLists = async () => ((await kore.call('POST', '/contactList/getAllListDetails', { query: `?accountId=${emu.accountId}&type=call`, body: {} })).json as { data: Record<string, unknown>[] }).data;
+  const allLists = async () =>
+    (
+      (await kore.call('POST', '/contactList/getAllListDetails', { query: `?accountId=${emu.accountId}&type=call`, body: {} })).json as {
+        data: Record<string, unknown>[];
+      }
+    ).data;
   const deleteCampaign = (id: string) => kore.call('DELETE', `/${id}`, { query: `?accountId=${emu.accountId}&campaignType=voice` });
 
   it('STRICT_REALISM sets every switch to its strict variant, keeping entity 404s in JSON', () => {

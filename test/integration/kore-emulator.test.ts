@@ -81,11 +81,21 @@ describe('Kore emulator basics', () => {
     beforeEach(() => start());
 
     it('creates a list in the documented reply shape, Ready and empty, and refuses a duplicate name', async () => {
-      const res = await kore.call('POST', '/contactList/createContactList', { body: { name: 'July', description: 'd', source: 'passiveApi', allowDuplicates: true } });
+      const res = await kore.call('POST', '/contactList/createContactList', {
+        body: { name: 'July', description: 'd', source: 'passiveApi', allowDuplicates: true },
+      });
       expect(res.json).toMatchObject({
         status: 'success',
         message: 'Contact list July created successfully',
-        data: { _id: expect.stringMatching(/^cl-/), status: 'Ready', totalRecordCount: 0, isGlobalDNC: false, isDefault: false, columns: [], allowDuplicates: true },
+        data: {
+          _id: expect.stringMatching(/^cl-/),
+          status: 'Ready',
+          totalRecordCount: 0,
+          isGlobalDNC: false,
+          isDefault: false,
+          columns: [],
+          allowDuplicates: true,
+        },
       });
       expect((await kore.call('POST', '/contactList/createContactList', { body: { name: 'JULY', description: 'd', source: 'passiveApi' } })).status).toBe(400);
     });

@@ -50,7 +50,12 @@ describe('functions/lifecycle-events handler module', () => {
     expect(stack.kore.state.lists.get('cl-survey-old-0005')!.name).toBe('[expired] NPS survey 2024');
     expect(stack.kore.state.lists.has('cl-global-dnc-0001')).toBe(true);
     expect(stack.secrets.calls.GetSecretValue).toBe(1);
-    expect(out.outcomes().map((o) => o.outcome).sort()).toEqual(['done', 'rejected', 'skipped']);
+    expect(
+      out
+        .outcomes()
+        .map((o) => o.outcome)
+        .sort(),
+    ).toEqual(['done', 'rejected', 'skipped']);
     // Powertools added the Lambda context to every line.
     expect(out.outcomes()[0]).toMatchObject({ function_name: 'lifecycle-events', service: 'kore-campaign-lifecycle' });
   });

@@ -17,8 +17,11 @@ const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 type Run = { code: number; stdout: string; stderr: string };
 function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, script, ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [tsx, script, ...args],
+      { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
     );
   });
 }
@@ -81,33 +84,39 @@ describe('local entry points name the cause of a known failure in one line', () 
 
   describe('the CLI without a running stack', () => {
     it('says the endpoints file is left from a process that has exited, and how to start one', async () => {
-      const file = stackFile('dead.json', { pid: 2 ** 22 + 12345, sqs: 'http://127.0.0.1:1', queueUrl: 'http://127.0.0.1:1/000000000000/q', kore: 'http://127.0.0.1:1' });
+      const file = stackFile('dead.json', {
+        pid: 2 ** 22 + 12345,
+        sqs: 'http://127.0.0.1:1',
+        queueUrl: 'http://127.0.0.1:1/000000000000/q',
+        kore: 'http://127.0.0.1:1',
+      });
       const r = await cli(['send', 'list.expired', '--contactListId', 'cl-promo-spring-0006'], { LOCAL_STACK_FILE: file });
-      expectOneLine(r, 1, /^no local stack is running: .*dead\.json was written by process \d+, which has exited\. Start it with `npm start -- --keep-running`/);
+      expectOneLine(
+        r,
+        1,
+        /^no local stack is running: .*dead\.json was written by process \d+, which has exited\. Start it with `npm start -- --keep-running`/,
+      );
     });
 
-    it.each([
-      [['send', 'list.expired', '--contactListId', 'cl-promo-spring-0006']],
-      [['dlq', 'list']],
-      [['dlq', 'redrive']],
-      [['reset']],
-      [['sweep']],
-    ])('%j: no local stack answers, start it with npm start -- --keep-running', async (args) => {
-      const port = await closedPort();
-      const url = `http://127.0.0.1:${port}`;
-      const file = stackFile(`down-${args[0]}.json`, {
-        pid: process.pid,
-        region: 'us-east-1',
-        sqs: url,
-        secretsManager: url,
-        kore: url,
-        queueUrl: `${url}/000000000000/kore-lifecycle`,
-        dlqUrl: `${url}/000000000000/kore-lifecycle-dlq`,
-        secretId: 'kore/campaign-lifecycle',
-      });
-      const r = await cli(args, { LOCAL_STACK_FILE: file });
-      expectOneLine(r, 1, /^no local stack answers .*ECONNREFUSED.*\. Start it with `npm start -- --keep-running` in another terminal/);
-    });
+    it.each([[['send', 'list.expired', '--contactListId', 'cl-promo-spring-0006']], [['dlq', 'list']], [['dlq', 'redrive']], [['reset']], [['sweep']]])(
+      '%j: no local stack answers, start it with npm start -- --keep-running',
+      async (args) => {
+        const port = await closedPort();
+        const url = `http://127.0.0.1:${port}`;
+        const file = stackFile(`down-${args[0]}.json`, {
+          pid: process.pid,
+          region: 'us-east-1',
+          sqs: url,
+          secretsManager: url,
+          kore: url,
+          queueUrl: `${url}/000000000000/kore-lifecycle`,
+          dlqUrl: `${url}/000000000000/kore-lifecycle-dlq`,
+          secretId: 'kore/campaign-lifecycle',
+        });
+        const r = await cli(args, { LOCAL_STACK_FILE: file });
+        expectOneLine(r, 1, /^no local stack answers .*ECONNREFUSED.*\. Start it with `npm start -- --keep-running` in another terminal/);
+      },
+    );
 
     it('names an endpoints file it cannot read', async () => {
       const file = join(dir, 'garbage.json');
@@ -119,7 +128,11 @@ describe('local entry points name the cause of a known failure in one line', () 
   describe('the CLI with a bad environment or command line', () => {
     it('refuses a LIFECYCLE_QUEUE_URL that is not a queue URL, saying what one looks like, and sends nothing', async () => {
       const r = await cli(['send', 'list.expired', '--contactListId', 'cl-promo-spring-0006'], { LIFECYCLE_QUEUE_URL: 'kore-lifecycle' });
-      expectOneLine(r, 2, /^LIFECYCLE_QUEUE_URL "kore-lifecycle" is not an SQS queue URL; one looks like https:\/\/sqs\.us-east-1\.amazonaws\.com\/123456789012\/kore-lifecycle/);
+      expectOneLine(
+        r,
+        2,
+        /^LIFECYCLE_QUEUE_URL "kore-lifecycle" is not an SQS queue URL; one looks like https:\/\/sqs\.us-east-1\.amazonaws\.com\/123456789012\/kore-lifecycle/,
+      );
       expect(r.stdout).toBe('');
     });
 

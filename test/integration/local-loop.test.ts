@@ -39,7 +39,11 @@ async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv): Promise<R
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor('the ready line', () => out.includes(READY_LINE) || undefined, () => out);
+  await waitFor(
+    'the ready line',
+    () => out.includes(READY_LINE) || undefined,
+    () => out,
+  );
   return { child, output: () => out, exit, endpoints: JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints };
 }
 
@@ -80,7 +84,8 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
       );
     });
-  const listNames = async () => ((await (await fetch(`${endpoints.kore}/__admin/state`)).json()) as { lists: Array<{ _id: string; name: string }> }).lists.map((l) => [l._id, l.name]);
+  const listNames = async () =>
+    ((await (await fetch(`${endpoints.kore}/__admin/state`)).json()) as { lists: Array<{ _id: string; name: string }> }).lists.map((l) => [l._id, l.name]);
 
   async function sendAndWatch(id: string): Promise<string> {
     const sent = await cli('send', 'list.expired', '--contactListId', id, '--reason', 'crm-expiry');
@@ -88,7 +93,14 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     const messageId = /as message ([0-9a-f-]{36})/.exec(sent.stdout)?.[1];
     expect(messageId).toBeDefined();
     // The consumer's outcome, printed in the first terminal as it happens.
-    return waitFor(`the outcome of ${messageId}`, () => out().split('\n').find((l) => l.includes(`msg ${messageId!.slice(0, 8)}`)), out);
+    return waitFor(
+      `the outcome of ${messageId}`,
+      () =>
+        out()
+          .split('\n')
+          .find((l) => l.includes(`msg ${messageId!.slice(0, 8)}`)),
+      out,
+    );
   }
 
   it('writes the endpoints file and prints where everything is', () => {
@@ -103,7 +115,11 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
 
     // The default DELETION_MODE, archive-then-delete: archived now, deleted after its grace period.
     const first = await sendAndWatch(id);
-    expect(first).toMatch(new RegExp(`✔ done\\s+list\\.expired ${id} "NPS survey 2024"\\s+archived as "\\[expired\\] NPS survey 2024"; deleted after \\d{4}-\\d{2}-\\d{2} unless restored\\s+· \\d+ Kore calls`));
+    expect(first).toMatch(
+      new RegExp(
+        `✔ done\\s+list\\.expired ${id} "NPS survey 2024"\\s+archived as "\\[expired\\] NPS survey 2024"; deleted after \\d{4}-\\d{2}-\\d{2} unless restored\\s+· \\d+ Kore calls`,
+      ),
+    );
     expect(await listNames()).toContainEqual([id, '[expired] NPS survey 2024']);
 
     const again = await sendAndWatch(id);
@@ -121,12 +137,21 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     // And the recovery window's undo, from the CLI.
     const restored = await cli('restore', id);
     expect(restored.code).toBe(0);
-    await waitFor('the restore', () => out().split('\n').find((l) => /✔ done\s+list\.restore cl-survey-old-0005 .*restored as "NPS survey 2024"/.test(l)), out);
+    await waitFor(
+      'the restore',
+      () =>
+        out()
+          .split('\n')
+          .find((l) => /✔ done\s+list\.restore cl-survey-old-0005 .*restored as "NPS survey 2024"/.test(l)),
+      out,
+    );
     expect(await listNames()).toContainEqual([id, 'NPS survey 2024']);
   });
 
   it('shows refusals with their reason and rule as they happen', async () => {
-    expect(await sendAndWatch('cl-callback-dnc-0015')).toMatch(/⊘ skipped\s+list\.expired cl-callback-dnc-0015 "Callback do-not-call requests"\s+protected \(rule not-dnc-name: the name says do-not-call\)/);
+    expect(await sendAndWatch('cl-callback-dnc-0015')).toMatch(
+      /⊘ skipped\s+list\.expired cl-callback-dnc-0015 "Callback do-not-call requests"\s+protected \(rule not-dnc-name: the name says do-not-call\)/,
+    );
   });
 
   it('runs the sweep on demand: a dry run by default, --live queues candidates the running consumer archives', async () => {
@@ -138,7 +163,14 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     const live = await cli('sweep', '--live', '--name-pattern', 'webinar');
     expect(live.code).toBe(0);
     expect(live.stdout).toMatch(/1 list\.expired queued/);
-    await waitFor('the sweep candidate archived', () => out().split('\n').find((l) => /✔ done\s+list\.expired cl-webinar-2024-0012 .*archived as/.test(l)), out);
+    await waitFor(
+      'the sweep candidate archived',
+      () =>
+        out()
+          .split('\n')
+          .find((l) => /✔ done\s+list\.expired cl-webinar-2024-0012 .*archived as/.test(l)),
+      out,
+    );
     expect(await listNames()).toContainEqual(['cl-webinar-2024-0012', '[expired] Summer 2024 webinar leads']);
     const archived = await cli('archived');
     expect(archived.code).toBe(0);
@@ -147,7 +179,9 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
   });
 
   it('prints AWS CLI commands that work as printed, with no AWS environment set', async () => {
-    const hints = out().split('\n').filter((l) => l.startsWith('  aws '));
+    const hints = out()
+      .split('\n')
+      .filter((l) => l.startsWith('  aws '));
     expect(hints.length).toBeGreaterThanOrEqual(3);
     for (const hint of hints) {
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
@@ -158,7 +192,6 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
       expect({ hint, ...r, code: r.code }).toMatchObject({ code: 0, stderr: '' });
     }
   });
-
 });
 
 describe('npm start -- --keep-running, stopped with Ctrl-C', () => {

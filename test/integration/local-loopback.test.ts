@@ -29,7 +29,7 @@ const probe = (host: string, port: number) =>
     ['SQS (fauxqs, in its child process)', () => stack.sqsServer.port],
     ['Secrets Manager emulator', () => Number(new URL(stack.secrets.url).port)],
     ['Kore emulator', () => Number(new URL(stack.kore.url).port)],
-  ])('%s answers on 127.0.0.1 and refuses the machine\'s own address', async (_name, port) => {
+  ])("%s answers on 127.0.0.1 and refuses the machine's own address", async (_name, port) => {
     expect(await probe('127.0.0.1', port())).toBe('open');
     expect(await probe(external!, port())).toBe('ECONNREFUSED');
   });

@@ -16,15 +16,29 @@ describe('the readable outcome line (npm start, --keep-running)', () => {
     expect(line({ outcome: 'done', type: 'list.expired', contactListId: 'cl-a', listName: 'Old leads', action: 'delete' })).toBe(
       '✔ done         list.expired cl-a "Old leads"  deleted  · 2 Kore calls, msg 01234567',
     );
-    expect(line({ outcome: 'done', type: 'list.expired', contactListId: 'cl-a', action: 'archive', newName: '[expired] A' })).toMatch(/archived as "\[expired\] A"/);
-    expect(line({ outcome: 'done', type: 'campaign.ended', campaignId: 'cd-b', contactListIds: ['cl-1'], listsKept: { 'cl-2': 'used-by-another-campaign' } })).toMatch(
-      /campaign\.ended cd-b {2}campaign deleted; 1 list\(s\) queued \(cl-1\); kept cl-2/,
+    expect(line({ outcome: 'done', type: 'list.expired', contactListId: 'cl-a', action: 'archive', newName: '[expired] A' })).toMatch(
+      /archived as "\[expired\] A"/,
     );
-    expect(line({ outcome: 'would-delete', reason: 'dry-run', type: 'list.expired', contactListId: 'cl-a', dryRun: true })).toMatch(/~ would-delete .* dry-run .*dry run/);
+    expect(
+      line({ outcome: 'done', type: 'campaign.ended', campaignId: 'cd-b', contactListIds: ['cl-1'], listsKept: { 'cl-2': 'used-by-another-campaign' } }),
+    ).toMatch(/campaign\.ended cd-b {2}campaign deleted; 1 list\(s\) queued \(cl-1\); kept cl-2/);
+    expect(line({ outcome: 'would-delete', reason: 'dry-run', type: 'list.expired', contactListId: 'cl-a', dryRun: true })).toMatch(
+      /~ would-delete .* dry-run .*dry run/,
+    );
   });
 
   it('gives a refusal its reason, rule and why', () => {
-    expect(line({ outcome: 'skipped', reason: 'campaign-recurring', rule: 'campaign-not-recurring', why: 'schedule.isRecurrenceEnabled is true', type: 'campaign.ended', campaignId: 'cd-w', koreCalls: 1 })).toBe(
+    expect(
+      line({
+        outcome: 'skipped',
+        reason: 'campaign-recurring',
+        rule: 'campaign-not-recurring',
+        why: 'schedule.isRecurrenceEnabled is true',
+        type: 'campaign.ended',
+        campaignId: 'cd-w',
+        koreCalls: 1,
+      }),
+    ).toBe(
       '⊘ skipped      campaign.ended cd-w  campaign-recurring (rule campaign-not-recurring: schedule.isRecurrenceEnabled is true)  · 1 Kore call, msg 01234567',
     );
   });
@@ -49,9 +63,18 @@ describe('the readable outcome line of a secret read failure', () => {
   beforeEach(() => purgeQueues(stack.sqs, [stack.queueUrl, stack.dlqUrl]));
 
   async function outcomeWith(env: Record<string, string>, endpoints?: { secretsManager: string }): Promise<string> {
-    const { handler } = createLocalConsumer(stack, { KORE_CALLS_PER_MINUTE: '6000', KORE_TIMEOUT_MS: '1000', ...env }, endpoints ? { aws: { ...stack.aws, endpoints: { ...stack.aws.endpoints, ...endpoints } } } : {});
+    const { handler } = createLocalConsumer(
+      stack,
+      { KORE_CALLS_PER_MINUTE: '6000', KORE_TIMEOUT_MS: '1000', ...env },
+      endpoints ? { aws: { ...stack.aws, endpoints: { ...stack.aws.endpoints, ...endpoints } } } : {},
+    );
     const esm = new LocalEventSourceMapping({ sqs: stack.sqs, queueUrl: stack.queueUrl, queueArn: stack.queueArn, handler, functionTimeoutMs: 20_000 });
-    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-survey-old-0005', occurredAt: new Date().toISOString() }) }));
+    await stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.queueUrl,
+        MessageBody: JSON.stringify({ type: 'list.expired', contactListId: 'cl-survey-old-0005', occurredAt: new Date().toISOString() }),
+      }),
+    );
     const tap = new LogTap().start();
     try {
       await esm.pollOnce({ waitTimeSeconds: 1 });
@@ -65,7 +88,9 @@ describe('the readable outcome line of a secret read failure', () => {
 
   it('names ResourceNotFoundException when the secret does not exist', async () => {
     const printed = await outcomeWith({ KORE_SECRET_ID: 'kore/no-such-secret' });
-    expect(printed).toMatch(/↻ retry\s+list\.expired cl-survey-old-0005 {2}secret-fetch: could not read secret kore\/no-such-secret: ResourceNotFoundException/);
+    expect(printed).toMatch(
+      /↻ retry\s+list\.expired cl-survey-old-0005 {2}secret-fetch: could not read secret kore\/no-such-secret: ResourceNotFoundException/,
+    );
     expect(printed).not.toContain(LOCAL_CLIENT_SECRET);
   });
 

@@ -42,7 +42,9 @@ describe('npm start (local/start.ts)', () => {
   });
 
   it('prints each outcome as it happens, in one readable line', () => {
-    expect(run.out).toMatch(/✔ done\s+list\.expired cl-survey-old-0005 "NPS survey 2024"\s+archived as "\[expired\] NPS survey 2024"; deleted after \d{4}-\d{2}-\d{2} unless restored\s+· \d+ Kore calls?, msg [0-9a-f]{8}/);
+    expect(run.out).toMatch(
+      /✔ done\s+list\.expired cl-survey-old-0005 "NPS survey 2024"\s+archived as "\[expired\] NPS survey 2024"; deleted after \d{4}-\d{2}-\d{2} unless restored\s+· \d+ Kore calls?, msg [0-9a-f]{8}/,
+    );
     expect(run.out).toMatch(/✔ done\s+list\.restore cl-archive-me-0011 "\[expired\] Old partner referrals"\s+restored as "Old partner referrals"/);
     expect(run.out).toMatch(/✔ done\s+list\.expired cl-autumn-survey-0017 .* deleted after its grace period \(archived \d{4}-\d{2}-\d{2}\)/);
     expect(run.out).toMatch(/⊘ skipped\s+campaign\.ended cd-renewal-outreach-0001\s+campaign-active \(rule campaign-ended: status Active\)/);
@@ -53,7 +55,14 @@ describe('npm start (local/start.ts)', () => {
     const written = section(run.out, 'Written to Kore');
     const row = (action: string, id: string) => written.find((r) => new RegExp(`^${action}\\s+${id}\\s`).test(r));
     // DELETION_MODE archive-then-delete: expired lists are archived, not deleted.
-    for (const id of ['cl-survey-old-0005', 'cl-ended-campaign-0009', 'cl-webinar-2024-0012', 'cl-tradeshow-0013', 'cl-reactivation-0014', 'cl-archive-me-0011']) {
+    for (const id of [
+      'cl-survey-old-0005',
+      'cl-ended-campaign-0009',
+      'cl-webinar-2024-0012',
+      'cl-tradeshow-0013',
+      'cl-reactivation-0014',
+      'cl-archive-me-0011',
+    ]) {
       expect(row('archiveContactList', id)).toMatch(/→ \[expired\] .+\s+archived$/);
     }
     expect(row('restoreContactList', 'cl-archive-me-0011')).toMatch(/\[expired\] Old partner referrals → Old partner referrals\s+restored$/);

@@ -35,7 +35,11 @@ describe('the recovery window, through SQS and the emulator', () => {
   const ctx = (): Context => lambdaContext(60_000, 'nightly-sweep');
   const start = async (realism = {}) => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 }, realism }, env: { DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7' } });
-    sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7' }), { aws: h.stack.aws }));
+    sweep = createSweepHandler(
+      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7' }), {
+        aws: h.stack.aws,
+      }),
+    );
   };
   /** Archives `id` as if it happened `days` ago (Kore's clock set back for the PUT). */
   const archiveDaysAgo = async (id: string, days: number) => {
@@ -71,7 +75,12 @@ describe('the recovery window, through SQS and the emulator', () => {
     await h.drain();
     expect(h.stack.kore.state.lists.has('cl-b')).toBe(false);
     expect(h.out.outcomes().find((o) => o.contactListId === 'cl-b' && o.action === 'delete')).toMatchObject({ outcome: 'done', metric: 'deletedAfterGrace' });
-    expect(h.out.json().filter((l) => l.audit === true && l.phase === 'result').map((l) => `${l.action}:${l.result}`)).toContain('deleteContactList:deleted');
+    expect(
+      h.out
+        .json()
+        .filter((l) => l.audit === true && l.phase === 'result')
+        .map((l) => `${l.action}:${l.result}`),
+    ).toContain('deleteContactList:deleted');
   });
 
   it('archive → restore → never deleted', async () => {
@@ -110,7 +119,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
   });
 
-  it('fits Kore\'s 48/256 limits counted strictly (UTF-16): a 48-unit emoji name and a full description are archived and restored', async () => {
+  it("fits Kore's 48/256 limits counted strictly (UTF-16): a 48-unit emoji name and a full description are archived and restored", async () => {
     await start(STRICT_REALISM);
     const out = await archiveDaysAgo('cl-long', 1);
     expect(out).toMatchObject({ outcome: 'done', descriptionCut: true });

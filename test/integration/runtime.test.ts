@@ -48,7 +48,9 @@ async function blackHole(): Promise<{ url: string; connections: () => number; st
 async function receive(h: ConsumerHarness, n: number): Promise<SQSEvent> {
   const records = [];
   while (records.length < n) {
-    const r = await h.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+    const r = await h.stack.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+    );
     records.push(...(r.Messages ?? []).map((m) => toSqsRecord(m, h.stack.queueArn, 'us-east-1')));
   }
   return { Records: records };
@@ -71,16 +73,20 @@ describe('runtime robustness', () => {
     // records may still be in flight: a batch processor shared between them put the old batch's
     // failure into the new batch's response (an id Lambda does not know fails that whole batch).
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, env: { ALLOWED_STREAM_IDS: 'st-a-bot-kore-does-not-know' } });
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '8000', ALLOWED_STREAM_IDS: 'st-a-bot-kore-does-not-know', DELETION_MODE: 'delete' }, {
-      retryPolicy: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
-      fetch: async (input, init) => {
-        const url = String(input);
-        // cl-a is slow to answer; cl-d (the second invocation's) slower still.
-        if (url.includes('/cl-a')) await new Promise((r) => setTimeout(r, 800));
-        if (url.includes('/cl-d')) await new Promise((r) => setTimeout(r, 2_000));
-        return fetch(input, init);
+    const { handler } = createLocalConsumer(
+      h.stack,
+      { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '8000', ALLOWED_STREAM_IDS: 'st-a-bot-kore-does-not-know', DELETION_MODE: 'delete' },
+      {
+        retryPolicy: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
+        fetch: async (input, init) => {
+          const url = String(input);
+          // cl-a is slow to answer; cl-d (the second invocation's) slower still.
+          if (url.includes('/cl-a')) await new Promise((r) => setTimeout(r, 800));
+          if (url.includes('/cl-d')) await new Promise((r) => setTimeout(r, 2_000));
+          return fetch(input, init);
+        },
       },
-    });
+    );
     await h.send(expired('cl-a'), expired('cl-c', { streamId: 'st-a-bot-kore-does-not-know' }));
     const first = await receive(h, 2);
     first.Records.sort((x) => (x.body.includes('cl-a') ? -1 : 1)); // cl-a first, then the one that fails
@@ -101,16 +107,23 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, deadlineMarginMs: 0, koreTimeoutMs: 1_000 });
     // A reply that arrives late whatever the abort signal says (something our timeouts cannot cut):
     // the GET of cl-a reaches Kore at once, its answer comes back after 3 s.
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '1000', DEADLINE_MARGIN_MS: '0', SNAPSHOT_MAX_AGE_SECONDS: '0', DELETION_MODE: 'delete' }, {
-      fetch: async (input, init) => {
-        const res = await fetch(input, init);
-        if (init?.method === 'GET' && String(input).includes('/cl-a')) await new Promise((r) => setTimeout(r, 3_000));
-        return res;
+    const { handler } = createLocalConsumer(
+      h.stack,
+      { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '1000', DEADLINE_MARGIN_MS: '0', SNAPSHOT_MAX_AGE_SECONDS: '0', DELETION_MODE: 'delete' },
+      {
+        fetch: async (input, init) => {
+          const res = await fetch(input, init);
+          if (init?.method === 'GET' && String(input).includes('/cl-a')) await new Promise((r) => setTimeout(r, 3_000));
+          return res;
+        },
       },
-    });
+    );
     await h.send(expired('cl-a'), expired('cl-b'));
     const event = await receive(h, 2);
-    const outcome = await handler(event, lambdaContext(2_500)).then(() => 'answered', (e: Error) => e.name);
+    const outcome = await handler(event, lambdaContext(2_500)).then(
+      () => 'answered',
+      (e: Error) => e.name,
+    );
     expect(outcome).toBe('TimeoutError'); // middy gave up at the Lambda timeout and aborted the invocation
     const gaveUpAt = Date.now();
     await new Promise((r) => setTimeout(r, 2_000)); // the late reply arrives meanwhile
@@ -124,7 +137,10 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     const hole = await blackHole();
     try {
-      const { handler } = createLocalConsumer({ ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, sqs: hole.url } } }, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500', DELETION_MODE: 'delete' });
+      const { handler } = createLocalConsumer(
+        { ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, sqs: hole.url } } },
+        { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500', DELETION_MODE: 'delete' },
+      );
       await h.send(expired('cl-a'), 'not json');
       const event = await receive(h, 2);
       const bad = event.Records.find((r) => r.body === 'not json')!;
@@ -144,7 +160,10 @@ describe('runtime robustness', () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     const hole = await blackHole();
     try {
-      const { handler } = createLocalConsumer({ ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, secretsManager: hole.url } } }, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500', DELETION_MODE: 'delete' });
+      const { handler } = createLocalConsumer(
+        { ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, secretsManager: hole.url } } },
+        { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DEADLINE_MARGIN_MS: '500', DELETION_MODE: 'delete' },
+      );
       await h.send(expired('cl-a'), expired('cl-b'), expired('cl-c'));
       const event = await receive(h, 3);
       const { response, remainingMs } = await invoke(handler, event, 8_000);
@@ -205,28 +224,39 @@ describe('runtime robustness', () => {
     expect(await h.depth(h.stack.dlqUrl)).toBe(0);
   });
 
-  it('6b. Kore\'s in-use refusal under 409 with other wording is skipped as in-use, not parked', async () => {
-    h = await ConsumerHarness.start({ kore: { seed: { ...seed, campaigns: [{ _id: 'cd-late', name: 'Late', status: 'Active' }] }, rateLimit: { perMinute: 0 }, realism: STRICT_REALISM } });
-    // A campaign takes the list between our GET and our DELETE: Kore refuses with its 409 wording.
-    const { handler } = createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }, {
-      fetch: async (input, init) => {
-        if (init?.method === 'DELETE') {
-          const list = h.stack.kore.state.lists.get('cl-a')!;
-          list.campaignInUse.push({ id: 'cd-late', name: 'Late' });
-          list.isListInUse = true;
-        }
-        return fetch(input, init);
-      },
+  it("6b. Kore's in-use refusal under 409 with other wording is skipped as in-use, not parked", async () => {
+    h = await ConsumerHarness.start({
+      kore: { seed: { ...seed, campaigns: [{ _id: 'cd-late', name: 'Late', status: 'Active' }] }, rateLimit: { perMinute: 0 }, realism: STRICT_REALISM },
     });
+    // A campaign takes the list between our GET and our DELETE: Kore refuses with its 409 wording.
+    const { handler } = createLocalConsumer(
+      h.stack,
+      { KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' },
+      {
+        fetch: async (input, init) => {
+          if (init?.method === 'DELETE') {
+            const list = h.stack.kore.state.lists.get('cl-a')!;
+            list.campaignInUse.push({ id: 'cd-late', name: 'Late' });
+            list.isListInUse = true;
+          }
+          return fetch(input, init);
+        },
+      },
+    );
     await h.send(expired('cl-a'));
     const event = await receive(h, 1);
     const { response } = await invoke(handler, event, 20_000);
     expect(response.batchItemFailures).toEqual([]);
-    expect(h.out.outcomes()[0]).toMatchObject({ outcome: 'skipped', reason: 'in-use', rule: 'kore-refused', why: expect.stringMatching(/associated with 1 campaign/) });
+    expect(h.out.outcomes()[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: 'in-use',
+      rule: 'kore-refused',
+      why: expect.stringMatching(/associated with 1 campaign/),
+    });
     expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
   });
 
-  it('6c. a body near the lifecycle queue\'s size limit is parked in the DLQ with its ErrorCode', async () => {
+  it("6c. a body near the lifecycle queue's size limit is parked in the DLQ with its ErrorCode", async () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     const body = JSON.stringify({ ...expired('cl-a'), reason: 'x'.repeat(62 * 1024) });
     await h.stack.sqs.send(new SendMessageCommand({ QueueUrl: h.stack.queueUrl, MessageBody: body }));
@@ -243,7 +273,11 @@ describe('runtime robustness', () => {
       execFile(
         join(root, 'node_modules/.bin/serverless'),
         ['invoke', 'local', '-f', 'nightlySweep', '--stage', 'local', '-e', 'SWEEP_DRY_RUN=flase', '-p', 'events/schedule.json'],
-        { cwd: root, timeout: 90_000, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } },
+        {
+          cwd: root,
+          timeout: 90_000,
+          env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+        },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
       );
     });

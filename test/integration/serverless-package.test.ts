@@ -13,8 +13,22 @@ import { paramValues, settings, slsPackage, zipEntries } from './serverless-help
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource: unknown; Condition?: Json; NotAction?: unknown; NotResource?: unknown };
-type Role = { AssumeRolePolicyDocument: { Statement: Statement[] }; Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>; ManagedPolicyArns?: unknown; PermissionsBoundary?: unknown };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+  NotAction?: unknown;
+  NotResource?: unknown;
+};
+type Role = {
+  AssumeRolePolicyDocument: { Statement: Statement[] };
+  Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>;
+  ManagedPolicyArns?: unknown;
+  PermissionsBoundary?: unknown;
+};
 
 const STAGE = 'ci';
 const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
@@ -54,8 +68,32 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
   });
 
   describe('environment', () => {
-    const common = ['KORE_SECRET_ID', 'KORE_CALLS_PER_MINUTE', 'SECRET_TTL_SECONDS', 'KORE_TIMEOUT_MS', 'DEADLINE_MARGIN_MS', 'KORE_ALLOWED_HOSTS', 'DELETION_MODE', 'GRACE_DAYS', 'LIFECYCLE_QUEUE_URL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
-    const consumerOnly = ['DEAD_LETTER_QUEUE_URL', 'FANOUT_DELAY_SECONDS', 'CONSUMER_DRY_RUN', 'MAX_COMMAND_AGE_HOURS', 'ALLOWED_STREAM_IDS', 'FANOUT_MAX_LISTS', 'MAX_RECEIVE_COUNT', 'CAMPAIGN_CACHE_SECONDS', 'DEFERRED_VISIBILITY_SECONDS', 'SNAPSHOT_MAX_AGE_SECONDS'];
+    const common = [
+      'KORE_SECRET_ID',
+      'KORE_CALLS_PER_MINUTE',
+      'SECRET_TTL_SECONDS',
+      'KORE_TIMEOUT_MS',
+      'DEADLINE_MARGIN_MS',
+      'KORE_ALLOWED_HOSTS',
+      'DELETION_MODE',
+      'GRACE_DAYS',
+      'LIFECYCLE_QUEUE_URL',
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+    ];
+    const consumerOnly = [
+      'DEAD_LETTER_QUEUE_URL',
+      'FANOUT_DELAY_SECONDS',
+      'CONSUMER_DRY_RUN',
+      'MAX_COMMAND_AGE_HOURS',
+      'ALLOWED_STREAM_IDS',
+      'FANOUT_MAX_LISTS',
+      'MAX_RECEIVE_COUNT',
+      'CAMPAIGN_CACHE_SECONDS',
+      'DEFERRED_VISIBILITY_SECONDS',
+      'SNAPSHOT_MAX_AGE_SECONDS',
+    ];
     const sweepOnly = ['SWEEP_DRY_RUN', 'SWEEP_MIN_IDLE_DAYS', 'SWEEP_MAX_LISTS', 'SWEEP_NAME_PATTERN', 'SWEEP_MIN_IDLE_DAYS_FLOOR', 'SWEEP_MAX_LISTS_CEILING'];
 
     it('gives each function exactly its variables, and never the local-only loopback switch', () => {
@@ -120,14 +158,23 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     });
 
     it('denies every non-TLS request to every queue', () => {
-      const queues = ofType('AWS::SQS::Queue').map(([id]) => id).sort();
+      const queues = ofType('AWS::SQS::Queue')
+        .map(([id]) => id)
+        .sort();
       expect(queues).toEqual(['DeadLetterQueue', 'LifecycleQueue', 'SweepFailureQueue']);
       const policies = ofType('AWS::SQS::QueuePolicy');
       expect(policies).toHaveLength(1);
       const [, policy] = policies[0]!;
       expect((policy.Properties.Queues as unknown[]).slice().sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(queues.map(ref));
       expect((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
-        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: ['LifecycleQueue', 'DeadLetterQueue', 'SweepFailureQueue'].map((q) => getAtt(q)), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:*',
+          Resource: ['LifecycleQueue', 'DeadLetterQueue', 'SweepFailureQueue'].map((q) => getAtt(q)),
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
       ]);
     });
   });
@@ -135,7 +182,13 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
   describe('retention', () => {
     it('retains every queue and log group when the stack is replaced or removed', () => {
       const stateful = [...ofType('AWS::SQS::Queue'), ...ofType('AWS::Logs::LogGroup')];
-      expect(stateful.map(([id]) => id).sort()).toEqual(['DeadLetterQueue', 'LifecycleEventsLogGroup', 'LifecycleQueue', 'NightlySweepLogGroup', 'SweepFailureQueue']);
+      expect(stateful.map(([id]) => id).sort()).toEqual([
+        'DeadLetterQueue',
+        'LifecycleEventsLogGroup',
+        'LifecycleQueue',
+        'NightlySweepLogGroup',
+        'SweepFailureQueue',
+      ]);
       for (const [id, r] of stateful) expect({ id, d: r.DeletionPolicy, u: r.UpdateReplacePolicy }).toEqual({ id, d: 'Retain', u: 'Retain' });
     });
 
@@ -160,7 +213,9 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       });
       const perConsumer = Number(env(consumer).KORE_CALLS_PER_MINUTE);
       const sweepCalls = 1;
-      expect((esm.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency * perConsumer + sweepCalls).toBeLessThanOrEqual(Number(p.koreAccountCallsPerMinute));
+      expect((esm.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency * perConsumer + sweepCalls).toBeLessThanOrEqual(
+        Number(p.koreAccountCallsPerMinute),
+      );
     });
 
     it('gives the consumer more time than a full batch with two retries needs, by the runtime’s own formula', () => {
@@ -187,7 +242,12 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
         ScheduleExpressionTimezone: p.sweepTimezone,
         GroupName: ref('SweepScheduleGroup'),
         FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: Number(p.sweepFlexibleWindowMinutes) },
-        Target: { Arn: getAtt(sweep), RoleArn: getAtt('SweepSchedulerRole'), RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: getAtt('SweepFailureQueue') } },
+        Target: {
+          Arn: getAtt(sweep),
+          RoleArn: getAtt('SweepSchedulerRole'),
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+          DeadLetterConfig: { Arn: getAtt('SweepFailureQueue') },
+        },
       });
       expect(env(sweep).SWEEP_DRY_RUN).toBe('true');
     });
@@ -229,7 +289,11 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     const allows = (id: string) => role(id).Policies.flatMap((pol) => pol.PolicyDocument.Statement);
 
     it('has one role per function plus the scheduler’s, no shared role, and no policy outside the roles', () => {
-      expect(ofType('AWS::IAM::Role').map(([id]) => id).sort()).toEqual(Object.keys(expected).sort());
+      expect(
+        ofType('AWS::IAM::Role')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(Object.keys(expected).sort());
       expect([...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]).toEqual([]);
       expect(props(consumer).Role).toEqual({ 'Fn::Sub': '${LifecycleEventsRole.Arn}' });
       expect(props(sweep).Role).toEqual({ 'Fn::Sub': '${NightlySweepRole.Arn}' });
@@ -257,14 +321,21 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(ofType('AWS::Lambda::Permission')).toEqual([]);
       const invokers = Object.keys(expected).filter((id) => allows(id).some((st) => [st.Action].flat().includes('lambda:InvokeFunction')));
       expect(invokers).toEqual(['SweepSchedulerRole']);
-      const destinations = ofType('AWS::Lambda::EventInvokeConfig').flatMap(([, c]) => Object.values(c.Properties.DestinationConfig as Record<string, { Destination: unknown }>));
+      const destinations = ofType('AWS::Lambda::EventInvokeConfig').flatMap(([, c]) =>
+        Object.values(c.Properties.DestinationConfig as Record<string, { Destination: unknown }>),
+      );
       expect(destinations.map((d) => d.Destination)).toEqual([getAtt('SweepFailureQueue')]);
     });
 
     it('lets Lambda assume the function roles only for this account, and the scheduler only for this stack’s schedule group', () => {
       for (const id of ['LifecycleEventsRole', 'NightlySweepRole']) {
         expect(role(id).AssumeRolePolicyDocument.Statement).toEqual([
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } } },
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+          },
         ]);
       }
       expect(role('SweepSchedulerRole').AssumeRolePolicyDocument.Statement).toEqual([
@@ -281,8 +352,19 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
   describe('alarms', () => {
     const prefix = `kore-campaign-lifecycle-${STAGE}-`;
     const alarmSourceArn = { 'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}*` };
-    const lambdaAlarm = (metric: string, fn: string) => ({ Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: ref(fn) }], Threshold: 0, Statistic: 'Sum' });
-    const queueDepth = (queue: string) => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }], Threshold: 0 });
+    const lambdaAlarm = (metric: string, fn: string) => ({
+      Namespace: 'AWS/Lambda',
+      MetricName: metric,
+      Dimensions: [{ Name: 'FunctionName', Value: ref(fn) }],
+      Threshold: 0,
+      Statistic: 'Sum',
+    });
+    const queueDepth = (queue: string) => ({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }],
+      Threshold: 0,
+    });
 
     const expectedAlarms = (): Record<string, Json> => ({
       DeadLetterQueueAlarm: queueDepth('DeadLetterQueue'),
@@ -297,12 +379,22 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       SweepErrorsAlarm: lambdaAlarm('Errors', sweep),
       SweepThrottlesAlarm: lambdaAlarm('Throttles', sweep),
       SweepFailureAlarm: queueDepth('SweepFailureQueue'),
-      DeletionsPerHourAlarm: { Namespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', Statistic: 'Sum', Period: 3600, Threshold: Number(p.deletionsPerHourAlarmThreshold) },
+      DeletionsPerHourAlarm: {
+        Namespace: `KoreCampaignLifecycle/${STAGE}`,
+        MetricName: 'AuditDeletions',
+        Statistic: 'Sum',
+        Period: 3600,
+        Threshold: Number(p.deletionsPerHourAlarmThreshold),
+      },
     });
 
     it('has exactly the documented alarms, each on its metric, publishing alarm and recovery to the topic', () => {
       const want = expectedAlarms();
-      expect(ofType('AWS::CloudWatch::Alarm').map(([id]) => id).sort()).toEqual(Object.keys(want).sort());
+      expect(
+        ofType('AWS::CloudWatch::Alarm')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual(Object.keys(want).sort());
       for (const [id, metric] of Object.entries(want)) {
         expect({ id, ...props(id) }).toMatchObject({
           id,
@@ -321,8 +413,12 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(filters).toHaveLength(1);
       const f = filters[0]![1].Properties as { LogGroupName: unknown; FilterPattern: string; MetricTransformations: Json[] };
       expect(f.LogGroupName).toEqual(ref('LifecycleEventsLogGroup'));
-      expect(f.FilterPattern).toBe('{ ($.audit IS TRUE) && ($.phase = "result") && ($.action = "delete*") && (($.result = "deleted") || ($.result = "unconfirmed")) }');
-      expect(f.MetricTransformations).toEqual([{ MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', MetricValue: '1', Unit: 'Count' }]);
+      expect(f.FilterPattern).toBe(
+        '{ ($.audit IS TRUE) && ($.phase = "result") && ($.action = "delete*") && (($.result = "deleted") || ($.result = "unconfirmed")) }',
+      );
+      expect(f.MetricTransformations).toEqual([
+        { MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', MetricValue: '1', Unit: 'Count' },
+      ]);
     });
 
     it('encrypts the topic with a rotating customer key that only this stack’s alarms may use', () => {
@@ -331,13 +427,40 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(key.EnableKeyRotation).toBe(true);
       const condition = { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') }, ArnLike: { 'aws:SourceArn': alarmSourceArn } };
       expect(key.KeyPolicy.Statement).toEqual([
-        { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
-        { Sid: 'StackAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: condition },
+        {
+          Sid: 'AccountAdministers',
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: 'StackAlarmsPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: condition,
+        },
       ]);
       const [[, topicPolicy]] = ofType('AWS::SNS::TopicPolicy') as [[string, Resource]];
       expect((topicPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
-        { Sid: 'StackAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: ref('AlarmTopic'), Condition: condition },
-        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: ref('AlarmTopic'), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        {
+          Sid: 'StackAlarmsPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: ref('AlarmTopic'),
+          Condition: condition,
+        },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Resource: ref('AlarmTopic'),
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
       ]);
     });
   });

@@ -98,19 +98,28 @@ describe('deployment params (infra/settings.js)', () => {
     });
 
     it('a sweep name pattern that does not compile', async () => {
-      expect(await refusal({ sweepNamePattern: '(^tmp-' })).toMatch(/param sweepNamePattern must be a valid regular expression \(Invalid regular expression: .*\) \(got "\(\^tmp-"\)/);
+      expect(await refusal({ sweepNamePattern: '(^tmp-' })).toMatch(
+        /param sweepNamePattern must be a valid regular expression \(Invalid regular expression: .*\) \(got "\(\^tmp-"\)/,
+      );
     });
 
     it('a deletion mode outside the enum', async () => {
       expect(await refusal({ deletionMode: 'purge' })).toContain('param deletionMode must be one of delete, archive, archive-then-delete (got "purge")');
     });
 
-    it.each(['https://platform.kore.ai', 'platform.kore.ai:443', '169.254.169.254', 'user:pw@platform.kore.ai', '*', 'localhost', 'platform.kore.ai, *.kore.ai', 'platform.kore.ai,', 'Platform.Kore.ai'])(
-      'a Kore host allowlist entry that is not a plain host name (%j)',
-      async (hosts) => {
-        expect(await refusal({ koreAllowedHosts: hosts })).toContain('param koreAllowedHosts must list host names like platform.kore.ai or *.kore.ai');
-      },
-    );
+    it.each([
+      'https://platform.kore.ai',
+      'platform.kore.ai:443',
+      '169.254.169.254',
+      'user:pw@platform.kore.ai',
+      '*',
+      'localhost',
+      'platform.kore.ai, *.kore.ai',
+      'platform.kore.ai,',
+      'Platform.Kore.ai',
+    ])('a Kore host allowlist entry that is not a plain host name (%j)', async (hosts) => {
+      expect(await refusal({ koreAllowedHosts: hosts })).toContain('param koreAllowedHosts must list host names like platform.kore.ai or *.kore.ai');
+    });
 
     it('a bot id list with something other than st- ids', async () => {
       expect(await refusal({ allowedStreamIds: 'st-abc,cl-xyz' })).toContain('param allowedStreamIds must list bot ids like st-1234abcd');
@@ -133,7 +142,9 @@ describe('deployment params (infra/settings.js)', () => {
     });
 
     it('an unknown name in a stage block of serverless.yml', async () => {
-      expect(await refusal({}, { prod: { consumerTimout: 120 } })).toContain('unknown param "consumerTimout" in serverless.yml params.prod (did you mean "consumerTimeout"?)');
+      expect(await refusal({}, { prod: { consumerTimout: 120 } })).toContain(
+        'unknown param "consumerTimout" in serverless.yml params.prod (did you mean "consumerTimeout"?)',
+      );
     });
 
     it('a consumer timeout too short for a full batch, one second under the batch’s need', async () => {
@@ -146,7 +157,9 @@ describe('deployment params (infra/settings.js)', () => {
         retryAllowance: 2,
       });
       const tooShort = Math.ceil(need / 1000) - 1;
-      expect(await refusal({ consumerTimeout: String(tooShort) })).toContain(`param consumerTimeout (${tooShort} s) is too short for a batch of ${p.consumerBatchSize}`);
+      expect(await refusal({ consumerTimeout: String(tooShort) })).toContain(
+        `param consumerTimeout (${tooShort} s) is too short for a batch of ${p.consumerBatchSize}`,
+      );
       await expect(validate({ consumerTimeout: String(tooShort + 1) })).resolves.toMatchObject({ visibilityTimeout: 6 * (tooShort + 1) });
     });
 
@@ -184,7 +197,9 @@ describe('deployment params (infra/settings.js)', () => {
 
     it('a deferral visibility longer than the queue’s own visibility timeout', async () => {
       const visibility = 6 * Number(p.consumerTimeout);
-      expect(await refusal({ deferredVisibilitySeconds: String(visibility + 1) })).toContain(`must not exceed the queue's visibility timeout (6 × consumerTimeout = ${visibility} s)`);
+      expect(await refusal({ deferredVisibilitySeconds: String(visibility + 1) })).toContain(
+        `must not exceed the queue's visibility timeout (6 × consumerTimeout = ${visibility} s)`,
+      );
     });
 
     it('a deletions alarm threshold the consumers can never reach', async () => {

@@ -40,7 +40,9 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
   beforeEach(async () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, maxReceiveCount: 10 });
     // The shipped wiring and defaults (dry run, 30 idle days, 200 lists), pointed at the local stack.
-    sweep = createSweepHandler(createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }));
+    sweep = createSweepHandler(
+      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }),
+    );
   });
   afterEach(() => h.stop());
 
@@ -57,7 +59,17 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     // One getAllListDetails, and one getAllCampaignDetails per campaign type (their DNC lists).
     expect(report).toMatchObject({ dryRun: true, seen: 10, candidates: 4, queued: 0, koreCalls: 3 });
     expect(report.candidateLists.map((c) => c.contactListId)).toEqual(EXPECTED);
-    expect(report.excluded).toEqual({ unverifiable: 0, protected: 2, 'in-use': 2, unsettled: 1, 'too-recent': 1, pattern: 0, archived: 0, 'not-ours': 0, cap: 0 });
+    expect(report.excluded).toEqual({
+      unverifiable: 0,
+      protected: 2,
+      'in-use': 2,
+      unsettled: 1,
+      'too-recent': 1,
+      pattern: 0,
+      archived: 0,
+      'not-ours': 0,
+      cap: 0,
+    });
     expect(await h.depth(h.stack.queueUrl)).toBe(0);
     expect(h.stack.kore.apiCalls().map((c) => c.method)).toEqual(['POST', 'POST', 'POST']);
     expect(h.stack.kore.state.lists.size).toBe(10);
@@ -72,7 +84,13 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     const queued = await peek();
     expect(queued.map((c) => c.contactListId).sort()).toEqual([...EXPECTED].sort());
     for (const c of queued) {
-      expect(c).toMatchObject({ type: 'list.expired', reason: 'sweep', runId: report.runId, listUpdatedAt: expect.any(String), occurredAt: expect.any(String) });
+      expect(c).toMatchObject({
+        type: 'list.expired',
+        reason: 'sweep',
+        runId: report.runId,
+        listUpdatedAt: expect.any(String),
+        occurredAt: expect.any(String),
+      });
       expect(c.listUpdatedAt).toBe(h.stack.kore.state.lists.get(c.contactListId as string)!.updatedAt);
     }
     expect(h.stack.kore.apiCalls({ method: 'DELETE' })).toHaveLength(0); // the sweep never deletes inline
@@ -80,7 +98,10 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     await h.drain();
     const remaining = [...h.stack.kore.state.lists.keys()].sort();
     expect(remaining).toEqual(['cl-dnc-flagless', 'cl-global-dnc', 'cl-quirk', 'cl-recent', 'cl-used', 'cl-validating']);
-    const deleted = h.stack.kore.apiCalls({ method: 'DELETE' }).map((c) => c.path.split('/').pop()).sort();
+    const deleted = h.stack.kore
+      .apiCalls({ method: 'DELETE' })
+      .map((c) => c.path.split('/').pop())
+      .sort();
     expect(deleted).toEqual([...EXPECTED].sort());
     // The sweep's 3 calls; then the consumer reads the campaigns once (2 calls, cached), the
     // account's lists once for the batch (its evidence), and one DELETE per list.

@@ -21,7 +21,12 @@ describe('the archive mark', () => {
     const r = archiveDescription(list, AT, 'crm-expiry')!;
     expect(r.cut).toBe(false);
     expect(textLength(r.description)).toBeLessThanOrEqual(DESCRIPTION_MAX);
-    expect(readArchive({ name: archivedName(list.name), description: r.description })).toEqual({ name: list.name, desc: list.description, at: AT, reason: 'crm-expiry' });
+    expect(readArchive({ name: archivedName(list.name), description: r.description })).toEqual({
+      name: list.name,
+      desc: list.description,
+      at: AT,
+      reason: 'crm-expiry',
+    });
   });
 
   it('keeps a 48-character name whole and cuts a description too long to keep, flagged as cut', () => {

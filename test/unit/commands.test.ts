@@ -32,7 +32,9 @@ describe('the command registry', () => {
       eventId: 'e1',
       occurredAt: AT,
     });
-    expect(parse({ type: 'list.expired', contactListId: 'cl-1', action: 'archive', reason: 'crm-expiry', streamId: 'st-2', occurredAt: AT }).command).toMatchObject({ action: 'archive', streamId: 'st-2' });
+    expect(
+      parse({ type: 'list.expired', contactListId: 'cl-1', action: 'archive', reason: 'crm-expiry', streamId: 'st-2', occurredAt: AT }).command,
+    ).toMatchObject({ action: 'archive', streamId: 'st-2' });
     expect(parse({ type: 'list.update', contactListId: 'cl-1', description: '', occurredAt: AT }).command).toMatchObject({ description: '' });
   });
 
@@ -41,7 +43,11 @@ describe('the command registry', () => {
   });
 
   it('requires occurredAt on every command that deletes or renames: it is the evidence the safety rules read', () => {
-    for (const c of [{ type: 'campaign.ended', campaignId: 'cd-1' }, { type: 'list.expired', contactListId: 'cl-1' }, { type: 'list.update', contactListId: 'cl-1', name: 'x' }]) {
+    for (const c of [
+      { type: 'campaign.ended', campaignId: 'cd-1' },
+      { type: 'list.expired', contactListId: 'cl-1' },
+      { type: 'list.update', contactListId: 'cl-1', name: 'x' },
+    ]) {
       expect(refusal(c)).toMatch(/occurredAt is required/);
     }
   });
@@ -58,7 +64,12 @@ describe('the command registry', () => {
     const sns = { Type: 'Notification', MessageId: 'sns-1', Timestamp: '2026-06-01T11:30:00.000Z', Message: JSON.stringify(eb) };
     expect(unwrap(JSON.stringify(sns)).envelope).toBe('sns');
     expect(parse(sns).command).toEqual({ type: 'list.expired', contactListId: 'cl-1', eventId: 'eb-1', occurredAt: AT });
-    const own = { Type: 'Notification', MessageId: 'sns-2', Timestamp: AT, Message: JSON.stringify({ type: 'list.expired', contactListId: 'cl-1', eventId: 'mine' }) };
+    const own = {
+      Type: 'Notification',
+      MessageId: 'sns-2',
+      Timestamp: AT,
+      Message: JSON.stringify({ type: 'list.expired', contactListId: 'cl-1', eventId: 'mine' }),
+    };
     expect(parse(own).command).toMatchObject({ eventId: 'mine', occurredAt: AT });
   });
 
@@ -75,7 +86,9 @@ describe('the command registry', () => {
   it('refuses __proto__ and constructor keys, bare and inside an EventBridge detail, without touching any prototype', () => {
     const proto = '{"type":"list.expired","contactListId":"cl-1","occurredAt":"' + AT + '","__proto__":{"polluted":true}}';
     expect(refusal(proto)).toMatch(/unknown field\(s\): __proto__/);
-    expect(refusal({ type: 'list.expired', contactListId: 'cl-1', occurredAt: AT, constructor: { prototype: { polluted: true } } })).toMatch(/unknown field\(s\): constructor/);
+    expect(refusal({ type: 'list.expired', contactListId: 'cl-1', occurredAt: AT, constructor: { prototype: { polluted: true } } })).toMatch(
+      /unknown field\(s\): constructor/,
+    );
     const eb = '{"detail-type":"list.expired","source":"crm","time":"' + AT + '","detail":{"contactListId":"cl-1","__proto__":{"polluted":true}}}';
     expect(refusal(eb)).toMatch(/__proto__/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -84,7 +97,9 @@ describe('the command registry', () => {
   it('refuses deep nesting, oversized bodies, non-objects and nested SNS', () => {
     expect(refusal('['.repeat(5000) + ']'.repeat(5000))).toMatch(/nests deeper|must be a JSON object/);
     expect(refusal(`{"type":"list.expired","a":${'{"b":'.repeat(100)}1${'}'.repeat(100)}}`)).toMatch(/nests deeper than 32/);
-    expect(refusal(JSON.stringify({ type: 'list.expired', contactListId: 'cl-1', occurredAt: AT, reason: 'x'.repeat(MAX_BODY_BYTES) }))).toMatch(/commands are at most 16384/);
+    expect(refusal(JSON.stringify({ type: 'list.expired', contactListId: 'cl-1', occurredAt: AT, reason: 'x'.repeat(MAX_BODY_BYTES) }))).toMatch(
+      /commands are at most 16384/,
+    );
     expect(refusal('null')).toMatch(/must be a JSON object, got null/);
     expect(refusal('not json')).toMatch(/not valid JSON/);
     const inner = { Type: 'Notification', MessageId: 'a', Message: JSON.stringify({ type: 'list.expired', contactListId: 'cl-1', occurredAt: AT }) };

@@ -22,7 +22,13 @@ describe('config', () => {
       KORE_ALLOW_LOOPBACK_HTTP: false,
     });
     const sweep = loadSweepConfig(base);
-    expect(sweep).toMatchObject({ SWEEP_DRY_RUN: true, SWEEP_MIN_IDLE_DAYS: 30, SWEEP_MAX_LISTS: 200, SWEEP_MIN_IDLE_DAYS_FLOOR: 7, SWEEP_MAX_LISTS_CEILING: 1000 });
+    expect(sweep).toMatchObject({
+      SWEEP_DRY_RUN: true,
+      SWEEP_MIN_IDLE_DAYS: 30,
+      SWEEP_MAX_LISTS: 200,
+      SWEEP_MIN_IDLE_DAYS_FLOOR: 7,
+      SWEEP_MAX_LISTS_CEILING: 1000,
+    });
     expect(sweep.SWEEP_NAME_PATTERN).toBeUndefined();
     expect(loadConsumerConfig(base).KORE_CALLS_PER_MINUTE).toBe(DEFAULTS.KORE_CALLS_PER_MINUTE);
   });
@@ -43,7 +49,9 @@ describe('config', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(() => loadConsumerConfig({ ...base, KORE_SECRET_ID: '', MAX_RECEIVE_COUNT: '0' })).toThrow(/KORE_SECRET_ID is required; MAX_RECEIVE_COUNT must be an integer/);
+    expect(() => loadConsumerConfig({ ...base, KORE_SECRET_ID: '', MAX_RECEIVE_COUNT: '0' })).toThrow(
+      /KORE_SECRET_ID is required; MAX_RECEIVE_COUNT must be an integer/,
+    );
   });
 
   it('rejects a malformed sweep setting by name', () => {
@@ -53,8 +61,12 @@ describe('config', () => {
   });
 
   it('refuses a live sweep configured below the floor or above the ceiling', () => {
-    expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_MIN_IDLE_DAYS: '0' })).toThrow(/SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR/);
-    expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_MAX_LISTS: '100000' })).toThrow(/SWEEP_MAX_LISTS must not exceed SWEEP_MAX_LISTS_CEILING/);
+    expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_MIN_IDLE_DAYS: '0' })).toThrow(
+      /SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR/,
+    );
+    expect(() => loadSweepConfig({ ...base, SWEEP_DRY_RUN: 'false', SWEEP_MAX_LISTS: '100000' })).toThrow(
+      /SWEEP_MAX_LISTS must not exceed SWEEP_MAX_LISTS_CEILING/,
+    );
     // A dry run may look further: it queues nothing.
     expect(loadSweepConfig({ ...base, SWEEP_MIN_IDLE_DAYS: '0', SWEEP_MAX_LISTS: '100000' }).SWEEP_MAX_LISTS).toBe(100_000);
   });

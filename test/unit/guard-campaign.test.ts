@@ -16,9 +16,27 @@ describe('the campaign guard', () => {
   });
 
   it.each<[string, Record<string, unknown>, string, string, RegExp]>([
-    ['a Completed campaign that recurs', { schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true } }, 'campaign-recurring', 'campaign-not-recurring', /isRecurrenceEnabled is true/],
-    ['a recurring flag even with scheduling off', { schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: true } }, 'campaign-recurring', 'campaign-not-recurring', /isRecurrenceEnabled/],
-    ['a scheduled campaign whose recurrence is not stated', { schedule: { isSchedulingEnabled: true } }, 'unverifiable', 'campaign-verifiable', /isRecurrenceEnabled missing/],
+    [
+      'a Completed campaign that recurs',
+      { schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true } },
+      'campaign-recurring',
+      'campaign-not-recurring',
+      /isRecurrenceEnabled is true/,
+    ],
+    [
+      'a recurring flag even with scheduling off',
+      { schedule: { isSchedulingEnabled: false, isRecurrenceEnabled: true } },
+      'campaign-recurring',
+      'campaign-not-recurring',
+      /isRecurrenceEnabled/,
+    ],
+    [
+      'a scheduled campaign whose recurrence is not stated',
+      { schedule: { isSchedulingEnabled: true } },
+      'unverifiable',
+      'campaign-verifiable',
+      /isRecurrenceEnabled missing/,
+    ],
     ['a reply without schedule', { schedule: undefined }, 'unverifiable', 'campaign-verifiable', /schedule missing/],
     ['a reply without status', { status: undefined }, 'unverifiable', 'campaign-verifiable', /status missing/],
     ['a status Kore does not document', { status: 'Archived' }, 'unverifiable', 'campaign-verifiable', /Archived is not one Kore documents/],
@@ -33,7 +51,10 @@ describe('the campaign guard', () => {
   });
 
   it.each(CAMPAIGN_STATUSES.ended)('deletes a %s campaign that does not recur, and names its own DNC list', (status) => {
-    expect(check(base({ status }))).toMatchObject({ allow: true, value: { id: 'cd-1', status, type: 'voice', dncLists: [{ id: 'cl-dnc-of-campaign', name: 'Campaign DNC' }] } });
+    expect(check(base({ status }))).toMatchObject({
+      allow: true,
+      value: { id: 'cd-1', status, type: 'voice', dncLists: [{ id: 'cl-dnc-of-campaign', name: 'Campaign DNC' }] },
+    });
   });
 
   it('reads SMS campaigns by `id` and their DNC list by name', () => {

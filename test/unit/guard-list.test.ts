@@ -6,7 +6,12 @@ import { aList, dncReferences } from '../helpers/factories';
 
 const EVENT = Date.parse('2026-03-01T00:00:00.000Z');
 const base = () => aList({ _id: 'cl-1', name: 'Old leads', updatedAt: '2026-01-01T00:00:00.000Z' });
-const input = (over: Partial<ListGuardInput> = {}): ListGuardInput => ({ requestedId: 'cl-1', dnc: dncReferences(), evidence: { occurredAtMs: EVENT }, ...over });
+const input = (over: Partial<ListGuardInput> = {}): ListGuardInput => ({
+  requestedId: 'cl-1',
+  dnc: dncReferences(),
+  evidence: { occurredAtMs: EVENT },
+  ...over,
+});
 const without = (key: string): KoreObject => {
   const l: Record<string, unknown> = { ...base() };
   delete l[key];
@@ -17,7 +22,14 @@ const without = (key: string): KoreObject => {
 const REFUSALS: Array<[string, KoreObject, Partial<ListGuardInput>, string, string, RegExp]> = [
   ['a reply about another list', { ...base(), _id: 'cl-2' }, {}, 'unverifiable', 'identity', /about cl-2/],
   ['a reply without _id', without('_id'), {}, 'unverifiable', 'identity', /_id missing/],
-  ...(['isGlobalDNC', 'isDefault', 'isListInUse', 'campaignInUse', 'status', 'name', 'updatedAt'].map((k) => [`a reply without ${k}`, without(k), {}, 'unverifiable', 'verifiable', new RegExp(`${k} missing`)]) as Array<[string, KoreObject, Partial<ListGuardInput>, string, string, RegExp]>),
+  ...(['isGlobalDNC', 'isDefault', 'isListInUse', 'campaignInUse', 'status', 'name', 'updatedAt'].map((k) => [
+    `a reply without ${k}`,
+    without(k),
+    {},
+    'unverifiable',
+    'verifiable',
+    new RegExp(`${k} missing`),
+  ]) as Array<[string, KoreObject, Partial<ListGuardInput>, string, string, RegExp]>),
   ['isDefault as the string "false"', { ...base(), isDefault: 'false' }, {}, 'unverifiable', 'verifiable', /isDefault is not a boolean/],
   ['isGlobalDNC null', { ...base(), isGlobalDNC: null }, {}, 'unverifiable', 'verifiable', /isGlobalDNC is not a boolean/],
   ['campaignInUse as a string', { ...base(), campaignInUse: 'cd-1' }, {}, 'unverifiable', 'verifiable', /campaignInUse is not an array/],
@@ -26,16 +38,44 @@ const REFUSALS: Array<[string, KoreObject, Partial<ListGuardInput>, string, stri
   ['the default list', { ...base(), isDefault: true }, {}, 'protected', 'not-default', /isDefault/],
   ['a list named DNC', { ...base(), name: 'DNC CL Dec 4' }, {}, 'protected', 'not-dnc-name', /do-not-call/],
   ['a list named do-not-call', { ...base(), name: 'Callback do-not-call requests' }, {}, 'protected', 'not-dnc-name', /do-not-call/],
-  ['a campaign\'s DNC list (by id)', base(), { dnc: dncReferences({ byId: { 'cl-1': ['cd-9'] } }) }, 'protected', 'not-dnc-of-campaign', /DNC list of cd-9/],
-  ['an SMS campaign\'s DNC list (by name, any case)', base(), { dnc: dncReferences({ byName: { 'old leads': ['cd-sms'] } }) }, 'protected', 'not-dnc-of-campaign', /cd-sms/],
-  ['any list while a campaign\'s DNC lists are unreadable', base(), { dnc: dncReferences({ unreadable: ['cd-x'] }) }, 'unverifiable', 'verifiable', /cd-x has an unreadable dncLists/],
+  ["a campaign's DNC list (by id)", base(), { dnc: dncReferences({ byId: { 'cl-1': ['cd-9'] } }) }, 'protected', 'not-dnc-of-campaign', /DNC list of cd-9/],
+  [
+    "an SMS campaign's DNC list (by name, any case)",
+    base(),
+    { dnc: dncReferences({ byName: { 'old leads': ['cd-sms'] } }) },
+    'protected',
+    'not-dnc-of-campaign',
+    /cd-sms/,
+  ],
+  [
+    "any list while a campaign's DNC lists are unreadable",
+    base(),
+    { dnc: dncReferences({ unreadable: ['cd-x'] }) },
+    'unverifiable',
+    'verifiable',
+    /cd-x has an unreadable dncLists/,
+  ],
   ['a list with isListInUse', { ...base(), isListInUse: true }, {}, 'in-use', 'not-in-use', /isListInUse/],
-  ['campaignInUse with isListInUse false (the documented quirk)', { ...base(), campaignInUse: [{ id: 'cd-1', name: 'C' }] }, {}, 'in-use', 'not-in-use', /used by cd-1/],
+  [
+    'campaignInUse with isListInUse false (the documented quirk)',
+    { ...base(), campaignInUse: [{ id: 'cd-1', name: 'C' }] },
+    {},
+    'in-use',
+    'not-in-use',
+    /used by cd-1/,
+  ],
   ['campaignInUse given as ids', { ...base(), campaignInUse: ['cd-1'] }, {}, 'in-use', 'not-in-use', /used by cd-1/],
   ['a list still validating (mid-import)', { ...base(), status: 'Validating' }, {}, 'unsettled', 'settled', /Validating/],
   ['a status we do not know', { ...base(), status: 'Processing' }, {}, 'unsettled', 'settled', /Processing/],
   ['a list changed after the event', { ...base(), updatedAt: '2026-03-02T00:00:00.000Z' }, {}, 'changed-since-event', 'unchanged', /after the event/],
-  ['a list changed since the sweep saw it', base(), { evidence: { occurredAtMs: EVENT, listUpdatedAt: '2025-12-01T00:00:00.000Z' } }, 'changed-since-event', 'unchanged', /evidence saw/],
+  [
+    'a list changed since the sweep saw it',
+    base(),
+    { evidence: { occurredAtMs: EVENT, listUpdatedAt: '2025-12-01T00:00:00.000Z' } },
+    'changed-since-event',
+    'unchanged',
+    /evidence saw/,
+  ],
 ];
 
 describe('the list guard: every rule refuses with its reason', () => {
@@ -54,7 +94,7 @@ describe('the list guard: every rule refuses with its reason', () => {
 });
 
 describe('the list guard on a listing (sweep and fan-out candidates)', () => {
-  it('leaves the flags getAllListDetails may not carry to the consumer\'s GET, and still refuses what the listing shows', () => {
+  it("leaves the flags getAllListDetails may not carry to the consumer's GET, and still refuses what the listing shows", () => {
     const listing = without('isDefault');
     expect(checkList(listing, input())).toMatchObject({ allow: false, reason: 'unverifiable', why: 'isDefault missing' });
     expect(checkList(listing, input({ source: 'listing' }))).toMatchObject({ allow: true, value: { unverified: ['isDefault'] } });
@@ -66,7 +106,8 @@ describe('the list guard on a listing (sweep and fan-out candidates)', () => {
 
 describe('the list guard, as a property', () => {
   // Any state the emulator can hold, plus replies that omit or mistype fields.
-  const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof({ arbitrary: a, weight: 12 }, fc.constant(undefined), fc.constant(null), fc.constant('false'), fc.constant(0));
+  const maybe = <T>(a: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: a, weight: 12 }, fc.constant(undefined), fc.constant(null), fc.constant('false'), fc.constant(0));
   // Mostly false, so that deletable lists are generated often enough to test the property.
   const flag = fc.constantFrom(false, false, false, true);
   const anyList = fc.record({
@@ -76,8 +117,21 @@ describe('the list guard, as a property', () => {
     isGlobalDNC: maybe(flag),
     isDefault: maybe(flag),
     isListInUse: maybe(flag),
-    campaignInUse: maybe(fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, fc.array(fc.oneof(fc.constantFrom('cd-1', 'cd-2'), fc.record({ id: fc.constantFrom('cd-1', 'cd-2'), name: fc.string() })), { minLength: 1, maxLength: 2 }))),
-    updatedAt: maybe(fc.oneof(fc.constant('2026-01-01T00:00:00.000Z'), fc.integer({ min: EVENT - 400 * 86_400_000, max: EVENT + 86_400_000 }).map((t) => new Date(t).toISOString()))),
+    campaignInUse: maybe(
+      fc.oneof(
+        { arbitrary: fc.constant([]), weight: 3 },
+        fc.array(fc.oneof(fc.constantFrom('cd-1', 'cd-2'), fc.record({ id: fc.constantFrom('cd-1', 'cd-2'), name: fc.string() })), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+      ),
+    ),
+    updatedAt: maybe(
+      fc.oneof(
+        fc.constant('2026-01-01T00:00:00.000Z'),
+        fc.integer({ min: EVENT - 400 * 86_400_000, max: EVENT + 86_400_000 }).map((t) => new Date(t).toISOString()),
+      ),
+    ),
   });
   const anyRefs = fc.record({
     byId: fc.oneof({ arbitrary: fc.constant({}), weight: 3 }, fc.dictionary(fc.constantFrom('cl-1', 'cl-2'), fc.constant(['cd-9']))),
@@ -92,7 +146,11 @@ describe('the list guard, as a property', () => {
       fc.property(anyList, anyRefs, anyEvidence, (raw, refs, ev) => {
         const list = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as KoreObject;
         const dnc = dncReferences(refs);
-        const v = checkList(list, { requestedId: 'cl-1', dnc, evidence: { occurredAtMs: EVENT, ...(ev.listUpdatedAt ? { listUpdatedAt: ev.listUpdatedAt } : {}) } });
+        const v = checkList(list, {
+          requestedId: 'cl-1',
+          dnc,
+          evidence: { occurredAtMs: EVENT, ...(ev.listUpdatedAt ? { listUpdatedAt: ev.listUpdatedAt } : {}) },
+        });
         if (!v.allow) return;
         allowed++;
         expect(list._id).toBe('cl-1');

@@ -40,7 +40,15 @@ describe('Kore error classification', () => {
     expect(err?.name).toBe((cls as { name: string }).name);
   });
 
-  it.each(['Contact list is in use', 'List is linked with campaign X', 'This list is used by a campaign', 'in-use list', 'list is associated with 2 campaign(s)', 'list is attached to a campaign', 'list is being used'])('reads %p as an in-use refusal', (msg) => {
+  it.each([
+    'Contact list is in use',
+    'List is linked with campaign X',
+    'This list is used by a campaign',
+    'in-use list',
+    'list is associated with 2 campaign(s)',
+    'list is attached to a campaign',
+    'list is being used',
+  ])('reads %p as an in-use refusal', (msg) => {
     expect(classifyResponse(400, { errors: [{ msg }] }, ctx)).toBeInstanceOf(KoreInUseError);
   });
 

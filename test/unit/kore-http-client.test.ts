@@ -50,7 +50,11 @@ const ok = (data: unknown) => ({ status: 200, body: { status: 'success', message
 const HOST = 'https://kore.example.test';
 const LIST = 'cl-718e888-3aca-4008-973e-6d79940abcde';
 
-function client(replies: Parameters<typeof fakeFetch>[0], creds: CredentialsSource = new StaticCredentials(credentials(HOST)), limiter?: (clock: FakeClock) => RateLimiter) {
+function client(
+  replies: Parameters<typeof fakeFetch>[0],
+  creds: CredentialsSource = new StaticCredentials(credentials(HOST)),
+  limiter?: (clock: FakeClock) => RateLimiter,
+) {
   const f = fakeFetch(replies);
   const clock = new FakeClock();
   const c = new HttpKoreClient({ credentials: creds, fetch: f.impl, clock, random: () => 0, ...(limiter ? { limiter: limiter(clock) } : {}) });
@@ -95,15 +99,12 @@ describe('HttpKoreClient requests', () => {
     expect(sent[3]!.url.searchParams.get('campaignType')).toBe('voice');
   });
 
-  it.each(['cl-../../x', 'cl-%2F..', '../cl-1', 'cd-123', 'cl-', 'cl-a/b', `cl-${'a'.repeat(65)}`])(
-    'refuses the id %p before any call',
-    async (id) => {
-      const { c, sent } = client([ok({})]);
-      await expect(c.deleteContactList(id)).rejects.toBeInstanceOf(KoreArgumentError);
-      await expect(c.getContactList(id)).rejects.toBeInstanceOf(KoreArgumentError);
-      expect(sent).toHaveLength(0);
-    },
-  );
+  it.each(['cl-../../x', 'cl-%2F..', '../cl-1', 'cd-123', 'cl-', 'cl-a/b', `cl-${'a'.repeat(65)}`])('refuses the id %p before any call', async (id) => {
+    const { c, sent } = client([ok({})]);
+    await expect(c.deleteContactList(id)).rejects.toBeInstanceOf(KoreArgumentError);
+    await expect(c.getContactList(id)).rejects.toBeInstanceOf(KoreArgumentError);
+    expect(sent).toHaveLength(0);
+  });
 
   it('checks the 48/256 limits in UTF-16 units (the stricter reading) before any call', async () => {
     const { c, sent } = client([ok({})]);
@@ -132,7 +133,7 @@ describe('HttpKoreClient results and failures', () => {
     expect('isDefault' in lists[1]!).toBe(false);
   });
 
-  it('reports Kore\'s JSON 404 on DELETE as not deleted, and says whether an earlier attempt lost its reply', async () => {
+  it("reports Kore's JSON 404 on DELETE as not deleted, and says whether an earlier attempt lost its reply", async () => {
     const plain = client([{ status: 404, body: { errors: [{ msg: 'not found' }] } }]);
     await expect(plain.c.deleteContactList(LIST)).resolves.toEqual({ deleted: false, afterLostReply: false, message: 'not found' });
     // The first DELETE's reply never arrives (Kore may have applied it); the retry finds it gone.

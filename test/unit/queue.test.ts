@@ -60,11 +60,15 @@ describe('QueueSender.sendBatch', () => {
       return Object.assign(new Error('down'), { name: 'ServiceUnavailable' });
     });
     // 3.5 s left: one 3 s attempt fits; after it, a retry (backoff + 3 s) does not.
-    const err = await new QueueSender(down.client, { clock, attemptTimeoutMs: 3_000, random: () => 0.99 }).sendBatch('q', msgs(1), { deadline: Deadline.at(clock.now() + 3_500, { clock }) }).catch((e) => e);
+    const err = await new QueueSender(down.client, { clock, attemptTimeoutMs: 3_000, random: () => 0.99 })
+      .sendBatch('q', msgs(1), { deadline: Deadline.at(clock.now() + 3_500, { clock }) })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(QueueSendError);
     expect(down.calls).toHaveLength(1);
     const none = fakeSqs(() => ({}));
-    await expect(new QueueSender(none.client, { clock }).sendBatch('q', msgs(1), { deadline: Deadline.at(clock.now() + 100, { clock }) })).rejects.toBeInstanceOf(DeadlineError);
+    await expect(
+      new QueueSender(none.client, { clock }).sendBatch('q', msgs(1), { deadline: Deadline.at(clock.now() + 100, { clock }) }),
+    ).rejects.toBeInstanceOf(DeadlineError);
     expect(none.calls).toHaveLength(0);
   });
 

@@ -61,10 +61,12 @@ describe('RateLimiter', () => {
     const start = clock.now();
     const limiter = new RateLimiter({ perMinute: 60, clock });
     const order: number[] = [];
-    await Promise.all([0, 1, 2].map(async (i) => {
-      await limiter.acquire();
-      order.push(i);
-    }));
+    await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        await limiter.acquire();
+        order.push(i);
+      }),
+    );
     expect(order).toEqual([0, 1, 2]);
     // The virtual clock advances while each waiter sleeps: the third is granted 2 intervals in.
     expect(clock.now() - start).toBe(2000);

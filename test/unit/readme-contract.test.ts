@@ -31,15 +31,21 @@ describe('the README documents what the code does', () => {
     expect(section('Message contract')).toContain(`| \`${type}\` |`);
   });
 
-  it.each(['done', 'already-done', 'skipped', 'would-delete', 'would-archive', 'would-update', 'would-restore', 'retry', 'rejected'])('the outcomes table has %s', (outcome) => {
-    expect(section('Message contract')).toContain(`\`${outcome}\``);
-  });
+  it.each(['done', 'already-done', 'skipped', 'would-delete', 'would-archive', 'would-update', 'would-restore', 'retry', 'rejected'])(
+    'the outcomes table has %s',
+    (outcome) => {
+      expect(section('Message contract')).toContain(`\`${outcome}\``);
+    },
+  );
 
-  it.each(['not-archived', 'not-ours', 'unarchivable', 'in-grace', 'still-attached', 'stream-not-allowed', 'fanout-cap', 'kore-unexpected-reply', 'deadline'])('the outcomes table names %s', (reason) => {
-    expect(section('Message contract')).toContain(`\`${reason}\``);
-  });
+  it.each(['not-archived', 'not-ours', 'unarchivable', 'in-grace', 'still-attached', 'stream-not-allowed', 'fanout-cap', 'kore-unexpected-reply', 'deadline'])(
+    'the outcomes table names %s',
+    (reason) => {
+      expect(section('Message contract')).toContain(`\`${reason}\``);
+    },
+  );
 
-  it('lists the sweep\'s exclusion reasons', () => {
+  it("lists the sweep's exclusion reasons", () => {
     for (const r of EXCLUSION_REASONS) expect(readme).toContain(`\`${r}\``);
   });
 });

@@ -125,14 +125,20 @@ describe('outcome: done', () => {
 
   it('list.expired with action archive renames within the limits instead of deleting', async () => {
     const t = setup({ lists: [free('cl-1')] });
-    expect(await t.run(expired('cl-1', { action: 'archive', reason: 'crm-expiry' }))).toMatchObject({ outcome: 'done', detail: { newName: '[expired] Free cl-1' } });
+    expect(await t.run(expired('cl-1', { action: 'archive', reason: 'crm-expiry' }))).toMatchObject({
+      outcome: 'done',
+      detail: { newName: '[expired] Free cl-1' },
+    });
     expect(t.kore.writes()).toEqual(['updateContactList cl-1']);
     expect(t.audit().map((a) => a.result ?? a.phase)).toEqual(['intent', 'archived']);
   });
 
   it('list.update renames a free list', async () => {
     const t = setup({ lists: [free('cl-1')] });
-    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: 'New', occurredAt: at() })).toMatchObject({ outcome: 'done', detail: { changed: ['name'] } });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: 'New', occurredAt: at() })).toMatchObject({
+      outcome: 'done',
+      detail: { changed: ['name'] },
+    });
     expect(t.kore.lists.get('cl-1')!.name).toBe('New');
   });
 
@@ -140,16 +146,32 @@ describe('outcome: done', () => {
     const camp = aCampaign({ _id: 'cd-1', dncLists: { id: 'cl-its-dnc', name: 'Holiday exclusions' }, updatedAt: OLD });
     const lists = [
       free('cl-only', { campaignInUse: [{ id: 'cd-1', name: 'C' }], isListInUse: true }),
-      free('cl-shared', { campaignInUse: [{ id: 'cd-1', name: 'C' }, { id: 'cd-2', name: 'D' }], isListInUse: true }),
+      free('cl-shared', {
+        campaignInUse: [
+          { id: 'cd-1', name: 'C' },
+          { id: 'cd-2', name: 'D' },
+        ],
+        isListInUse: true,
+      }),
       free('cl-its-dnc', { name: 'Holiday exclusions', campaignInUse: [{ id: 'cd-1', name: 'C' }], isListInUse: true }),
       free('cl-other'),
     ];
     const t = setup({ lists, campaigns: [camp] });
     const o = await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at(), eventId: 'crm-1' });
-    expect(o).toMatchObject({ outcome: 'done', detail: { listsQueued: 1, contactListIds: ['cl-only'], listsKept: { 'cl-shared': 'used-by-another-campaign', 'cl-its-dnc': 'dnc-of-campaign' } } });
+    expect(o).toMatchObject({
+      outcome: 'done',
+      detail: { listsQueued: 1, contactListIds: ['cl-only'], listsKept: { 'cl-shared': 'used-by-another-campaign', 'cl-its-dnc': 'dnc-of-campaign' } },
+    });
     expect(t.kore.writes()).toEqual(['deleteCampaign cd-1']);
     const followUp = JSON.parse(t.sent[0]!.messages[0]!.body);
-    expect(followUp).toMatchObject({ type: 'list.expired', contactListId: 'cl-only', reason: 'campaign-ended', campaignId: 'cd-1', eventId: 'crm-1/cl-only', listUpdatedAt: OLD });
+    expect(followUp).toMatchObject({
+      type: 'list.expired',
+      contactListId: 'cl-only',
+      reason: 'campaign-ended',
+      campaignId: 'cd-1',
+      eventId: 'crm-1/cl-only',
+      listUpdatedAt: OLD,
+    });
     expect(Date.parse(followUp.occurredAt)).toBe(t.clock.now());
     expect(t.sent[0]!.messages[0]!.delaySeconds).toBe(30);
   });
@@ -175,7 +197,10 @@ describe('outcome: already-done', () => {
     const archived = archiveDescription({ name: 'Old' }, OLD)!.description;
     const t = setup({ lists: [free('cl-1', { name: '[expired] Old', description: archived })] });
     expect(await t.run(expired('cl-1', { action: 'archive' }))).toMatchObject({ outcome: 'already-done', reason: 'already-archived' });
-    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: '[expired] Old', occurredAt: at() })).toMatchObject({ outcome: 'already-done', reason: 'unchanged' });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: '[expired] Old', occurredAt: at() })).toMatchObject({
+      outcome: 'already-done',
+      reason: 'unchanged',
+    });
     expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-gone', occurredAt: at() })).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
     expect(t.kore.writes()).toEqual([]);
   });
@@ -187,9 +212,28 @@ describe('outcome: skipped (the guard refuses, nothing is written)', () => {
     ['protected: a list named do-not-call', free('cl-1', { name: 'Callback do-not-call requests' }), {}, 'protected'],
     ['in-use: campaignInUse with isListInUse false', free('cl-1', { campaignInUse: [{ id: 'cd-9', name: 'X' }] }), {}, 'in-use'],
     ['unsettled: a list mid-import', free('cl-1', { status: 'Validating' }), {}, 'unsettled'],
-    ['unverifiable: a reply without isDefault', (() => { const l: Record<string, unknown> = { ...free('cl-1') }; delete l.isDefault; return l; })(), {}, 'unverifiable'],
-    ['changed-since-event: edited after the event', free('cl-1', { updatedAt: new Date(now()).toISOString() }), { occurredAt: at(3_600_000) }, 'changed-since-event'],
-    ['changed-since-event: changed since the sweep saw it', free('cl-1'), { reason: 'sweep', runId: 'r1', listUpdatedAt: '2024-12-01T00:00:00.000Z' }, 'changed-since-event'],
+    [
+      'unverifiable: a reply without isDefault',
+      (() => {
+        const l: Record<string, unknown> = { ...free('cl-1') };
+        delete l.isDefault;
+        return l;
+      })(),
+      {},
+      'unverifiable',
+    ],
+    [
+      'changed-since-event: edited after the event',
+      free('cl-1', { updatedAt: new Date(now()).toISOString() }),
+      { occurredAt: at(3_600_000) },
+      'changed-since-event',
+    ],
+    [
+      'changed-since-event: changed since the sweep saw it',
+      free('cl-1'),
+      { reason: 'sweep', runId: 'r1', listUpdatedAt: '2024-12-01T00:00:00.000Z' },
+      'changed-since-event',
+    ],
   ])('%s', async (_name, list, extra, reason) => {
     const t = setup({ lists: [list] });
     expect(await t.run(expired('cl-1', extra))).toMatchObject({ outcome: 'skipped', reason });
@@ -198,7 +242,10 @@ describe('outcome: skipped (the guard refuses, nothing is written)', () => {
   });
 
   it('protected: a list a campaign names as its DNC list, whatever the list says about itself', async () => {
-    const t = setup({ lists: [free('cl-1', { name: 'Holiday exclusions' })], campaigns: [aCampaign({ _id: 'cd-5', status: 'Active', dncLists: { id: 'cl-1', name: 'Holiday exclusions' } })] });
+    const t = setup({
+      lists: [free('cl-1', { name: 'Holiday exclusions' })],
+      campaigns: [aCampaign({ _id: 'cd-5', status: 'Active', dncLists: { id: 'cl-1', name: 'Holiday exclusions' } })],
+    });
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'protected', detail: { rule: 'not-dnc-of-campaign' } });
   });
 
@@ -217,7 +264,10 @@ describe('outcome: skipped (the guard refuses, nothing is written)', () => {
     ['a Completed campaign that recurs', { schedule: { isSchedulingEnabled: true, isRecurrenceEnabled: true } }, 'campaign-recurring'],
     ['a campaign whose status we do not know', { status: 'Archived' }, 'unverifiable'],
   ])('campaign.ended for %s deletes nothing and queues nothing', async (_n, over, reason) => {
-    const t = setup({ lists: [free('cl-only', { campaignInUse: [{ id: 'cd-1', name: 'C' }] })], campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD, ...over })] });
+    const t = setup({
+      lists: [free('cl-only', { campaignInUse: [{ id: 'cd-1', name: 'C' }] })],
+      campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD, ...over })],
+    });
     expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at() })).toMatchObject({ outcome: 'skipped', reason });
     expect(t.kore.writes()).toEqual([]);
     expect(t.sent).toEqual([]);
@@ -226,11 +276,14 @@ describe('outcome: skipped (the guard refuses, nothing is written)', () => {
   it('list.update never renames a list a campaign uses (campaigns name their lists)', async () => {
     const t = setup({ lists: [free('cl-1', { isListInUse: true, campaignInUse: [{ id: 'cd-1', name: 'C' }] })] });
     expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: 'New', occurredAt: at() })).toMatchObject({ outcome: 'skipped', reason: 'in-use' });
-    expect(await t.run({ type: 'list.update', contactListId: 'cl-none', name: 'New', occurredAt: at() })).toMatchObject({ outcome: 'skipped', reason: 'not-found' });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-none', name: 'New', occurredAt: at() })).toMatchObject({
+      outcome: 'skipped',
+      reason: 'not-found',
+    });
     expect(t.kore.writes()).toEqual([]);
   });
 
-  it('Kore\'s own in-use refusal of the DELETE is a skip, audited as refused', async () => {
+  it("Kore's own in-use refusal of the DELETE is a skip, audited as refused", async () => {
     const t = setup({ lists: [free('cl-1')] });
     t.kore.overrides.deleteContactList = () => {
       throw new KoreInUseError('in use', { status: 409, koreMessage: 'list is associated with a campaign' });
@@ -290,7 +343,16 @@ describe('outcome: retry', () => {
     expect(t.parked).toEqual([expect.objectContaining({ errorCode: 'still-attached', receiveCount: 5 })]);
     expect(t.kore.writes()).toEqual([]);
     // Attached to another campaign as well: an ordinary in-use skip.
-    const shared = setup({ lists: [free('cl-1', { campaignInUse: [{ id: 'cd-ended', name: 'E' }, { id: 'cd-live', name: 'L' }] })] });
+    const shared = setup({
+      lists: [
+        free('cl-1', {
+          campaignInUse: [
+            { id: 'cd-ended', name: 'E' },
+            { id: 'cd-live', name: 'L' },
+          ],
+        }),
+      ],
+    });
     expect(await shared.run(cmd)).toMatchObject({ outcome: 'skipped', reason: 'in-use' });
   });
 });
@@ -308,7 +370,7 @@ describe('outcome: rejected (parked in the DLQ at once, with the error)', () => 
     expect(t.parked).toEqual([expect.objectContaining({ errorCode: code, messageId: 'm-1', body: typeof body === 'string' ? body : JSON.stringify(body) })]);
   });
 
-  it('accepts the secret\'s own bot and an allowlisted one as streamId', async () => {
+  it("accepts the secret's own bot and an allowlisted one as streamId", async () => {
     const t = setup({ lists: [free('cl-1'), free('cl-2')] });
     expect(await t.run(expired('cl-1', { streamId: 'st-own' }))).toMatchObject({ outcome: 'done' });
     expect(await t.run(expired('cl-2', { streamId: 'st-allowed' }))).toMatchObject({ outcome: 'done' });
@@ -347,15 +409,20 @@ describe('outcome: rejected (parked in the DLQ at once, with the error)', () => 
   });
 });
 
-describe('a batch\'s shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)', () => {
-  it('deletes on the listing\'s evidence with no GET: one listing for the batch, one DELETE per list', async () => {
+describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () => {
+  it("deletes on the listing's evidence with no GET: one listing for the batch, one DELETE per list", async () => {
     const t = setup({ lists: [free('cl-1'), free('cl-2'), free('cl-3')] });
     t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
     for (const id of ['cl-1', 'cl-2', 'cl-3']) expect(await t.run(expired(id))).toMatchObject({ outcome: 'done', detail: { evidence: 'listing' } });
-    expect(t.kore.calls.map((c) => c.op).filter((op) => op !== 'listCampaigns')).toEqual(['listContactLists', 'deleteContactList', 'deleteContactList', 'deleteContactList']);
+    expect(t.kore.calls.map((c) => c.op).filter((op) => op !== 'listCampaigns')).toEqual([
+      'listContactLists',
+      'deleteContactList',
+      'deleteContactList',
+      'deleteContactList',
+    ]);
   });
 
-  it('refuses on the listing\'s evidence too (fail closed), and falls back to a GET when the listing cannot prove a flag', async () => {
+  it("refuses on the listing's evidence too (fail closed), and falls back to a GET when the listing cannot prove a flag", async () => {
     const noFlag: Record<string, unknown> = { ...free('cl-2') };
     delete noFlag.isDefault;
     const t = setup({ lists: [free('cl-1', { isListInUse: true }), noFlag] });
@@ -383,7 +450,11 @@ describe('a batch\'s shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)', () 
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { action: 'archive', evidence: 'listing' } });
     t.clock.advance(1_000);
     // The same event delivered twice (or two producers): the second reads the list fresh.
-    expect(await t.run(expired('cl-1', { occurredAt: new Date(t.clock.now() - 500).toISOString() }))).toMatchObject({ outcome: 'already-done', reason: 'already-archived', detail: { evidence: 'get' } });
+    expect(await t.run(expired('cl-1', { occurredAt: new Date(t.clock.now() - 500).toISOString() }))).toMatchObject({
+      outcome: 'already-done',
+      reason: 'already-archived',
+      detail: { evidence: 'get' },
+    });
     expect(t.kore.writes()).toEqual(['updateContactList cl-1']);
   });
 

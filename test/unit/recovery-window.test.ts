@@ -56,7 +56,13 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
   const handler = createRecordHandler(deps);
   let n = 0;
   const run = async (cmd: Record<string, unknown>): Promise<Outcome> => {
-    const record = { messageId: `m${++n}`, receiptHandle: 'r', body: JSON.stringify({ occurredAt: new Date(clock.now()).toISOString(), ...cmd }), attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} } as unknown as SQSRecord;
+    const record = {
+      messageId: `m${++n}`,
+      receiptHandle: 'r',
+      body: JSON.stringify({ occurredAt: new Date(clock.now()).toISOString(), ...cmd }),
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+    } as unknown as SQSRecord;
     try {
       return await handler(record, { deadline: Deadline.at(clock.now() + 60_000, { clock }), deferred: [] });
     } catch (e) {
@@ -65,9 +71,19 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
   };
   /** The nightly sweep: the real policy, each candidate run through the consumer as its queued command. */
   const sweep = async () => {
-    const { candidates } = selectCandidates(await kore.listContactLists(), NO_DNC_REFERENCES, { minIdleDays: 30, maxLists: 1000, deletion: { mode, graceDays: GRACE } }, clock.now());
+    const { candidates } = selectCandidates(
+      await kore.listContactLists(),
+      NO_DNC_REFERENCES,
+      { minIdleDays: 30, maxLists: 1000, deletion: { mode, graceDays: GRACE } },
+      clock.now(),
+    );
     for (const c of candidates) {
-      await run({ type: 'list.expired', contactListId: c.list.id, listUpdatedAt: c.list.updatedAt, ...(c.kind === 'grace' ? { action: 'delete', reason: 'grace-elapsed' } : { reason: 'sweep' }) });
+      await run({
+        type: 'list.expired',
+        contactListId: c.list.id,
+        listUpdatedAt: c.list.updatedAt,
+        ...(c.kind === 'grace' ? { action: 'delete', reason: 'grace-elapsed' } : { reason: 'sweep' }),
+      });
     }
   };
   return { clock, kore, run, sweep };
@@ -79,7 +95,10 @@ const list = (id: string, over: Record<string, unknown> = {}) => aList({ _id: id
 describe('the recovery window (archive-then-delete)', () => {
   it('archives on list.expired, keeps the list through its grace period, and the sweep deletes it after', async () => {
     const w = world('archive-then-delete', [list('cl-1')]);
-    expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', reason: 'crm-expiry' })).toMatchObject({ outcome: 'done', detail: { action: 'archive', newName: '[expired] List cl-1', metric: 'archived' } });
+    expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', reason: 'crm-expiry' })).toMatchObject({
+      outcome: 'done',
+      detail: { action: 'archive', newName: '[expired] List cl-1', metric: 'archived' },
+    });
     expect(w.kore.writes()).toEqual(['updateContactList cl-1']);
     // Asked to delete before the grace period is over: refused.
     expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', action: 'delete' })).toMatchObject({ outcome: 'skipped', reason: 'in-grace' });
@@ -94,7 +113,10 @@ describe('the recovery window (archive-then-delete)', () => {
   it('restores the exact name and description; a restored list is never deleted by a later sweep', async () => {
     const w = world('archive-then-delete', [list('cl-1', { name: 'Spring "VIP" leads ✓', description: 'Imported from CRM, 2026' })]);
     await w.run({ type: 'list.expired', contactListId: 'cl-1' });
-    expect(await w.run({ type: 'list.restore', contactListId: 'cl-1' })).toMatchObject({ outcome: 'done', detail: { restoredName: 'Spring "VIP" leads ✓', metric: 'restored' } });
+    expect(await w.run({ type: 'list.restore', contactListId: 'cl-1' })).toMatchObject({
+      outcome: 'done',
+      detail: { restoredName: 'Spring "VIP" leads ✓', metric: 'restored' },
+    });
     expect(w.kore.lists.get('cl-1')).toMatchObject({ name: 'Spring "VIP" leads ✓', description: 'Imported from CRM, 2026' });
     w.clock.advance(20 * DAY);
     await w.sweep();
@@ -130,7 +152,10 @@ describe('the recovery window (archive-then-delete)', () => {
     expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', action: 'delete' })).toMatchObject({ outcome: 'done', detail: { action: 'archive' } });
     w.clock.advance(400 * DAY);
     await w.sweep();
-    expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', action: 'delete' })).toMatchObject({ outcome: 'already-done', reason: 'already-archived' });
+    expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', action: 'delete' })).toMatchObject({
+      outcome: 'already-done',
+      reason: 'already-archived',
+    });
     expect(w.kore.writes().filter((x) => x.startsWith('delete'))).toEqual([]);
   });
 
@@ -164,35 +189,112 @@ describe('the recovery window (archive-then-delete)', () => {
       else if (!m.markedSince.has(id)) m.markedSince.set(id, Date.parse(String(l.updatedAt)));
     };
     const arbId = fc.constantFrom(...ids);
-    const expireDelete = arbId.map((id) => step(`expire-delete(${id})`, () => true, async (m, r) => { await r.run({ type: 'list.expired', contactListId: id, action: 'delete' }); observe(m, r, id); }));
-    const sweep = fc.constant(step('sweep', () => true, async (m, r) => { await r.sweep(); for (const id of ids) observe(m, r, id); }));
+    const expireDelete = arbId.map((id) =>
+      step(
+        `expire-delete(${id})`,
+        () => true,
+        async (m, r) => {
+          await r.run({ type: 'list.expired', contactListId: id, action: 'delete' });
+          observe(m, r, id);
+        },
+      ),
+    );
+    const sweep = fc.constant(
+      step(
+        'sweep',
+        () => true,
+        async (m, r) => {
+          await r.sweep();
+          for (const id of ids) observe(m, r, id);
+        },
+      ),
+    );
     // Small steps of time and frequent delete requests, so that deletions inside and just past a
     // grace period are tried often.
     const commands = [
       expireDelete,
       expireDelete,
       sweep,
-      arbId.map((id) => step(`expire(${id})`, () => true, async (m, r) => { await r.run({ type: 'list.expired', contactListId: id }); observe(m, r, id); })),
-      arbId.map((id) => step(`restore(${id})`, () => true, async (m, r) => { await r.run({ type: 'list.restore', contactListId: id }); observe(m, r, id); })),
       arbId.map((id) =>
-        step(`edit(${id})`, (_m, r) => r.kore.lists.has(id), async (m, r) => {
-          // Someone edits the list by hand: Kore moves updatedAt; a new grace period starts if it is still marked.
-          const l = r.kore.lists.get(id)!;
-          l.updatedAt = new Date(r.clock.now()).toISOString();
-          m.markedSince.delete(id);
-          observe(m, r, id);
-        }),
+        step(
+          `expire(${id})`,
+          () => true,
+          async (m, r) => {
+            await r.run({ type: 'list.expired', contactListId: id });
+            observe(m, r, id);
+          },
+        ),
       ),
-      arbId.map((id) => step(`attach(${id})`, (_m, r) => r.kore.lists.has(id), async (_m, r) => { r.kore.lists.get(id)!.campaignInUse = [{ id: 'cd-x', name: 'X' }]; })),
-      arbId.map((id) => step(`detach(${id})`, (_m, r) => r.kore.lists.has(id), async (_m, r) => { r.kore.lists.get(id)!.campaignInUse = []; })),
-      fc.integer({ min: 0, max: 3 }).map((d) => step(`advance(${d}d)`, () => true, async (_m, r) => r.clock.advance(d * DAY))),
-      fc.integer({ min: 0, max: 3 }).map((d) => step(`advance(${d}d)`, () => true, async (_m, r) => r.clock.advance(d * DAY))),
-      fc.integer({ min: 1, max: 9 }).map((d) => step(`advance(${d}d)`, () => true, async (_m, r) => r.clock.advance(d * DAY))),
+      arbId.map((id) =>
+        step(
+          `restore(${id})`,
+          () => true,
+          async (m, r) => {
+            await r.run({ type: 'list.restore', contactListId: id });
+            observe(m, r, id);
+          },
+        ),
+      ),
+      arbId.map((id) =>
+        step(
+          `edit(${id})`,
+          (_m, r) => r.kore.lists.has(id),
+          async (m, r) => {
+            // Someone edits the list by hand: Kore moves updatedAt; a new grace period starts if it is still marked.
+            const l = r.kore.lists.get(id)!;
+            l.updatedAt = new Date(r.clock.now()).toISOString();
+            m.markedSince.delete(id);
+            observe(m, r, id);
+          },
+        ),
+      ),
+      arbId.map((id) =>
+        step(
+          `attach(${id})`,
+          (_m, r) => r.kore.lists.has(id),
+          async (_m, r) => {
+            r.kore.lists.get(id)!.campaignInUse = [{ id: 'cd-x', name: 'X' }];
+          },
+        ),
+      ),
+      arbId.map((id) =>
+        step(
+          `detach(${id})`,
+          (_m, r) => r.kore.lists.has(id),
+          async (_m, r) => {
+            r.kore.lists.get(id)!.campaignInUse = [];
+          },
+        ),
+      ),
+      fc.integer({ min: 0, max: 3 }).map((d) =>
+        step(
+          `advance(${d}d)`,
+          () => true,
+          async (_m, r) => r.clock.advance(d * DAY),
+        ),
+      ),
+      fc.integer({ min: 0, max: 3 }).map((d) =>
+        step(
+          `advance(${d}d)`,
+          () => true,
+          async (_m, r) => r.clock.advance(d * DAY),
+        ),
+      ),
+      fc.integer({ min: 1, max: 9 }).map((d) =>
+        step(
+          `advance(${d}d)`,
+          () => true,
+          async (_m, r) => r.clock.advance(d * DAY),
+        ),
+      ),
     ];
     let deletions = 0;
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'large' }), async (cmds) => {
-        const real = world('archive-then-delete', ids.map((id) => list(id)));
+        const real = world(
+          'archive-then-delete',
+          ids.map((id) => list(id)),
+        );
         const model: Model = { markedSince: new Map() };
         // Every DELETE that reaches Kore is checked against the model before it is applied. The
         // check records what it finds (a throw here would be caught by the consumer as a failure).
@@ -202,7 +304,8 @@ describe('the recovery window (archive-then-delete)', () => {
           const since = model.markedSince.get(id);
           const l = real.kore.lists.get(id)!;
           if (!readArchive({ name: String(l.name), description: String(l.description ?? '') })) violations.push(`${id} deleted without our archive mark`);
-          else if (since === undefined || real.clock.now() - since < GRACE * DAY) violations.push(`${id} deleted ${since === undefined ? 'with no record of its mark' : `${(real.clock.now() - since) / DAY} days after its mark`}`);
+          else if (since === undefined || real.clock.now() - since < GRACE * DAY)
+            violations.push(`${id} deleted ${since === undefined ? 'with no record of its mark' : `${(real.clock.now() - since) / DAY} days after its mark`}`);
           if ((l.campaignInUse as unknown[]).length > 0) violations.push(`${id} deleted while in use`);
           deletions++;
           return del(id, opts);

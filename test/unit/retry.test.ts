@@ -94,7 +94,9 @@ describe('withRetry', () => {
 
   it('does not retry what shouldRetry excludes, even if it is retryable through SQS', async () => {
     const fn = failing(5, () => new KoreUnauthorizedError('401'));
-    await expect(withRetry(fn, { policy, clock: new FakeClock(), shouldRetry: (e) => !(e instanceof KoreUnauthorizedError) })).rejects.toBeInstanceOf(KoreUnauthorizedError);
+    await expect(withRetry(fn, { policy, clock: new FakeClock(), shouldRetry: (e) => !(e instanceof KoreUnauthorizedError) })).rejects.toBeInstanceOf(
+      KoreUnauthorizedError,
+    );
     expect(fn).toHaveBeenCalledTimes(1);
   });
 });

@@ -35,7 +35,7 @@ describe('sweep policy', () => {
     expect(classify(l)).toBe(expected);
   });
 
-  it('never makes a campaign\'s DNC list a candidate, even one with a plain name and no flags', () => {
+  it("never makes a campaign's DNC list a candidate, even one with a plain name and no flags", () => {
     const l = aList({ _id: 'cl-plain', name: 'Holiday exclusions', updatedAt: daysAgo(400) });
     expect(classify(l, policy, dncReferences({ byId: { 'cl-plain': ['cd-1'] } }))).toBe('protected');
     expect(classify(l, policy, dncReferences({ byName: { 'holiday exclusions': ['cd-sms'] } }))).toBe('protected');
@@ -48,7 +48,12 @@ describe('sweep policy', () => {
   });
 
   it('orders candidates oldest first and caps them, counting the rest under cap', () => {
-    const lists = [aList({ _id: 'cl-b', updatedAt: daysAgo(40) }), aList({ _id: 'cl-a', updatedAt: daysAgo(100) }), aList({ _id: 'cl-c', updatedAt: daysAgo(60) }), aList({ isDefault: true })];
+    const lists = [
+      aList({ _id: 'cl-b', updatedAt: daysAgo(40) }),
+      aList({ _id: 'cl-a', updatedAt: daysAgo(100) }),
+      aList({ _id: 'cl-c', updatedAt: daysAgo(60) }),
+      aList({ isDefault: true }),
+    ];
     const s = selectCandidates(lists, NO_DNC_REFERENCES, { ...policy, maxLists: 2 }, NOW);
     expect(s.candidates.map((c) => c.list.id)).toEqual(['cl-a', 'cl-c']);
     expect(s.excluded).toEqual({ unverifiable: 0, protected: 1, 'in-use': 0, unsettled: 0, 'too-recent': 0, pattern: 0, archived: 0, 'not-ours': 0, cap: 1 });

@@ -71,10 +71,18 @@ async function run(cmd: CampaignEnded, ctx: CommandContext): Promise<Outcome> {
       }
     }
     if (followUps.length > ctx.limits.fanoutMaxLists) {
-      throw new FanoutCapError(`campaign ${campaign.id} would queue ${followUps.length} lists for deletion, more than FANOUT_MAX_LISTS (${ctx.limits.fanoutMaxLists}); nothing was deleted`);
+      throw new FanoutCapError(
+        `campaign ${campaign.id} would queue ${followUps.length} lists for deletion, more than FANOUT_MAX_LISTS (${ctx.limits.fanoutMaxLists}); nothing was deleted`,
+      );
     }
   }
-  const detail = { ...ids, status: campaign.status, listsQueued: followUps.length, contactListIds: followUps.map((f) => f.contactListId), ...(Object.keys(kept).length ? { listsKept: kept } : {}) };
+  const detail = {
+    ...ids,
+    status: campaign.status,
+    listsQueued: followUps.length,
+    contactListIds: followUps.map((f) => f.contactListId),
+    ...(Object.keys(kept).length ? { listsKept: kept } : {}),
+  };
   if (ctx.dryRun) return wouldDo('would-delete', detail);
   if (followUps.length) await ctx.enqueue(followUps.map((f) => ({ body: JSON.stringify(f) })));
   const kind = await auditedDelete(ctx, 'deleteCampaign', ids, raw, () => ctx.kore.deleteCampaign(campaign.id, { ...opts, campaignType: campaign.type }));

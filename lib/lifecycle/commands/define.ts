@@ -34,7 +34,9 @@ export const reason = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'rea
 
 /** Kore's name and description rules (lib/kore/limits.ts), as schema checks with the same messages. */
 export const listName = z.string().check(z.refine((s) => nameProblem(s) === undefined, { error: (i) => nameProblem(String(i.input)) ?? 'invalid name' }));
-export const listDescription = z.string().check(z.refine((s) => descriptionProblem(s) === undefined, { error: (i) => descriptionProblem(String(i.input)) ?? 'invalid description' }));
+export const listDescription = z
+  .string()
+  .check(z.refine((s) => descriptionProblem(s) === undefined, { error: (i) => descriptionProblem(String(i.input)) ?? 'invalid description' }));
 
 /** Fields every command may carry. */
 export const commonFields = {

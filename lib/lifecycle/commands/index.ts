@@ -43,7 +43,8 @@ function describe(error: z.core.$ZodError): string {
     .map((i) => {
       const path = i.path.join('.');
       if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
-      if (path === 'occurredAt' && i.code === 'invalid_type') return 'occurredAt is required (ISO 8601 time the event happened): it is the evidence the safety rules read';
+      if (path === 'occurredAt' && i.code === 'invalid_type')
+        return 'occurredAt is required (ISO 8601 time the event happened): it is the evidence the safety rules read';
       return path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
     })
     .join('; ');

@@ -53,7 +53,13 @@ async function run(cmd: ListExpired, ctx: CommandContext): Promise<Outcome> {
   const { mode, graceDays } = ctx.deletion;
   const wantsDelete = (cmd.action ?? (mode === 'delete' ? 'delete' : 'archive')) === 'delete' && mode !== 'archive';
   // A list we archived after this event was sent: changed since, but nothing is left to do.
-  if (!verdict.allow && verdict.rule === 'unchanged' && !wantsDelete && typeof raw.name === 'string' && readArchive({ name: raw.name, description: typeof raw.description === 'string' ? raw.description : '' })) {
+  if (
+    !verdict.allow &&
+    verdict.rule === 'unchanged' &&
+    !wantsDelete &&
+    typeof raw.name === 'string' &&
+    readArchive({ name: raw.name, description: typeof raw.description === 'string' ? raw.description : '' })
+  ) {
     return alreadyDone('already-archived', { ...ids, listName, evidence });
   }
   if (!verdict.allow) {
@@ -85,11 +91,18 @@ async function archive(cmd: ListExpired, ctx: CommandContext, raw: KoreObject, l
   if (!record) return skipped('unarchivable', { ...detail, why: 'the name and the archive record do not fit in 256 characters' });
   const patch = { name: archivedName(list.name), description: record.description };
   if (ctx.dryRun) return wouldDo('would-archive', { ...detail, newName: patch.name });
-  await audited(ctx, 'archiveContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)), (echoed) => ({
-    result: 'archived',
-    ...(echoed ? { object: echoed } : {}),
-    extra: { newName: patch.name, descriptionCut: record.cut },
-  }));
+  await audited(
+    ctx,
+    'archiveContactList',
+    ids,
+    raw,
+    () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
+    (echoed) => ({
+      result: 'archived',
+      ...(echoed ? { object: echoed } : {}),
+      extra: { newName: patch.name, descriptionCut: record.cut },
+    }),
+  );
   // In archive-then-delete mode the sweep may delete it once GRACE_DAYS pass without a change.
   const { mode, graceDays } = ctx.deletion;
   const deleteAfter = mode === 'archive-then-delete' ? { deleteAfter: new Date(ctx.now() + graceDays * 86_400_000).toISOString() } : {};

@@ -30,17 +30,25 @@ async function run(cmd: ListRestore, ctx: CommandContext): Promise<Outcome> {
   const v = verifyList(raw);
   if (!v.ok) return refused(refuse('verifiable', v.why), ids);
   const list = v.list;
-  if (list.isGlobalDNC || list.isDefault) return refused(refuse(list.isGlobalDNC ? 'not-global-dnc' : 'not-default', 'a protected list is never touched'), { ...ids, listName: list.name });
+  if (list.isGlobalDNC || list.isDefault)
+    return refused(refuse(list.isGlobalDNC ? 'not-global-dnc' : 'not-default', 'a protected list is never touched'), { ...ids, listName: list.name });
   const record = readArchive(list);
   if (!record) return skipped('not-archived', { ...ids, listName: list.name, why: 'the list does not carry our archive record' });
   const patch = { name: record.name, description: record.desc };
   const detail = { ...ids, listName: list.name, restoredName: record.name, archivedAt: record.at, ...(record.cut ? { descriptionCut: true } : {}) };
   if (ctx.dryRun) return wouldDo('would-restore', detail);
-  await audited(ctx, 'restoreContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)), (echoed) => ({
-    result: 'restored',
-    ...(echoed ? { object: echoed } : {}),
-    extra: { restoredName: record.name },
-  }));
+  await audited(
+    ctx,
+    'restoreContactList',
+    ids,
+    raw,
+    () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
+    (echoed) => ({
+      result: 'restored',
+      ...(echoed ? { object: echoed } : {}),
+      extra: { restoredName: record.name },
+    }),
+  );
   return done({ ...detail, metric: 'restored' });
 }
 

@@ -37,11 +37,18 @@ async function run(cmd: ListUpdate, ctx: CommandContext): Promise<Outcome> {
   const changed = Object.keys(patch);
   if (changed.length === 0) return alreadyDone('unchanged', { ...ids, listName: list.name });
   if (ctx.dryRun) return wouldDo('would-update', { ...ids, listName: list.name, changed });
-  await audited(ctx, 'updateContactList', ids, raw, () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)), (echoed) => ({
-    result: 'updated',
-    ...(echoed ? { object: echoed } : {}),
-    extra: { changed },
-  }));
+  await audited(
+    ctx,
+    'updateContactList',
+    ids,
+    raw,
+    () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
+    (echoed) => ({
+      result: 'updated',
+      ...(echoed ? { object: echoed } : {}),
+      extra: { changed },
+    }),
+  );
   return done({ ...ids, listName: patch.name ?? list.name, changed });
 }
 
