@@ -82,6 +82,7 @@ export interface Invocation<R> {
 /**
  * One cold start and invocation of a built bundle in its own plain-node process (bench/invoke-child.ts),
  * with only `env` (plus PATH) in its environment and Lambda's memory flags for `memoryMB`.
+ * `BENCH_CHILD_FLAGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) adds node flags, to profile a run.
  */
 export async function invokeBundle<R>(o: { bundle: string; event: unknown; env: Record<string, string>; memoryMB: number; timeoutMs: number; outDir: string; tag: string }): Promise<Invocation<R>> {
   const child = join(o.outDir, 'invoke-child.js');
