@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { CampaignType, KoreObject } from '../kore/types.js';
-import { field, isoTime } from './fields.js';
+import { BOOLEAN, field, isoTime, STRING } from './fields.js';
 import type { Verdict } from './rules.js';
 import { refuse } from './rules.js';
 
@@ -31,6 +31,7 @@ export interface VerifiedCampaign {
 
 const dncRef = z.looseObject({ id: z.optional(z.string()), name: z.optional(z.string()) });
 const dncListsSchema = z.union([z.null(), dncRef, z.array(dncRef)]);
+const OBJECT = z.looseObject({});
 
 /** A campaign's DNC references: `{id, name}` (voice), `{name}` (SMS), an array, null or absent; anything else is unreadable. */
 export function readDncLists(raw: KoreObject): { ok: true; refs: DncRef[] } | { ok: false } {
@@ -57,7 +58,7 @@ export function campaignIdOf(raw: KoreObject): string | undefined {
 export function checkCampaign(raw: KoreObject, input: { requestedId: string; occurredAtMs?: number }): Verdict<VerifiedCampaign> {
   const id = campaignIdOf(raw);
   if (id !== input.requestedId) return refuse('campaign-identity', id ? `the reply is about ${id.slice(0, 80)}` : '_id missing');
-  const status = field(raw, 'status', z.string(), 'a string');
+  const status = field(raw, 'status', STRING, 'a string');
   if (!status.ok) return refuse('campaign-verifiable', status.why);
   const known = [...CAMPAIGN_STATUSES.ended, ...CAMPAIGN_STATUSES.running, ...CAMPAIGN_STATUSES.notStarted] as string[];
   if (!known.includes(status.value)) return refuse('campaign-verifiable', `status ${status.value.slice(0, 40)} is not one Kore documents`);
@@ -65,13 +66,13 @@ export function checkCampaign(raw: KoreObject, input: { requestedId: string; occ
   if ((CAMPAIGN_STATUSES.notStarted as readonly string[]).includes(status.value)) {
     return { ...refuse('campaign-ended', `status ${status.value}`), reason: 'campaign-not-ended' };
   }
-  const schedule = field(raw, 'schedule', z.looseObject({}), 'an object');
+  const schedule = field(raw, 'schedule', OBJECT, 'an object');
   if (!schedule.ok) return refuse('campaign-verifiable', schedule.why);
   const s = schedule.value as Record<string, unknown>;
-  const scheduling = field(s, 'isSchedulingEnabled', z.boolean(), 'a boolean');
+  const scheduling = field(s, 'isSchedulingEnabled', BOOLEAN, 'a boolean');
   if (!scheduling.ok) return refuse('campaign-verifiable', `schedule.${scheduling.why}`);
   if (s.isRecurrenceEnabled !== undefined || scheduling.value) {
-    const recurrence = field(s, 'isRecurrenceEnabled', z.boolean(), 'a boolean');
+    const recurrence = field(s, 'isRecurrenceEnabled', BOOLEAN, 'a boolean');
     if (!recurrence.ok) return refuse('campaign-verifiable', `schedule.${recurrence.why}`);
     // A Completed campaign with recurrence runs again at its next occurrence (docs/kore-api.md).
     if (recurrence.value) return refuse('campaign-not-recurring', 'schedule.isRecurrenceEnabled is true');

@@ -5,6 +5,10 @@ import * as z from 'zod/mini';
  * it failed ("isDefault missing", "isListInUse is not a boolean"). Nothing is defaulted.
  */
 
+/** Built once: a schema per call would be rebuilt for every field of every list (100,000 in a big sweep). */
+export const STRING = z.string();
+export const BOOLEAN = z.boolean();
+
 export const isoTime = z.string().check(z.refine((s) => Number.isFinite(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), 'an ISO time'));
 
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; why: string };

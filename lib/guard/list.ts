@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { KoreObject } from '../kore/types.js';
 import type { DncReferences } from './campaign-index.js';
-import { field, isoTime } from './fields.js';
+import { BOOLEAN, field, isoTime, STRING } from './fields.js';
 import type { Verdict } from './rules.js';
 import { refuse } from './rules.js';
 
@@ -47,15 +47,15 @@ export const SETTLED_LIST_STATUSES: readonly string[] = ['Ready', 'Validated', '
  */
 export const DNC_NAME = /\bdnc\b|do[\s_-]*not[\s_-]*call/i;
 
-const campaignRef = z.union([z.string(), z.looseObject({ id: z.string() })]);
+const CAMPAIGN_REFS = z.array(z.union([z.string(), z.looseObject({ id: z.string() })]));
 
 /** Checks every field the guard reads; the first that is missing or mistyped is the refusal's reason. */
 export function verifyList(raw: KoreObject, source: ListSource = 'get'): { ok: true; list: VerifiedList } | { ok: false; why: string } {
-  const id = field(raw, '_id', z.string(), 'a string');
+  const id = field(raw, '_id', STRING, 'a string');
   if (!id.ok) return id;
-  const name = field(raw, 'name', z.string(), 'a string');
+  const name = field(raw, 'name', STRING, 'a string');
   if (!name.ok) return name;
-  const status = field(raw, 'status', z.string(), 'a string');
+  const status = field(raw, 'status', STRING, 'a string');
   if (!status.ok) return status;
   const flags: Record<'isGlobalDNC' | 'isDefault' | 'isListInUse', boolean> = { isGlobalDNC: false, isDefault: false, isListInUse: false };
   const unverified: string[] = [];
@@ -64,11 +64,11 @@ export function verifyList(raw: KoreObject, source: ListSource = 'get'): { ok: t
       unverified.push(key);
       continue;
     }
-    const f = field(raw, key, z.boolean(), 'a boolean');
+    const f = field(raw, key, BOOLEAN, 'a boolean');
     if (!f.ok) return f;
     flags[key] = f.value;
   }
-  const inUse = field(raw, 'campaignInUse', z.array(campaignRef), 'an array of campaign ids or {id, name} objects');
+  const inUse = field(raw, 'campaignInUse', CAMPAIGN_REFS, 'an array of campaign ids or {id, name} objects');
   if (!inUse.ok) return inUse;
   const updatedAt = field(raw, 'updatedAt', isoTime, 'an ISO time');
   if (!updatedAt.ok) return updatedAt;

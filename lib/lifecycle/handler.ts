@@ -57,8 +57,8 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
         deferred: [],
       };
       // Two or more list.expired: one listing (1 call) beats a GET each.
-      if (deps.settings.snapshotMaxAgeSeconds > 0 && countListExpired(event.Records, deps.clock.now()) >= 2) {
-        invocation.listSnapshot = new ListSnapshot(deps.kore, deps.clock, deps.settings.snapshotMaxAgeSeconds * 1000);
+      if (deps.settings.snapshotMaxAgeSeconds > 0 && (deps.listing?.usable() ?? true) && countListExpired(event.Records, deps.clock.now()) >= 2) {
+        invocation.listSnapshot = new ListSnapshot(deps.kore, deps.clock, deps.settings.snapshotMaxAgeSeconds * 1000, deps.listing);
       }
       const processor = new BatchProcessor(EventType.SQS);
       const response = await processPartialResponse(event, (record: SQSRecord) => recordHandler(record, invocation), processor, {

@@ -18,7 +18,7 @@ import type { EnvelopeKind } from './envelope.js';
 import { StreamNotAllowedError } from './errors.js';
 import type { Outcome } from './outcome.js';
 import { settle } from './settle.js';
-import type { ListSnapshot } from './snapshot.js';
+import type { ListingCapability, ListSnapshot } from './snapshot.js';
 
 export interface ConsumerSettings {
   lifecycleQueueUrl: string;
@@ -48,6 +48,8 @@ export interface ConsumerDeps {
   metrics: Metrics;
   clock: Clock;
   settings: ConsumerSettings;
+  /** Whether this account's listings carry what the guard needs (learnt per container). */
+  listing?: ListingCapability;
 }
 
 /** One invocation: its deadline, the records deferred for lack of time (their visibility is shortened at the end), the batch's shared listing. */

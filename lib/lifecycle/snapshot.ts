@@ -10,6 +10,29 @@ export interface ListSnapshotEntry {
 }
 
 /**
+ * Whether this account's listings can stand as evidence at all. Kore does not document
+ * `isGlobalDNC`/`isDefault` in getAllListDetails; when a listing arrives without them, every list
+ * would need its own GET anyway and the listing would be one wasted call per batch, so the
+ * container stops taking listings for an hour, then looks again. Per container, like the caches.
+ */
+export class ListingCapability {
+  private unusableUntil = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly recheckMs = 3_600_000,
+  ) {}
+
+  usable(): boolean {
+    return this.clock.now() >= this.unusableUntil;
+  }
+
+  observe(lists: readonly KoreObject[]): void {
+    if (lists.some((l) => typeof l.isGlobalDNC !== 'boolean' || typeof l.isDefault !== 'boolean')) this.unusableUntil = this.clock.now() + this.recheckMs;
+  }
+}
+
+/**
  * One getAllListDetails per invocation, shared by the batch's `list.expired` records as the
  * guard's evidence: a deletion then costs its DELETE alone instead of a GET and a DELETE.
  *
@@ -26,6 +49,7 @@ export class ListSnapshot {
     private readonly kore: KoreClient,
     private readonly clock: Clock,
     private readonly maxAgeMs: number,
+    private readonly capability?: ListingCapability,
   ) {}
 
   /** The list's entry in a listing young enough to act on, or undefined (then the caller GETs it). */
@@ -54,6 +78,7 @@ export class ListSnapshot {
 
   private async take(opts: CallOptions): Promise<{ at: number; byId: Map<string, KoreObject> }> {
     const lists = await this.kore.listContactLists(opts);
+    this.capability?.observe(lists);
     // `at` is when the reply arrived: the listing is at least that fresh.
     const at = this.clock.now();
     return { at, byId: new Map(lists.filter((l) => typeof l._id === 'string').map((l) => [l._id as string, l])) };

@@ -206,6 +206,19 @@ describe('lifecycle consumer, end to end through SQS', () => {
     });
   });
 
+  describe('the batch listing as evidence', () => {
+    it('stops taking listings once one arrives without the DNC flags: each list then costs its GET and DELETE, no wasted listing', async () => {
+      h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 }, realism: { omitListFields: { list: ['isGlobalDNC', 'isDefault'] } } } });
+      await h.send(expired('cl-free-1'), expired('cl-free-2'));
+      await h.drain();
+      await h.send(expired('cl-only-ended'), expired('cl-shared'));
+      await h.drain();
+      expect(h.stack.kore.apiCalls({ pathIncludes: 'getAllListDetails' })).toHaveLength(1);
+      expect(h.out.outcomes().map((o) => o.evidence)).toEqual(['get', 'get', 'get', 'get']);
+      expect(h.stack.kore.state.lists.has('cl-free-1')).toBe(false);
+    });
+  });
+
   describe('consumer dry run (CONSUMER_DRY_RUN=true)', () => {
     it('decides every step and writes nothing to Kore or the queue', async () => {
       h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } }, env: { CONSUMER_DRY_RUN: 'true' } });

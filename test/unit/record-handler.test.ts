@@ -9,7 +9,7 @@ import { StaticCredentials } from '../../lib/kore/credentials';
 import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreValidationError } from '../../lib/kore/errors';
 import type { KoreObject } from '../../lib/kore/types';
 import { RecordRetry } from '../../lib/lifecycle/errors';
-import { ListSnapshot } from '../../lib/lifecycle/snapshot';
+import { ListingCapability, ListSnapshot } from '../../lib/lifecycle/snapshot';
 import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
 import { aCampaign, aList, credentials } from '../helpers/factories';
@@ -456,6 +456,20 @@ describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () =
       detail: { evidence: 'get' },
     });
     expect(t.kore.writes()).toEqual(['updateContactList cl-1']);
+  });
+
+  it('stops taking listings for a while once one arrives without the DNC flags: it would be a wasted call per batch', () => {
+    const clock = new FakeClock();
+    const cap = new ListingCapability(clock, 3_600_000);
+    expect(cap.usable()).toBe(true);
+    cap.observe([free('cl-1')]);
+    expect(cap.usable()).toBe(true);
+    const noFlag: Record<string, unknown> = { ...free('cl-2') };
+    delete noFlag.isDefault;
+    cap.observe([free('cl-1'), noFlag]);
+    expect(cap.usable()).toBe(false);
+    clock.advance(3_600_000);
+    expect(cap.usable()).toBe(true);
   });
 
   it('falls back to GETs when the listing itself fails', async () => {
