@@ -26,7 +26,7 @@ describe('local stack through the AWS CLI', () => {
         ['--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json', ...args],
         { env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_PAGER: '' }, timeout: 30_000 },
         (error, stdout, stderr) => {
-          let out: Record<string, unknown> = {};
+          let out: Record<string, unknown>;
           try {
             out = stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {};
           } catch {
