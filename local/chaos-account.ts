@@ -88,7 +88,8 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
   });
   campaignsMustStay.set('cd-recurring-0', 'recurring (Completed, isRecurrenceEnabled)');
   mustStay.set('cl-recurring-0', 'in use by a recurring campaign');
-  commands.push(ended('cd-recurring-0'), expire('cl-recurring-0'));
+  // Sent twice: one path, two chances to take it whatever faults hit one of them.
+  commands.push(ended('cd-recurring-0'), ended('cd-recurring-0'), expire('cl-recurring-0'));
 
   // Campaigns that ended: exclusive lists go (fan-out), the list shared with a running campaign
   // and the campaign's own DNC list stay, the campaign goes.
@@ -121,11 +122,11 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
   for (const [list, why, at] of extra) {
     lists.push(list);
     mustStay.set(list._id!, why);
-    commands.push(expire(list._id!, at ? { occurredAt: at } : {}));
+    commands.push(expire(list._id!, at ? { occurredAt: at } : {}), expire(list._id!, at ? { occurredAt: at } : {}));
   }
   // A bot this deployment may name (ALLOWED_STREAM_IDS) but Kore does not serve: every attempt
   // is an unknown route, never proof of anything; retried, then parked with its reason.
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < 3; i++) {
     lists.push({ _id: `cl-other-bot-${i}`, name: `Other bot ${i}`, updatedAt: OLD });
     mustStay.set(`cl-other-bot-${i}`, 'its command names a bot Kore does not serve');
     commands.push(expire(`cl-other-bot-${i}`, { streamId: unknownStreamId }));

@@ -116,6 +116,8 @@ export interface ChaosReport {
   gone: number;
   mustStay: number;
   otherCalls: number;
+  /** Commands naming the allowed bot Kore does not serve: Kore's answers to them, and how many ended in the DLQ. */
+  unknownBot: { commands: number; parked: number; calls: number; notFound: number };
   /** What Kore did with the other caller's calls. */
   otherCallerResults: Record<string, number>;
 }
@@ -124,12 +126,13 @@ export interface ChaosReport {
 export const PERMANENT_REASONS = new Set(['invalid-message', 'stream-not-allowed', 'fanout-cap', 'kore-validation', 'kore-argument']);
 
 /**
- * The most Kore calls one record may spend in one receive: its 3 counted requests (GET, a
- * listing to confirm a 404, the DELETE; for campaign.ended GET, listing, DELETE), each with at
- * most 3 attempts plus one re-signed attempt after a 401. Campaign-index reads are not counted
- * per record.
+ * The most Kore calls one record may spend in one receive: at most 5 logical requests (list.expired:
+ * GET, a listing to confirm a 404, the campaigns' DNC references for voice and SMS when the
+ * cache is due, the DELETE; campaign.ended: GET, the campaign listings to confirm a 404,
+ * getAllListDetails, the DELETE), each with at most 3 attempts plus one re-signed attempt after
+ * a 401.
  */
-export const MAX_KORE_CALLS_PER_RECORD = 3 * (3 + 1);
+export const MAX_KORE_CALLS_PER_RECORD = 5 * (3 + 1);
 
 const FINISHED = new Set(['done', 'already-done', 'skipped', 'would-delete', 'would-archive', 'would-update']);
 
@@ -187,6 +190,8 @@ export function assessChaos(i: ChaosInput): ChaosReport {
       fanoutOutOfBounds.push(`${String(cmd.campaignId)} → ${String(cmd.contactListId ?? f.body.slice(0, 80))}`);
     }
   }
+  const sentBodies = new Map(i.sentIds.map((id, k) => [id, account.bodies[k] ?? '']));
+  const unknownBotIds = i.sentIds.filter((id) => sentBodies.get(id)!.includes(account.unknownStreamId));
   const fanoutKept: Record<string, string> = {};
   for (const l of outcomeLines) {
     if (l.type !== 'campaign.ended' || typeof l.listsKept !== 'object' || l.listsKept === null) continue;
@@ -300,5 +305,11 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     mustStay: account.mustStay.size,
     otherCalls: i.otherCalls,
     otherCallerResults,
+    unknownBot: {
+      commands: unknownBotIds.length,
+      parked: unknownBotIds.filter(parked).length,
+      calls: calls.filter((c) => c.path.includes(`/${account.unknownStreamId}/`)).length,
+      notFound: calls.filter((c) => c.path.includes(`/${account.unknownStreamId}/`) && c.status === 404).length,
+    },
   };
 }

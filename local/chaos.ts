@@ -257,8 +257,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   } finally {
     stopOther = true;
     tap.stop();
-    // Everything the consumers logged, for reading a failed run (CHAOS_LOG=/tmp/chaos.jsonl npx jest …).
-    if (process.env.CHAOS_LOG) writeFileSync(process.env.CHAOS_LOG, tap.text);
+    // For reading a failed run (CHAOS_LOG=/tmp/chaos.jsonl npx jest …): everything the consumers
+    // logged, and every call Kore recorded (no JWT in them) next to it.
+    if (process.env.CHAOS_LOG) {
+      writeFileSync(process.env.CHAOS_LOG, tap.text);
+      writeFileSync(`${process.env.CHAOS_LOG}.kore.jsonl`, stack.kore.calls.map((c) => JSON.stringify(c)).join('\n'));
+    }
     pollerSqs.destroy();
     await proxy.stop();
     await stack.stop();
