@@ -26,6 +26,8 @@ export interface ChaosAccount {
   fanoutAllowed: Map<string, Set<string>>;
   /** Allowed by ALLOWED_STREAM_IDS but unknown to Kore: its commands fail every time, then are parked. */
   unknownStreamId: string;
+  /** Lists Kore cannot delete: every DELETE of them is answered 500. Their command must end parked, never done. */
+  undeletable: Set<string>;
 }
 
 /** Deterministic Fisher–Yates. */
@@ -131,6 +133,10 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
     mustStay.set(`cl-other-bot-${i}`, 'its command names a bot Kore does not serve');
     commands.push(expire(`cl-other-bot-${i}`, { streamId: unknownStreamId }));
   }
+  // A list Kore cannot delete (every DELETE is a 500): retried, then parked on its last receive.
+  lists.push({ _id: 'cl-undeletable-0', name: 'Undeletable', updatedAt: OLD });
+  mustGo.set('cl-undeletable-0', {});
+  commands.push(expire('cl-undeletable-0'));
   lists.push({ _id: 'cl-not-allowed', name: 'Not allowed bot target', updatedAt: OLD });
   mustStay.set('cl-not-allowed', 'its command names a bot outside ALLOWED_STREAM_IDS');
   commands.push(expire('cl-not-allowed', { streamId: 'st-11111111-1111-4111-8111-111111111111' }));
@@ -146,5 +152,5 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
   }
   while (commands.length < n) commands.push(expire(`cl-free-${Math.floor(random() * free)}`));
 
-  return { seed: { lists, campaigns }, bodies: shuffle(commands, random), mustGo, mustStay, campaignsMustStay, campaignsMustGo, fanoutAllowed, unknownStreamId };
+  return { seed: { lists, campaigns }, bodies: shuffle(commands, random), mustGo, mustStay, campaignsMustStay, campaignsMustGo, fanoutAllowed, unknownStreamId, undeletable: new Set(['cl-undeletable-0']) };
 }

@@ -32,6 +32,8 @@ export interface ChaosInput {
   secrets: string[];
   secretReads: number;
   otherCalls: number;
+  /** DELETEs of the undeletable lists (answered 500 before Kore). */
+  undeletableDeletes: number;
   durationMs: number;
 }
 
@@ -66,6 +68,7 @@ export interface ChaosReport {
 
   drained: boolean;
   remaining: number;
+  maxReceiveCount: number;
   /** Messages tracked: the commands sent plus the follow-ups the consumers queued. */
   messages: number;
   followUps: number;
@@ -118,6 +121,8 @@ export interface ChaosReport {
   otherCalls: number;
   /** Commands naming the allowed bot Kore does not serve: Kore's answers to them, and how many ended in the DLQ. */
   unknownBot: { commands: number; parked: number; calls: number; notFound: number };
+  /** The lists Kore cannot delete: DELETEs tried, and how their commands ended (`dlq:<ErrorCode>@<ReceiveCount>` or the outcome). */
+  undeletable: { deletes: number; ended: string[] };
   /** What Kore did with the other caller's calls. */
   otherCallerResults: Record<string, number>;
 }
@@ -271,6 +276,7 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     durationMs: i.durationMs,
     drained: i.drained,
     remaining: i.remaining,
+    maxReceiveCount: i.maxReceiveCount,
     messages: tracked.length,
     followUps: followUps.length,
     fanoutListsLeft: shouldBeGoneButAreNot.filter((id) => account.mustGo.get(id)?.campaignId),
@@ -305,6 +311,15 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     mustStay: account.mustStay.size,
     otherCalls: i.otherCalls,
     otherCallerResults,
+    undeletable: {
+      deletes: i.undeletableDeletes,
+      ended: i.sentIds
+        .filter((id) => [...account.undeletable].some((l) => sentBodies.get(id)!.includes(`"${l}"`)))
+        .map((id) => {
+          const p = parkedBy.get(id)?.[0];
+          return p ? `dlq:${attr(p, 'ErrorCode')}@${attr(p, 'ReceiveCount')}` : redriven.has(id) ? 'dlq:redriven' : String(last.get(id)?.outcome ?? 'never-seen');
+        }),
+    },
     unknownBot: {
       commands: unknownBotIds.length,
       parked: unknownBotIds.filter(parked).length,

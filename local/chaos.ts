@@ -86,6 +86,22 @@ export const DEFAULT_SQS_SCRIPT: SqsFaultScript = {
 
 const ROTATED_SECRET = 'rotated-chaos-secret-5e6f';
 
+/**
+ * The consumers' fetch, except that every DELETE of the given lists is answered 500 in Kore's
+ * error shape, as a Kore that cannot delete that list (or a proxy in front of it) would. The
+ * requests never reach the emulator, so Kore's record shows no DELETE for them.
+ */
+function failingDeletes(ids: ReadonlySet<string>, seen: { count: number }): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if ((init?.method ?? 'GET') === 'DELETE' && ids.has(decodeURIComponent(url.pathname.split('/').pop() ?? ''))) {
+      seen.count++;
+      return new Response(JSON.stringify({ errors: [{ msg: 'Internal Server Error', code: 500 }] }), { status: 500, headers: { 'content-type': 'application/json' } });
+    }
+    return fetch(input, init);
+  };
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const say = o.onProgress ?? (() => undefined);
   const scale = o.timeScale ?? 20;
@@ -138,6 +154,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }).start();
   const started = Date.now();
   let stopOther = false;
+  const undeletableDeletes = { count: 0 };
   let otherCalls = 0;
   try {
     const sentIds: string[] = [];
@@ -164,6 +181,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
     const pollers = Array.from({ length: concurrency }, () => {
       const { handler } = createLocalConsumer(viaProxy, env, {
+        fetch: failingDeletes(account.undeletable, undeletableDeletes),
         retryPolicy: { maxRetries: 2, baseDelayMs: Math.round(SHIPPED.retryBaseMs / scale), maxDelayMs: Math.round(SHIPPED.retryCapMs / scale) },
       });
       return new ChaosPoller({ sqs: pollerSqs, queueUrl: stack.queueUrl, queueArn: stack.queueArn, handler, batchSize: 10, functionTimeoutMs });
@@ -252,6 +270,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       secrets: [LOCAL_CLIENT_SECRET, ROTATED_SECRET],
       secretReads: stack.secrets.calls.GetSecretValue ?? 0,
       otherCalls,
+      undeletableDeletes: undeletableDeletes.count,
       durationMs: Date.now() - started,
     });
   } finally {
