@@ -30,7 +30,8 @@ export type { ChaosReport } from './chaos-verdict.js';
  * Time is compressed by `timeScale` (default 20), consistently: Kore's 60-call window lasts
  * 60 s / 20, each consumer's KORE_CALLS_PER_MINUTE is the shipped 25 × 20, Kore timeouts, TTLs,
  * delays and backoff are divided by 20, so the consumers' share of the account is what it is in
- * production (2 × 25 of 60) and another caller takes the rest, once in a burst. Departures, each
+ * production (2 × 25 of 60) and another caller takes the rest, once in a burst. Kore is slow for
+ * the first 8 s, so the first full batches cannot fit their invocation. Departures, each
  * stated where it is set: the deadline margin stays 500 ms (scheduling jitter on a busy machine
  * does not shrink with the scale); the function timeout (5 s) is a little tighter than the
  * shipped 150 s / 20, so that under faults batches do not fit and the deadline path (give way,
@@ -57,6 +58,13 @@ export interface ChaosOptions {
    * as fast as Kore's window allows): Kore answers the consumers 429 with Retry-After.
    */
   otherCallerSqueezeMs?: number;
+  /**
+   * Kore answers every call this much later for the first `slowKoreForMs` of the run (default
+   * 5 s ÷ timeScale, under the client's timeout): the first full batches cannot all fit their
+   * invocation, so the deadline path runs in every run, whatever the random faults do.
+   */
+  slowKoreLatencyMs?: number;
+  slowKoreForMs?: number;
   koreFaults?: Partial<Faults>;
   sqsFaults?: SqsFaults;
   sqsScript?: SqsFaultScript;
@@ -166,6 +174,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       sentIds.push(...(r.Successful ?? []).map((s) => s.MessageId!));
     }
     say(`sent ${sentIds.length} commands`);
+    const slowLatency = o.slowKoreLatencyMs ?? Math.round(5_000 / scale);
+    stack.kore.setFaults({ latencyMs: slowLatency });
+    const slowTimer = setTimeout(() => stack.kore.setFaults({ latencyMs: 0 }), o.slowKoreForMs ?? 8_000);
 
     const env = {
       AWS_ENDPOINT_URL_SQS: proxy.url,
@@ -247,6 +258,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       );
     } finally {
       clearInterval(chaosTimer);
+      clearTimeout(slowTimer);
       stopOther = true;
       await other;
     }

@@ -112,10 +112,10 @@ const MUTANTS: Mutant[] = [
   },
 ];
 
-const SUITES: Record<string, string[]> = {
-  unit: ['test/unit'],
-  chaos: ['test/integration/chaos.test.ts', 'test/integration/chaos-strict.test.ts'],
-  integration: ['test/integration'],
+const SUITES: Record<string, { paths: string[]; limitMs: number }> = {
+  unit: { paths: ['test/unit'], limitMs: 3 * 60_000 },
+  chaos: { paths: ['test/integration/chaos.test.ts', 'test/integration/chaos-strict.test.ts'], limitMs: 6 * 60_000 },
+  integration: { paths: ['test/integration'], limitMs: 12 * 60_000 },
 };
 
 const COPY_SKIP = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'coverage', '.local-stack', '.jest-cache']);
@@ -137,12 +137,16 @@ function copyRepo(root: string): string {
 function runSuite(scratch: string, suite: string): SuiteResult {
   const out = join(scratch, `.jest-${suite}.json`);
   const started = Date.now();
+  const { paths, limitMs } = SUITES[suite]!;
   const r = spawnSync(
     process.execPath,
-    [join(scratch, 'node_modules/jest/bin/jest.js'), ...SUITES[suite]!, '--ci', '--silent', '--forceExit', '--json', `--outputFile=${out}`, `--cacheDirectory=${join(scratch, '.jest-cache')}`],
-    { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 15 * 60_000 },
+    [join(scratch, 'node_modules/jest/bin/jest.js'), ...paths, '--ci', '--silent', '--forceExit', '--json', `--outputFile=${out}`, `--cacheDirectory=${join(scratch, '.jest-cache')}`],
+    // A mutant may make a test spin for ever (e.g. retries without bound on a fake clock, which
+    // Jest's own timeout cannot interrupt): a suite that hangs has failed, as it would in CI.
+    { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
   );
   const ms = Date.now() - started;
+  if (r.signal || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return { suite, failed: [`(${suite} hung: killed after ${limitMs / 60_000} min)`], ms };
   if (!existsSync(out)) return { suite, failed: [`(jest did not report: exit ${r.status}, ${r.error?.message ?? r.stderr.split('\n').find((l) => l.trim()) ?? ''})`], ms };
   const report = JSON.parse(readFileSync(out, 'utf8')) as {
     testResults: Array<{ name: string; status: string; message: string; assertionResults: Array<{ fullName: string; status: string }> }>;
