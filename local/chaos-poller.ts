@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BatchHandler } from './event-source-mapping.js';
 import { lambdaContext, toSqsRecord } from './event-source-mapping.js';
@@ -33,10 +33,14 @@ export interface ChaosPollerOptions {
   region?: string;
 }
 
+function receiveCountOf(m: Message): number {
+  return Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1;
+}
+
 export class ChaosPoller {
   readonly invocations: ChaosInvocation[] = [];
-  /** Messages whose DeleteMessageBatch failed (or may have): they may be received again. */
-  readonly deleteFailed = new Set<string>();
+  /** Messages whose DeleteMessageBatch failed (or may have), with the receive it was: they may be received again. */
+  readonly deleteFailed = new Map<string, number>();
   receiveErrors = 0;
   deleteErrors = 0;
   /** An invocation is running (its follow-ups may not be in the queue yet). */
@@ -92,11 +96,11 @@ export class ChaosPoller {
           const res = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })) }));
           for (const f of res.Failed ?? []) {
             const m = chunk[Number(f.Id?.slice(1))];
-            if (m) this.deleteFailed.add(m.MessageId!);
+            if (m) this.deleteFailed.set(m.MessageId!, receiveCountOf(m));
           }
         } catch {
           this.deleteErrors++;
-          for (const m of chunk) this.deleteFailed.add(m.MessageId!);
+          for (const m of chunk) this.deleteFailed.set(m.MessageId!, receiveCountOf(m));
         }
       }
       return true;

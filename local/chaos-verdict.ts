@@ -165,7 +165,13 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     if (src) parkedBy.set(src, [...(parkedBy.get(src) ?? []), m]);
     else redriven.add(m.MessageId!);
   }
-  const harness = new Set([...i.proxy.lostReceives.map((r) => r.messageId), ...i.pollers.flatMap((p) => [...p.deleteFailed])]);
+  // What the harness's own lost SQS replies explain: only on a message's last receive can a lost
+  // receive reply, or a lost delete of a finished message, make SQS redrive it (no ErrorCode,
+  // perhaps finished too). Earlier, the message simply comes back and is judged by what follows.
+  const harness = new Set([
+    ...i.proxy.lostReceives.filter((r) => (r.receiveCount ?? i.maxReceiveCount) >= i.maxReceiveCount).map((r) => r.messageId),
+    ...i.pollers.flatMap((p) => [...p.deleteFailed].filter(([, count]) => count >= i.maxReceiveCount).map(([id]) => id)),
+  ]);
   const finished = (id: string) => FINISHED.has(String(last.get(id)?.outcome));
   const parked = (id: string) => parkedBy.has(id) || redriven.has(id);
   const final: Record<string, number> = {};

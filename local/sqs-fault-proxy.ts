@@ -79,6 +79,8 @@ export interface SqsFaultProxyOptions {
 export interface LostReceive {
   messageId: string;
   body: string;
+  /** Its ApproximateReceiveCount in the lost reply (when the receive asked for it). */
+  receiveCount?: number;
 }
 
 export class SqsFaultProxy {
@@ -222,8 +224,12 @@ export class SqsFaultProxy {
 
   private recordLostReceive(upstream: { body: Buffer }): void {
     try {
-      const parsed = JSON.parse(upstream.body.toString('utf8')) as { Messages?: Array<{ MessageId?: string; Body?: string }> };
-      for (const m of parsed.Messages ?? []) if (m.MessageId) this.lostReceives.push({ messageId: m.MessageId, body: m.Body ?? '' });
+      const parsed = JSON.parse(upstream.body.toString('utf8')) as { Messages?: Array<{ MessageId?: string; Body?: string; Attributes?: { ApproximateReceiveCount?: string } }> };
+      for (const m of parsed.Messages ?? []) {
+        if (!m.MessageId) continue;
+        const count = Number(m.Attributes?.ApproximateReceiveCount);
+        this.lostReceives.push({ messageId: m.MessageId, body: m.Body ?? '', ...(Number.isFinite(count) ? { receiveCount: count } : {}) });
+      }
     } catch {
       // Not the JSON protocol: nothing to record.
     }
