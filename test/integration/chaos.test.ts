@@ -3,27 +3,28 @@ import type { ChaosReport } from '../../local/chaos';
 import { itKeepsTheChaosInvariants } from '../fixtures/chaos-invariants';
 
 /**
- * 120 commands through 2 consumers (the shipped maximum concurrency) on an account with free
+ * 100 commands through 2 consumers (the shipped maximum concurrency) on an account with free
  * lists, ended campaigns with exclusive, shared and DNC lists (fan-out on, 2 s delay), running
- * and recurring campaigns and every kind of protected list. Time runs 20 × fast (local/chaos.ts):
- * Kore's window is 60 calls per 3 s and each consumer's limiter 500/min. Kore answers 10 % 5xx,
- * 3 % 429, drops 3 %, answers 3 % after the client's timeout and loses the reply to 15 % of the
- * DELETEs it applies; another caller takes the whole account's budget for 6 s; the secret is
- * rotated; Kore is down for 5 s; an SQS proxy drops, fails, slows and loses replies of receives,
- * sends, deletes and visibility changes. About 40 s on 2 cores.
+ * and recurring campaigns, every kind of protected list and one Kore cannot delete. Time runs
+ * 20 × fast (local/chaos.ts): Kore's window is 60 calls per 3 s and each consumer's limiter
+ * 500/min. Kore is slow for the first 8 s, answers 10 % 5xx, 3 % 429, drops 3 %, answers 3 % after
+ * the client's timeout and loses the reply to 15 % of the DELETEs it applies; another caller takes
+ * the whole account's budget for 6 s; the secret is rotated; Kore is down for 5 s; an SQS proxy
+ * drops, fails, slows and loses replies of receives, sends, deletes and visibility changes.
+ * About 35 s on 2 cores (45 s inside a full `npm test`).
  */
 const CONCURRENCY = 2;
 
 describe('chaos (lenient Kore)', () => {
   let r: ChaosReport;
   beforeAll(async () => {
-    r = await runChaos({ commands: 120, concurrency: CONCURRENCY, timeoutMs: 90_000 });
+    r = await runChaos({ commands: 100, concurrency: CONCURRENCY, timeoutMs: 90_000 });
   }, 110_000);
 
   itKeepsTheChaosInvariants(() => r, CONCURRENCY);
 
   it('leaves every list that had to go gone, or the command that deletes it in the DLQ', () => {
-    expect(r.mustGo).toBeGreaterThan(60);
+    expect(r.mustGo).toBeGreaterThan(50);
     expect(r.shouldBeGoneButAreNot).toEqual([]);
     expect(r.campaignsShouldBeGone).toEqual([]);
   });
