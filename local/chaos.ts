@@ -30,12 +30,12 @@ export type { ChaosReport } from './chaos-verdict.js';
  * Time is compressed by `timeScale` (default 20), consistently: Kore's 60-call window lasts
  * 60 s / 20, each consumer's KORE_CALLS_PER_MINUTE is the shipped 25 × 20, Kore timeouts, TTLs,
  * delays and backoff are divided by 20, so the consumers' share of the account is what it is in
- * production (2 × 25 of 60) and another caller takes the rest, once in a burst. Kore is slow for
- * the first 8 s, so the first full batches cannot fit their invocation. Departures, each
- * stated where it is set: the deadline margin stays 500 ms (scheduling jitter on a busy machine
- * does not shrink with the scale); the function timeout (5 s) is a little tighter than the
- * shipped 150 s / 20, so that under faults batches do not fit and the deadline path (give way,
- * shorten visibility) really runs; the visibility timeout is the function timeout + 2 s instead
+ * production (2 × 25 of 60); another caller uses a little of the rest, and once, for 6 s, all
+ * of it. Kore is slow for the first 8 s, so the first full batches cannot fit their invocation.
+ * Departures, each stated where it is set: the deadline margin stays 500 ms (scheduling jitter
+ * on a busy machine does not shrink with the scale); the function timeout (5 s) is a little
+ * tighter than the shipped 150 s / 20 (7.5 s), so that under faults batches do not fit and the
+ * deadline path (give way, shorten visibility) really runs; the visibility timeout is the function timeout + 2 s instead
  * of 6 ×, and maxReceiveCount 3 instead of 5, so that redeliveries come back within the run.
  */
 
