@@ -1,201 +1,301 @@
+import { writeFileSync } from 'node:fs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { Message } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { buildChaosAccount } from './chaos-account.js';
+import { assessChaos } from './chaos-verdict.js';
+import type { ChaosReport } from './chaos-verdict.js';
+import { ChaosPoller } from './chaos-poller.js';
 import { createLocalConsumer } from './consumer.js';
-import { LocalEventSourceMapping } from './event-source-mapping.js';
-import type { SeedList } from './kore-emulator/state.js';
-import { JWT_PATTERN, LogTap } from './log-tap.js';
+import { KoreProbe, PROBE_CLIENT_ID, PROBE_CLIENT_SECRET } from './kore-emulator/probe.js';
+import { mulberry32 } from './kore-emulator/prng.js';
+import type { Faults } from './kore-emulator/server.js';
+import { STRICT_REALISM } from './kore-emulator/server.js';
+import { LogTap } from './log-tap.js';
 import { queueDepth, receiveAll } from './queues.js';
-import { daysAgo } from './seed.js';
-import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
+import { SqsFaultProxy } from './sqs-fault-proxy.js';
+import type { SqsFaultScript, SqsFaults } from './sqs-fault-proxy.js';
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
+
+export type { ChaosReport } from './chaos-verdict.js';
 
 /**
- * The chaos run (issue 6): N commands over a seeded account while the Kore emulator injects
- * 5xx, 429, dropped connections and replies slower than the client timeout; the secret is
- * rotated mid-run and Kore goes fully down for a while. Returns what the assertions need.
+ * The chaos run (issue 15): the real consumer handlers, built through the shipped wiring, work
+ * through an account that has every kind of list and campaign the safety rules know, while
+ * Kore injects 5xx, 429s, dropped and slow connections and loses replies to DELETEs it applied,
+ * Kore's per-account window and the consumers' own limiters are on, an SQS proxy drops, fails,
+ * slows and loses SQS replies, the secret is rotated and Kore goes fully down for a while.
+ * Optionally under the emulator's STRICT_REALISM (what Kore leaves undocumented, read the
+ * harshest way). `chaos-verdict.ts` then judges it from Kore's side and the queues' side.
+ *
+ * Time is compressed by `timeScale` (default 20), consistently: Kore's 60-call window lasts
+ * 60 s / 20, each consumer's KORE_CALLS_PER_MINUTE is the shipped 25 × 20, Kore timeouts, TTLs,
+ * delays and backoff are divided by 20, so the consumers' share of the account is what it is in
+ * production (2 × 25 of 60); another caller uses a little of the rest, and once, for 6 s, all
+ * of it. Kore is slow for the first 8 s, so the first full batches cannot fit their invocation.
+ * Departures, each stated where it is set: the deadline margin stays 500 ms (scheduling jitter
+ * on a busy machine does not shrink with the scale); the function timeout (5 s) is a little
+ * tighter than the shipped 150 s / 20 (7.5 s), so that under faults batches do not fit and the
+ * deadline path (give way, shorten visibility) really runs; the visibility timeout is the function timeout + 2 s instead
+ * of 6 ×, and maxReceiveCount 3 instead of 5, so that redeliveries come back within the run.
  */
 
 export interface ChaosOptions {
   commands: number;
-  /** Concurrent consumers (Lambda execution environments), each with its own handler. */
+  /** Concurrent consumers (Lambda execution environments); the shipped maximumConcurrency is 2. */
   concurrency?: number;
+  /** Kore's undocumented behaviours read the harshest way (STRICT_REALISM). */
+  strict?: boolean;
+  timeScale?: number;
   outageMs?: number;
-  koreTimeoutMs?: number;
   functionTimeoutMs?: number;
-  visibilityTimeout?: number;
   maxReceiveCount?: number;
+  /** Overall harness limit. */
   timeoutMs?: number;
+  /** Calls per Kore window made by another caller of the same account. */
+  otherCallerPerWindow?: number;
+  /**
+   * A quarter of the way in, the other caller takes the whole account for this long (it calls
+   * as fast as Kore's window allows): Kore answers the consumers 429 with Retry-After.
+   */
+  otherCallerSqueezeMs?: number;
+  /**
+   * Kore answers every call this much later for the first `slowKoreForMs` of the run (default
+   * 5 s ÷ timeScale, under the client's timeout): the first full batches cannot all fit their
+   * invocation, so the deadline path runs in every run, whatever the random faults do.
+   */
+  slowKoreLatencyMs?: number;
+  slowKoreForMs?: number;
+  koreFaults?: Partial<Faults>;
+  sqsFaults?: SqsFaults;
+  sqsScript?: SqsFaultScript;
+  randomSeed?: number;
   onProgress?: (s: string) => void;
 }
 
-export interface ChaosReport {
-  sent: number;
-  final: Record<string, number>;
-  inDlq: number;
-  accountedFor: number;
-  /** Message ids both finished and in the DLQ, or neither: must be empty. */
-  unaccounted: string[];
-  doubleCounted: string[];
-  /** List ids with more than one successful DELETE. */
-  deletedTwice: string[];
-  /** Protected or in-use lists that received any DELETE or PUT. */
-  protectedTouched: string[];
-  /** Lists that should be gone, are still there, and have no command in the DLQ. */
-  shouldBeGoneButAreNot: string[];
-  leaked: boolean;
-  cutOff: number;
-  invocations: number;
-  koreCalls: number;
-  faults: Record<string, number>;
-  secretReads: number;
-  durationMs: number;
-}
+/** The shipped defaults this run compresses (README, Configuration). */
+const SHIPPED = { callsPerMinute: 25, koreTimeoutMs: 8_000, secretTtlSeconds: 300, fanoutDelaySeconds: 30, campaignCacheSeconds: 300, deferredVisibilitySeconds: 60, retryBaseMs: 200, retryCapMs: 5_000 };
 
+export const DEFAULT_SQS_FAULTS: SqsFaults = {
+  ReceiveMessage: { dropRate: 0.03, serverErrorRate: 0.03, slowRate: 0.03, slowMs: 300, lostReplyRate: 0.02 },
+  SendMessage: { dropRate: 0.05, serverErrorRate: 0.05, slowRate: 0.03, slowMs: 3_500, lostReplyRate: 0.03 },
+  SendMessageBatch: { dropRate: 0.05, serverErrorRate: 0.05, slowRate: 0.05, slowMs: 300, lostReplyRate: 0.05 },
+  DeleteMessageBatch: { dropRate: 0.03, serverErrorRate: 0.03, slowRate: 0.03, slowMs: 300, lostReplyRate: 0.03 },
+  ChangeMessageVisibilityBatch: { dropRate: 0.05, serverErrorRate: 0.05, slowRate: 0.05, slowMs: 300, lostReplyRate: 0.05 },
+};
+
+/** Every run sees each of these, whatever the random draws (the first requests of each operation). */
+export const DEFAULT_SQS_SCRIPT: SqsFaultScript = {
+  ReceiveMessage: ['server-error', 'dropped', 'lost-reply'],
+  SendMessage: ['dropped', 'server-error', 'lost-reply'],
+  SendMessageBatch: ['lost-reply', 'server-error'],
+  DeleteMessageBatch: ['dropped', 'lost-reply'],
+  ChangeMessageVisibilityBatch: ['server-error'],
+};
+
+const ROTATED_SECRET = 'rotated-chaos-secret-5e6f';
+
+/**
+ * The consumers' fetch, except that every DELETE of the given lists is answered 500 in Kore's
+ * error shape, as a Kore that cannot delete that list (or a proxy in front of it) would. The
+ * requests never reach the emulator, so Kore's record shows no DELETE for them.
+ */
+function failingDeletes(ids: ReadonlySet<string>, seen: { count: number }): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if ((init?.method ?? 'GET') === 'DELETE' && ids.has(decodeURIComponent(url.pathname.split('/').pop() ?? ''))) {
+      seen.count++;
+      return new Response(JSON.stringify({ errors: [{ msg: 'Internal Server Error', code: 500 }] }), { status: 500, headers: { 'content-type': 'application/json' } });
+    }
+    return fetch(input, init);
+  };
+}
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const say = o.onProgress ?? (() => undefined);
-  const n = o.commands;
-  const OLD = daysAgo(400);
-  // The account: lists to delete, lists in use, protected lists; some campaigns.
-  const deletable = Math.round(n * 0.85);
-  const inUse = Math.round(n * 0.04);
-  const protectedN = Math.round(n * 0.02);
-  const lists: Array<SeedList & { _id: string }> = [];
-  for (let i = 0; i < deletable; i++) lists.push({ _id: `cl-del-${i}`, name: `Deletable ${i}`, updatedAt: OLD });
-  for (let i = 0; i < inUse; i++) lists.push({ _id: `cl-use-${i}`, name: `In use ${i}`, updatedAt: OLD, ...(i % 2 ? { isListInUse: false } : {}) });
-  for (let i = 0; i < protectedN; i++) lists.push({ _id: `cl-dnc-${i}`, name: `Protected ${i}`, isGlobalDNC: i % 2 === 0, isDefault: i % 2 === 1, updatedAt: OLD });
-  const campaigns = [{ _id: 'cd-running', name: 'Running', contactLists: lists.filter((l) => l._id.startsWith('cl-use-')).map((l) => l.name) }];
-  const campaignsToEnd = Math.max(1, Math.round(n * 0.01));
-  for (let i = 0; i < campaignsToEnd; i++) campaigns.push({ _id: `cd-end-${i}`, name: `Ended ${i}`, contactLists: [] });
+  const scale = o.timeScale ?? 20;
+  const concurrency = o.concurrency ?? 2;
+  const functionTimeoutMs = o.functionTimeoutMs ?? 5_000;
+  const maxReceiveCount = o.maxReceiveCount ?? 3;
+  const seed = o.randomSeed ?? 1234;
+  const koreTimeoutMs = Math.round(SHIPPED.koreTimeoutMs / scale);
+  const windowMs = Math.round(60_000 / scale);
+  const account = buildChaosAccount(o.commands, Date.now(), mulberry32(seed));
 
   const stack = await startLocalStack({
-    kore: { seed: { lists, campaigns }, rateLimit: { perMinute: 0 }, randomSeed: 1234, faults: { serverErrorRate: 0.2, throttleRate: 0.1, dropRate: 0.05, slowRate: 0.05, slowMs: (o.koreTimeoutMs ?? 600) + 400 } },
-    // Visibility must exceed the function timeout (AWS: 6×), or SQS hands a message still being
-    // worked on to a second consumer. Compressed here so redeliveries come back within the run.
-    visibilityTimeout: o.visibilityTimeout ?? 2 * Math.ceil((o.functionTimeoutMs ?? 3_000) / 1000),
-    maxReceiveCount: o.maxReceiveCount ?? 5,
+    kore: {
+      // The production client's app, and another caller's app on the same account.
+      apps: { [LOCAL_CLIENT_ID]: LOCAL_CLIENT_SECRET, [PROBE_CLIENT_ID]: PROBE_CLIENT_SECRET },
+      seed: account.seed,
+      rateLimit: { perMinute: 60, windowMs },
+      randomSeed: seed,
+      ...(o.strict ? { realism: STRICT_REALISM } : {}),
+      faults: {
+        serverErrorRate: 0.1,
+        throttleRate: 0.03,
+        throttleRetryAfter: 'seconds',
+        throttleRetryAfterSeconds: 1,
+        dropRate: 0.03,
+        slowRate: 0.03,
+        slowMs: koreTimeoutMs + 400,
+        commitThenDropRate: 0.15,
+        ...o.koreFaults,
+      },
+    },
+    // Must exceed the function timeout, or SQS hands a message still being worked on to another
+    // consumer (AWS: 6 × the timeout; here just enough, so that retries come back within the run).
+    visibilityTimeout: Math.ceil(functionTimeoutMs / 1000) + 2,
+    maxReceiveCount,
   });
-  const protectedIds = new Set(lists.filter((l) => !l._id.startsWith('cl-del-')).map((l) => l._id));
-  const tap = new LogTap().start();
+  const proxy = await new SqsFaultProxy({
+    target: stack.aws.endpoints.sqs,
+    faults: o.sqsFaults ?? DEFAULT_SQS_FAULTS,
+    script: o.sqsScript ?? DEFAULT_SQS_SCRIPT,
+    randomSeed: seed,
+    queues: [stack.queueUrl.split('/').pop()!, stack.dlqUrl.split('/').pop()!],
+  }).start();
+  const viaProxy = { ...stack, env: { ...stack.env, AWS_ENDPOINT_URL_SQS: proxy.url }, aws: { ...stack.aws, endpoints: { ...stack.aws.endpoints, sqs: proxy.url } } };
+  // Lambda's poller reaches SQS through the same faults as the function.
+  const pollerSqs = new SQSClient({ region: stack.aws.region, credentials: stack.aws.credentials, endpoint: proxy.url, maxAttempts: 1 });
+  let outcomeLines = 0;
+  const tap = new LogTap((line) => {
+    if (line.includes('"message":"outcome"')) outcomeLines++;
+  }).start();
   const started = Date.now();
+  let stopOther = false;
+  const undeletableDeletes = { count: 0 };
+  let otherCalls = 0;
   try {
-    // Commands: one list.expired per deletable list, duplicates, in-use and protected lists,
-    // campaign.ended, and a few malformed ones.
-    const bodies: string[] = [];
-    const occurredAt = new Date().toISOString();
-    for (let i = 0; i < deletable; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-del-${i}`, eventId: `chaos-${i}`, occurredAt }));
-    for (let i = 0; i < inUse; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-use-${i}`, occurredAt }));
-    for (let i = 0; i < protectedN; i++) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-dnc-${i}`, occurredAt }));
-    for (let i = 0; i < campaignsToEnd; i++) bodies.push(JSON.stringify({ type: 'campaign.ended', campaignId: `cd-end-${i}`, occurredAt }));
-    while (bodies.length < n - Math.max(1, Math.round(n * 0.01))) bodies.push(JSON.stringify({ type: 'list.expired', contactListId: `cl-del-${bodies.length % deletable}`, occurredAt }));
-    while (bodies.length < n) bodies.push(bodies.length % 2 ? 'not json' : JSON.stringify({ type: 'list.expired', contactListId: 'cl-../../etc' }));
     const sentIds: string[] = [];
-    for (let i = 0; i < bodies.length; i += 10) {
+    for (let i = 0; i < account.bodies.length; i += 10) {
       const r = await stack.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: `e${j}`, MessageBody: b })) }),
+        new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: account.bodies.slice(i, i + 10).map((b, j) => ({ Id: `e${j}`, MessageBody: b })) }),
       );
+      if (r.Failed?.length) throw new Error(`chaos: could not queue ${r.Failed.length} commands`);
       sentIds.push(...(r.Successful ?? []).map((s) => s.MessageId!));
     }
     say(`sent ${sentIds.length} commands`);
+    const slowLatency = o.slowKoreLatencyMs ?? Math.round(5_000 / scale);
+    stack.kore.setFaults({ latencyMs: slowLatency });
+    const slowTimer = setTimeout(() => stack.kore.setFaults({ latencyMs: 0 }), o.slowKoreForMs ?? 8_000);
 
-    const koreTimeoutMs = o.koreTimeoutMs ?? 600;
-    const esms = Array.from({ length: o.concurrency ?? 8 }, () => {
-      const { handler } = createLocalConsumer(
-        stack,
-        { KORE_CALLS_PER_MINUTE: '600000', KORE_TIMEOUT_MS: String(koreTimeoutMs), DEADLINE_MARGIN_MS: '500', FANOUT_DELAY_SECONDS: '0', MAX_RECEIVE_COUNT: String(o.maxReceiveCount ?? 5) },
-        { retryPolicy: { maxRetries: 2, baseDelayMs: 50, maxDelayMs: 400 } },
-      );
-      return new LocalEventSourceMapping({
-        sqs: stack.sqs,
-        queueUrl: stack.queueUrl,
-        queueArn: stack.queueArn,
-        handler,
-        batchSize: 10,
-        functionTimeoutMs: o.functionTimeoutMs ?? 3_000,
+    const env = {
+      AWS_ENDPOINT_URL_SQS: proxy.url,
+      KORE_CALLS_PER_MINUTE: String(SHIPPED.callsPerMinute * scale),
+      KORE_TIMEOUT_MS: String(koreTimeoutMs),
+      DEADLINE_MARGIN_MS: '500',
+      SECRET_TTL_SECONDS: String(Math.max(1, Math.round(SHIPPED.secretTtlSeconds / scale))),
+      FANOUT_DELAY_SECONDS: String(Math.max(1, Math.round(SHIPPED.fanoutDelaySeconds / scale))),
+      CAMPAIGN_CACHE_SECONDS: String(Math.max(1, Math.round(SHIPPED.campaignCacheSeconds / scale))),
+      DEFERRED_VISIBILITY_SECONDS: String(Math.max(1, Math.round(SHIPPED.deferredVisibilitySeconds / scale))),
+      MAX_RECEIVE_COUNT: String(maxReceiveCount),
+      ALLOWED_STREAM_IDS: account.unknownStreamId,
+    };
+    const pollers = Array.from({ length: concurrency }, () => {
+      const { handler } = createLocalConsumer(viaProxy, env, {
+        fetch: failingDeletes(account.undeletable, undeletableDeletes),
+        retryPolicy: { maxRetries: 2, baseDelayMs: Math.round(SHIPPED.retryBaseMs / scale), maxDelayMs: Math.round(SHIPPED.retryCapMs / scale) },
       });
+      return new ChaosPoller({ sqs: pollerSqs, queueUrl: stack.queueUrl, queueArn: stack.queueArn, handler, batchSize: 10, functionTimeoutMs });
     });
 
-    // Rotate the secret a third of the way in, and take Kore down fully for a while at half.
+    // Another caller on the same account: Kore's window is shared, so it 429s now and then.
+    const probe = new KoreProbe({ url: stack.kore.url, accountId: stack.kore.accountId, streamId: stack.kore.streamId });
+    const otherEvery = windowMs / (o.otherCallerPerWindow ?? 5);
+    const otherCall = async () => {
+      await probe.call('GET', '/contactList/cl-global-dnc').catch(() => undefined);
+      otherCalls++;
+    };
+    let squeezeUntil = 0;
+    const other = (async () => {
+      while (!stopOther) {
+        const squeezing = Date.now() < squeezeUntil;
+        // While it squeezes, it keeps several calls in flight: every slot Kore frees is taken at once.
+        await Promise.all(Array.from({ length: squeezing ? 4 : 1 }, otherCall));
+        await new Promise((r) => setTimeout(r, squeezing ? 10 : otherEvery));
+      }
+    })();
+
+    // Rotate the secret a third of the way in; take Kore down fully at half way.
     let rotated = false;
     let outaged = false;
-    const done = () => tap.outcomes().length;
+    let squeezed = false;
     const chaosTimer = setInterval(() => {
-      const d = done();
-      if (!rotated && d >= n / 3) {
+      const d = outcomeLines;
+      if (!squeezed && d >= sentIds.length / 4) {
+        squeezed = true;
+        squeezeUntil = Date.now() + (o.otherCallerSqueezeMs ?? 2 * windowMs);
+        say(`another caller takes the account's budget after ${d} outcomes`);
+      }
+      if (!rotated && d >= sentIds.length / 3) {
         rotated = true;
-        void stack.rotateSecret('rotated-chaos-secret-5e6f');
+        void stack.rotateSecret(ROTATED_SECRET);
         say(`rotated the secret after ${d} outcomes`);
       }
-      if (!outaged && d >= n / 2) {
+      if (!outaged && d >= sentIds.length / 2) {
         outaged = true;
-        stack.kore.outage(o.outageMs ?? 10_000);
-        say(`Kore outage for ${(o.outageMs ?? 10_000) / 1000} s after ${d} outcomes`);
+        stack.kore.outage(o.outageMs ?? 5_000);
+        say(`Kore outage for ${(o.outageMs ?? 5_000) / 1000} s after ${d} outcomes`);
       }
-    }, 50);
+    }, 100);
+
     const deadline = Date.now() + (o.timeoutMs ?? 110_000);
-    let empty = 0;
+    let quiet = 0;
     try {
       await Promise.all(
-        esms.map(async (esm) => {
-          while (Date.now() < deadline && empty < 3) {
-            const r = await esm.pollOnce();
-            if (!r) {
-              if ((await queueDepth(stack.sqs, stack.queueUrl)) === 0) empty++;
-              await new Promise((res) => setTimeout(res, 200));
-            } else empty = 0;
+        pollers.map(async (p) => {
+          while (Date.now() < deadline && quiet < 3) {
+            if (await p.pollOnce()) {
+              quiet = 0;
+              continue;
+            }
+            // Empty means: no consumer mid-invocation (it may still queue follow-ups) and nothing
+            // visible, in flight or delayed, three checks in a row.
+            if (pollers.every((q) => !q.busy) && (await queueDepth(stack.sqs, stack.queueUrl)) === 0) quiet++;
+            else quiet = 0;
+            await new Promise((r) => setTimeout(r, 300));
           }
         }),
       );
     } finally {
       clearInterval(chaosTimer);
+      clearTimeout(slowTimer);
+      stopOther = true;
+      await other;
     }
+    say(`queue ${quiet >= 3 ? 'drained' : 'NOT drained'} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
-    // Account for every message.
-    const last = new Map<string, string>();
-    for (const l of tap.outcomes()) last.set(String(l.messageId), String(l.outcome));
-    // Parked messages carry their source id; redriven ones keep their own.
-    const dlq = new Map<string, Message>(
-      (await receiveAll(stack.sqs, stack.dlqUrl, 300)).map((m) => [m.MessageAttributes?.SourceMessageId?.StringValue ?? m.MessageId!, m]),
-    );
-    const finished = new Set([...last.entries()].filter(([, v]) => ['done', 'already-done', 'skipped'].includes(v)).map(([k]) => k));
-    const final: Record<string, number> = {};
-    for (const id of sentIds) {
-      const k = finished.has(id) ? last.get(id)! : dlq.has(id) ? (dlq.get(id)!.MessageAttributes?.ErrorCode ? 'dlq:rejected' : 'dlq:redriven') : `unfinished:${last.get(id) ?? 'never-seen'}`;
-      final[k] = (final[k] ?? 0) + 1;
-    }
-    const calls = stack.kore.apiCalls();
-    const okDeletes = new Map<string, number>();
-    for (const c of calls) {
-      if (c.method === 'DELETE' && c.status === 200) {
-        const id = decodeURIComponent(c.path.split('/').pop()!);
-        okDeletes.set(id, (okDeletes.get(id) ?? 0) + 1);
-      }
-    }
-    const dlqBodies = [...dlq.values()].map((m) => m.Body ?? '');
-    const faults: Record<string, number> = {};
-    for (const c of calls) faults[c.result] = (faults[c.result] ?? 0) + 1;
-    return {
-      sent: sentIds.length,
-      final,
-      inDlq: dlq.size,
-      accountedFor: sentIds.filter((id) => finished.has(id) || dlq.has(id)).length,
-      unaccounted: sentIds.filter((id) => !finished.has(id) && !dlq.has(id)),
-      doubleCounted: sentIds.filter((id) => finished.has(id) && dlq.has(id)),
-      deletedTwice: [...okDeletes.entries()].filter(([, k]) => k > 1).map(([id]) => id),
-      protectedTouched: [...new Set(calls.filter((c) => (c.method === 'DELETE' || c.method === 'PUT') && protectedIds.has(decodeURIComponent(c.path.split('/').pop()!))).map((c) => c.path))],
-      shouldBeGoneButAreNot: lists
-        .filter((l) => l._id.startsWith('cl-del-') && stack.kore.state.lists.has(l._id))
-        .map((l) => l._id)
-        .filter((id) => !dlqBodies.some((b) => b.includes(`"${id}"`))),
-      leaked: tap.text.includes(LOCAL_CLIENT_SECRET) || tap.text.includes('rotated-chaos-secret-5e6f') || JWT_PATTERN.test(tap.text),
-      cutOff: esms.reduce((s, e) => s + e.invocations.filter((i) => i.timedOut).length, 0),
-      invocations: esms.reduce((s, e) => s + e.invocations.length, 0),
-      koreCalls: calls.length,
-      faults,
+    return assessChaos({
+      account,
+      sentIds,
+      maxReceiveCount,
+      concurrency,
+      drained: quiet >= 3,
+      remaining: await queueDepth(stack.sqs, stack.queueUrl),
+      dlq: await receiveAll(stack.sqs, stack.dlqUrl, 300),
+      kore: stack.kore,
+      ourAppId: LOCAL_CLIENT_ID,
+      proxy,
+      lifecycleQueue: stack.queueUrl.split('/').pop()!,
+      pollers,
+      logs: tap.json(),
+      logText: tap.text,
+      secrets: [LOCAL_CLIENT_SECRET, ROTATED_SECRET],
       secretReads: stack.secrets.calls.GetSecretValue ?? 0,
+      otherCalls,
+      undeletableDeletes: undeletableDeletes.count,
       durationMs: Date.now() - started,
-    };
+    });
   } finally {
+    stopOther = true;
     tap.stop();
+    // For reading a failed run (CHAOS_LOG=/tmp/chaos.jsonl npx jest …): everything the consumers
+    // logged, and every call Kore recorded (no JWT in them) next to it.
+    if (process.env.CHAOS_LOG) {
+      writeFileSync(process.env.CHAOS_LOG, tap.text);
+      writeFileSync(`${process.env.CHAOS_LOG}.kore.jsonl`, stack.kore.calls.map((c) => JSON.stringify(c)).join('\n'));
+    }
+    pollerSqs.destroy();
+    await proxy.stop();
     await stack.stop();
   }
 }

@@ -2,15 +2,21 @@ import { execFile, spawnSync } from 'node:child_process';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
 
-/** The local SQS and Secrets Manager must work for the real AWS CLI too, not only the SDK. */
-const hasAws = spawnSync('aws', ['--version']).status === 0;
-
-(hasAws ? describe : describe.skip)('local stack through the AWS CLI', () => {
+/**
+ * The local SQS and Secrets Manager must work for the real AWS CLI too, not only the SDK. The CLI
+ * is a test dependency (.ci/run installs it): without it these tests fail, they do not skip.
+ */
+describe('local stack through the AWS CLI', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     stack = await startLocalStack({ visibilityTimeout: 5, maxReceiveCount: 5 });
   });
   afterAll(() => stack.stop());
+
+  it('has the AWS CLI on PATH (.ci/run installs the Debian package awscli)', () => {
+    const r = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+    expect({ error: r.error?.message, status: r.status }).toEqual({ error: undefined, status: 0 });
+  });
 
   // Asynchronous on purpose: the Secrets Manager emulator runs on this process's event loop.
   const aws = (endpoint: string, ...args: string[]) =>
@@ -19,12 +25,16 @@ const hasAws = spawnSync('aws', ['--version']).status === 0;
         'aws',
         ['--endpoint-url', endpoint, '--region', 'us-east-1', '--output', 'json', ...args],
         { env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_PAGER: '' }, timeout: 30_000 },
-        (error, stdout, stderr) =>
-          resolve({
-            status: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0,
-            out: stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {},
-            err: stderr,
-          }),
+        (error, stdout, stderr) => {
+          let out: Record<string, unknown>;
+          try {
+            out = stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {};
+          } catch {
+            out = { unparsed: stdout };
+          }
+          // A missing binary is `ENOENT` (a string code): still a failure, with its reason in err.
+          resolve({ status: error ? Number((error as { code?: unknown }).code) || 1 : 0, out, err: stderr || (error?.message ?? '') });
+        },
       );
     });
 
