@@ -189,6 +189,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       DEFERRED_VISIBILITY_SECONDS: String(Math.max(1, Math.round(SHIPPED.deferredVisibilitySeconds / scale))),
       MAX_RECEIVE_COUNT: String(maxReceiveCount),
       ALLOWED_STREAM_IDS: account.unknownStreamId,
+      // The one-step DELETE, so the verdict can count DELETEs per id. The default two-step path
+      // (archive, then DELETE after GRACE_DAYS) is judged in test/*/recovery-window.test.ts.
+      DELETION_MODE: 'delete',
     };
     const pollers = Array.from({ length: concurrency }, () => {
       const { handler } = createLocalConsumer(viaProxy, env, {
