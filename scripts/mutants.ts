@@ -51,7 +51,7 @@ const MUTANTS: Mutant[] = [
     name: '5xx-delete-is-done',
     breaks: 'a DELETE that still fails with 5xx after its retries counts as deleted',
     file: 'lib/kore/http-client.ts',
-    find: /(\n(\s*)if \(err instanceof KoreNotFoundError\) return \{ deleted: false)/,
+    find: /(\n(\s*)if \(err instanceof KoreNotFoundError\)\s*return \{ deleted: false)/,
     replace: "\n$2if ((err as { kind?: string }).kind === 'server') return { deleted: true };$1",
   },
   {
