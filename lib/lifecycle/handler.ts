@@ -16,7 +16,12 @@ export type LifecycleHandler = (event: SQSEvent, context: Context) => Promise<SQ
 /** SQS's largest visibility timeout (12 hours). */
 const MAX_VISIBILITY_SECONDS = 43_200;
 
-/** Time kept back at the very end to shorten the visibility of deferred records. */
+/**
+ * Time kept back at the very end. Parking (a rejected record, or a retry on its last receive) and
+ * shortening the visibility of deferred records may run until then, inside DEADLINE_MARGIN_MS,
+ * which no Kore call or fan-out may use: a park is one small SQS request, and without it the
+ * message would reach the DLQ by redrive, without its ErrorCode.
+ */
 const FINAL_STEP_MARGIN_MS = 250;
 
 function countListExpired(records: SQSRecord[], nowMs: number): number {
@@ -54,6 +59,7 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
       }
       const invocation: Invocation = {
         deadline: Deadline.fromContext(context, deps.settings.deadlineMarginMs, { clock: deps.clock, signal }),
+        settleDeadline: Deadline.fromContext(context, Math.min(FINAL_STEP_MARGIN_MS, deps.settings.deadlineMarginMs), { clock: deps.clock, signal }),
         deferred: [],
       };
       // Two or more list.expired: one listing (1 call) beats a GET each.

@@ -54,7 +54,15 @@ export interface ConsumerDeps {
 
 /** One invocation: its deadline, the records deferred for lack of time (their visibility is shortened at the end), the batch's shared listing. */
 export interface Invocation {
+  /** Work (admission, Kore, fan-out) ends here: DEADLINE_MARGIN_MS before the Lambda timeout. */
   deadline: Deadline;
+  /**
+   * Parking ends here: closer to the timeout (FINAL_STEP_MARGIN_MS), inside the margin work may
+   * not use. A record on its last receive that ran out of work time, or whose Kore or SQS
+   * calls ate the invocation, is still parked with its ErrorCode instead of reaching the DLQ by
+   * redrive without one. Without it, parking uses `deadline`.
+   */
+  settleDeadline?: Deadline;
   deferred: string[];
   /** Set when the batch holds several list.expired records: one listing serves them all. */
   listSnapshot?: ListSnapshot;

@@ -38,7 +38,7 @@ export async function settle(deps: ConsumerDeps, state: RecordState, invocation:
           errorMessage: exhausted ? `still failing after ${receiveCount} receives: ${errorMessage(error)}` : errorMessage(error),
           ...(state.command?.eventId ? { eventId: state.command.eventId } : {}),
         },
-        { deadline: invocation.deadline },
+        { deadline: invocation.settleDeadline ?? invocation.deadline },
       );
     } catch (parkErr) {
       // Could not park it: leave it in the queue; SQS's redrive takes it to the DLQ at worst.

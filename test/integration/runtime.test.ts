@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, toSqsRecord } from '../../local/event-source-mapping';
 import { createLocalConsumer } from '../../local/consumer';
 import { STRICT_REALISM } from '../../local/kore-emulator/server';
+import { SqsFaultProxy } from '../../local/sqs-fault-proxy';
 import type { Seed } from '../../local/kore-emulator/state';
 import { daysAgo } from '../../local/seed';
 import { emfSum } from '../helpers/capture';
@@ -210,6 +211,51 @@ describe('runtime robustness', () => {
     // They are receivable again within a few seconds, although the queue's visibility timeout is 60 s.
     const back = await h.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
     expect((back.Messages ?? []).length).toBeGreaterThan(0);
+  });
+
+  it('5b. records on their last receive are parked with their ErrorCode although a slow SQS send ate the work time', async () => {
+    // Work ends at 5 s − 2 s margin = 3 s. The first record's fan-out (SendMessageBatch) hangs
+    // until then; the second record then finds the work time over. Both are on their last
+    // receive: parking (one SendMessage each) may use the margin, so both reach the DLQ with
+    // their ErrorCode now instead of by a redrive without one.
+    h = await ConsumerHarness.start({
+      kore: {
+        seed: { ...seed, campaigns: [{ _id: 'cd-done', name: 'Done', status: 'Completed', contactLists: ['List a'] }] },
+        rateLimit: { perMinute: 0 },
+      },
+      visibilityTimeout: 60,
+      maxReceiveCount: 1,
+    });
+    const proxy = await new SqsFaultProxy({ target: h.stack.aws.endpoints.sqs, faults: { SendMessageBatch: { slowRate: 1, slowMs: 30_000 } } }).start();
+    try {
+      const viaProxy = { ...h.stack, aws: { ...h.stack.aws, endpoints: { ...h.stack.aws.endpoints, sqs: proxy.url } } };
+      const { handler } = createLocalConsumer(viaProxy, {
+        AWS_ENDPOINT_URL_SQS: proxy.url,
+        KORE_CALLS_PER_MINUTE: '60000',
+        KORE_TIMEOUT_MS: '1000',
+        DEADLINE_MARGIN_MS: '2000',
+        MAX_RECEIVE_COUNT: '1',
+        DELETION_MODE: 'delete',
+      });
+      await h.send({ type: 'campaign.ended', campaignId: 'cd-done', occurredAt: now() }, expired('cl-b'));
+      const event = await receive(h, 2);
+      const { response, remainingMs } = await invoke(handler, event, 5_000);
+      expect(remainingMs).toBeGreaterThan(0);
+      // Both settled (parked): nothing is left for SQS to redeliver and redrive without a reason.
+      expect(response.batchItemFailures).toEqual([]);
+      // The follow-ups go out before the campaign's DELETE: their send never got through, so
+      // the campaign stays (deleting it would orphan its list); cl-b was never tried.
+      expect(h.stack.kore.state.campaigns.has('cd-done')).toBe(true);
+      expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
+      expect(h.stack.kore.state.lists.has('cl-b')).toBe(true);
+      const parked = await h.dlqMessages();
+      expect(parked.map((m) => [JSON.parse(m.Body!).type, m.MessageAttributes?.ErrorCode?.StringValue]).sort()).toEqual([
+        ['campaign.ended', 'queue-send'],
+        ['list.expired', 'deadline'],
+      ]);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('6a. 408 and 425 are retried in the function, not parked', async () => {
