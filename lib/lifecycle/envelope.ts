@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import '../zod-messages.js';
 import { MessageValidationError } from './errors.js';
 
 /**

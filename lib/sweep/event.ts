@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import '../zod-messages.js';
 import { SweepEventError, SweepLimitError } from './errors.js';
 import type { SweepPolicy } from './policy.js';
 

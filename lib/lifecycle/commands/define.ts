@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import '../../zod-messages.js';
 import { STREAM_ID } from '../../kore/ids.js';
 import { CAMPAIGN_ID, CONTACT_LIST_ID } from '../../kore/ids.js';
 import { descriptionProblem, nameProblem } from '../../kore/limits.js';

@@ -43,8 +43,9 @@ function describe(error: z.core.$ZodError): string {
     .map((i) => {
       const path = i.path.join('.');
       if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
-      if (path === 'occurredAt' && i.code === 'invalid_type')
-        return 'occurredAt is required (ISO 8601 time the event happened): it is the evidence the safety rules read';
+      const missing = i.code === 'invalid_type' && /received undefined$/.test(i.message);
+      if (path === 'occurredAt' && missing) return 'occurredAt is required (ISO 8601 time the event happened): it is the evidence the safety rules read';
+      if (missing && path) return `${path} is required`;
       return path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
     })
     .join('; ');
