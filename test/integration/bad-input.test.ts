@@ -2,7 +2,6 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { QUEUE_SIZES } from '../../local/stack';
 import { BAD_INPUT } from '../fixtures/bad-input';
-import { withRealSqsCharacters } from '../fixtures/real-sqs-characters';
 import { ConsumerHarness } from '../helpers/harness';
 
 const attr = (m: Message | undefined, name: string) => m?.MessageAttributes?.[name]?.StringValue;
@@ -14,7 +13,7 @@ describe('bad input', () => {
   let dlq: Message[] = [];
   // Every case is sent and drained once; each test then reads its own case's message.
   beforeAll(async () => {
-    h = await withRealSqsCharacters(() => ConsumerHarness.start({ kore: { seed: { lists: [{ _id: 'cl-free-1', name: 'Free one' }] }, rateLimit: { perMinute: 0 } } }));
+    h = await ConsumerHarness.start({ kore: { seed: { lists: [{ _id: 'cl-free-1', name: 'Free one' }] }, rateLimit: { perMinute: 0 } } });
     for (const c of BAD_INPUT) sent.set(c.name, await h.sendOne(c.body));
     await h.drain(30_000);
     dlq = await h.dlqMessages();
@@ -61,7 +60,7 @@ describe("bodies at the queues' size limits", () => {
   const occurredAt = new Date().toISOString();
   beforeAll(async () => {
     const lists = ['cl-edge-1', 'cl-edge-2', 'cl-edge-3', 'cl-edge-4'].map((_id) => ({ _id, name: `Edge ${_id}`, updatedAt: new Date(Date.now() - 86_400_000).toISOString() }));
-    h = await withRealSqsCharacters(() => ConsumerHarness.start({ kore: { seed: { lists }, rateLimit: { perMinute: 0 } } }));
+    h = await ConsumerHarness.start({ kore: { seed: { lists }, rateLimit: { perMinute: 0 } } });
   });
   afterAll(() => h.stop());
 
