@@ -84,7 +84,15 @@ export interface Invocation<R> {
  * with only `env` (plus PATH) in its environment and Lambda's memory flags for `memoryMB`.
  * `BENCH_CHILD_FLAGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) adds node flags, to profile a run.
  */
-export async function invokeBundle<R>(o: { bundle: string; event: unknown; env: Record<string, string>; memoryMB: number; timeoutMs: number; outDir: string; tag: string }): Promise<Invocation<R>> {
+export async function invokeBundle<R>(o: {
+  bundle: string;
+  event: unknown;
+  env: Record<string, string>;
+  memoryMB: number;
+  timeoutMs: number;
+  outDir: string;
+  tag: string;
+}): Promise<Invocation<R>> {
   const child = join(o.outDir, 'invoke-child.js');
   await build({ ...deployedOptions(), entryPoints: [join(__dirname, 'invoke-child.ts')], outfile: child, logLevel: 'error' });
   const eventFile = join(o.outDir, `${o.tag}.event.json`);
@@ -96,7 +104,19 @@ export async function invokeBundle<R>(o: { bundle: string; event: unknown; env: 
   const log = openSync(logFile, 'w');
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const c = spawn(process.execPath, [...lambdaMemoryFlags(o.memoryMB), ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? []), child, o.bundle, eventFile, String(o.timeoutMs), resultFile], { env, stdio: ['ignore', log, log] });
+      const c = spawn(
+        process.execPath,
+        [
+          ...lambdaMemoryFlags(o.memoryMB),
+          ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? []),
+          child,
+          o.bundle,
+          eventFile,
+          String(o.timeoutMs),
+          resultFile,
+        ],
+        { env, stdio: ['ignore', log, log] },
+      );
       c.on('error', reject);
       c.on('exit', resolve);
     });

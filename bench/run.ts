@@ -40,7 +40,14 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, only: { type: 'string' }, readme: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }));
+    ({ values } = parseArgs({
+      options: {
+        scale: { type: 'string', default: '1' },
+        only: { type: 'string' },
+        readme: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
   } catch (err) {
     fail((err as Error).message);
   }
@@ -71,7 +78,9 @@ async function main(): Promise<void> {
     await run(b);
   }
   const results = b.results(full);
-  const warnings = results.warnings.length ? `\nWarnings (sizes too small to compare at this scale):\n${results.warnings.map((w) => `- ${w}`).join('\n')}\n` : '';
+  const warnings = results.warnings.length
+    ? `\nWarnings (sizes too small to compare at this scale):\n${results.warnings.map((w) => `- ${w}`).join('\n')}\n`
+    : '';
   process.stdout.write(
     `\n${mainTable(results.table)}\n\nscale ${scale}, ${results.node}, ${results.cpus} cores, load ${results.load.start} → ${results.load.end} (max ${results.load.max}), ${results.durationSeconds} s\n${warnings}`,
   );

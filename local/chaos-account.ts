@@ -65,7 +65,14 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
     const dnc = i % 2 ? `DNC run ${i}` : `Suppression run ${i}`;
     lists.push({ _id: `cl-run-${i}-a`, name: `Running ${i} A`, updatedAt: OLD }, { _id: `cl-run-${i}-b`, name: `Running ${i} B`, updatedAt: OLD });
     lists.push({ _id: `cl-run-${i}-dnc`, name: dnc, updatedAt: OLD });
-    campaigns.push({ _id: id, name: `Running ${i}`, status: running[i % running.length]!, updatedAt: OLD, contactLists: [`Running ${i} A`, `Running ${i} B`], dncList: dnc });
+    campaigns.push({
+      _id: id,
+      name: `Running ${i}`,
+      status: running[i % running.length]!,
+      updatedAt: OLD,
+      contactLists: [`Running ${i} A`, `Running ${i} B`],
+      dncList: dnc,
+    });
     campaignsMustStay.set(id, `running (${running[i % running.length]})`);
     mustStay.set(`cl-run-${i}-a`, 'in use by a running campaign');
     mustStay.set(`cl-run-${i}-b`, 'in use by a running campaign');
@@ -102,7 +109,14 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
     const dnc = i % 2 ? `DNC ended ${i}` : `Suppression ended ${i}`;
     lists.push({ _id: `cl-ended-${i}-x`, name: `Ended ${i} X`, updatedAt: OLD }, { _id: `cl-ended-${i}-y`, name: `Ended ${i} Y`, updatedAt: OLD });
     lists.push({ _id: `cl-ended-${i}-dnc`, name: dnc, updatedAt: OLD });
-    campaigns.push({ _id: id, name: `Ended ${i}`, status: i % 2 ? 'Stopped' : 'Completed', updatedAt: OLD, contactLists: [`Ended ${i} X`, `Ended ${i} Y`, shared], dncList: dnc });
+    campaigns.push({
+      _id: id,
+      name: `Ended ${i}`,
+      status: i % 2 ? 'Stopped' : 'Completed',
+      updatedAt: OLD,
+      contactLists: [`Ended ${i} X`, `Ended ${i} Y`, shared],
+      dncList: dnc,
+    });
     campaignsMustGo.add(id);
     mustGo.set(`cl-ended-${i}-x`, { campaignId: id });
     mustGo.set(`cl-ended-${i}-y`, { campaignId: id });
@@ -141,7 +155,11 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
   mustStay.set('cl-not-allowed', 'its command names a bot outside ALLOWED_STREAM_IDS');
   commands.push(expire('cl-not-allowed', { streamId: 'st-11111111-1111-4111-8111-111111111111' }));
   // Malformed: parked at once.
-  commands.push('not json', JSON.stringify({ type: 'list.expired', contactListId: 'cl-../../etc', occurredAt }), JSON.stringify({ type: 'list.expired', contactListId: 'cl-nowhere-0' }));
+  commands.push(
+    'not json',
+    JSON.stringify({ type: 'list.expired', contactListId: 'cl-../../etc', occurredAt }),
+    JSON.stringify({ type: 'list.expired', contactListId: 'cl-nowhere-0' }),
+  );
 
   // The bulk: free lists, each with its command, some sent twice.
   const free = Math.max(4, Math.round((n - commands.length) / 1.08));
@@ -152,5 +170,15 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
   }
   while (commands.length < n) commands.push(expire(`cl-free-${Math.floor(random() * free)}`));
 
-  return { seed: { lists, campaigns }, bodies: shuffle(commands, random), mustGo, mustStay, campaignsMustStay, campaignsMustGo, fanoutAllowed, unknownStreamId, undeletable: new Set(['cl-undeletable-0']) };
+  return {
+    seed: { lists, campaigns },
+    bodies: shuffle(commands, random),
+    mustGo,
+    mustStay,
+    campaignsMustStay,
+    campaignsMustGo,
+    fanoutAllowed,
+    unknownStreamId,
+    undeletable: new Set(['cl-undeletable-0']),
+  };
 }

@@ -54,7 +54,13 @@ export class ChaosPoller {
     let messages;
     try {
       const res = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: batchSize,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
       );
       messages = res.Messages ?? [];
     } catch {
@@ -86,14 +92,22 @@ export class ChaosPoller {
       } finally {
         clearTimeout(timer);
       }
-      this.invocations.push({ requestId: context.awsRequestId, messageIds: messages.map((m) => m.MessageId!), timedOut, ...(invocationError ? { invocationError } : {}), durationMs: Date.now() - started });
+      this.invocations.push({
+        requestId: context.awsRequestId,
+        messageIds: messages.map((m) => m.MessageId!),
+        timedOut,
+        ...(invocationError ? { invocationError } : {}),
+        durationMs: Date.now() - started,
+      });
       if (invocationError) return true;
       const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       const ok = messages.filter((m) => !failed.has(m.MessageId!));
       for (let i = 0; i < ok.length; i += 10) {
         const chunk = ok.slice(i, i + 10);
         try {
-          const res = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })) }));
+          const res = await sqs.send(
+            new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })) }),
+          );
           for (const f of res.Failed ?? []) {
             const m = chunk[Number(f.Id?.slice(1))];
             if (m) this.deleteFailed.set(m.MessageId!, receiveCountOf(m));

@@ -178,7 +178,11 @@ export function assessChaos(i: ChaosInput): ChaosReport {
   const outcomes: Record<string, number> = {};
   for (const id of tracked) {
     const l = last.get(id);
-    const k = finished(id) ? String(l!.outcome) : parked(id) ? `dlq:${attr(parkedBy.get(id)?.[0] ?? ({} as Message), 'ErrorCode') ?? 'redriven'}` : `unfinished:${String(l?.outcome ?? 'never-seen')}`;
+    const k = finished(id)
+      ? String(l!.outcome)
+      : parked(id)
+        ? `dlq:${attr(parkedBy.get(id)?.[0] ?? ({} as Message), 'ErrorCode') ?? 'redriven'}`
+        : `unfinished:${String(l?.outcome ?? 'never-seen')}`;
     final[k] = (final[k] ?? 0) + 1;
     const o = l ? `${String(l.outcome)}${l.reason ? `:${String(l.reason)}` : ''}` : 'never-seen';
     outcomes[o] = (outcomes[o] ?? 0) + 1;
@@ -220,10 +224,18 @@ export function assessChaos(i: ChaosInput): ChaosReport {
   const applied = new Map<string, number>();
   for (const c of calls) if (c.method === 'DELETE' && c.committed) applied.set(idOfPath(c.path), (applied.get(idOfPath(c.path)) ?? 0) + 1);
   const writes = calls.filter((c) => c.method === 'DELETE' || c.method === 'PUT');
-  const protectedTouched = [...new Set(writes.filter((c) => account.mustStay.has(idOfPath(c.path))).map((c) => `${idOfPath(c.path)} (${account.mustStay.get(idOfPath(c.path))}): ${c.method} ${c.result}`))];
+  const protectedTouched = [
+    ...new Set(
+      writes
+        .filter((c) => account.mustStay.has(idOfPath(c.path)))
+        .map((c) => `${idOfPath(c.path)} (${account.mustStay.get(idOfPath(c.path))}): ${c.method} ${c.result}`),
+    ),
+  ];
   const campaignsTouched = [...account.campaignsMustStay.keys()].filter((id) => !i.kore.state.campaigns.has(id) || writes.some((c) => idOfPath(c.path) === id));
   const mustGo = [...account.mustGo.entries()];
-  const shouldBeGoneButAreNot = mustGo.filter(([id, m]) => i.kore.state.lists.has(id) && !inDlq(id) && !(m.campaignId && inDlq(m.campaignId))).map(([id]) => id);
+  const shouldBeGoneButAreNot = mustGo
+    .filter(([id, m]) => i.kore.state.lists.has(id) && !inDlq(id) && !(m.campaignId && inDlq(m.campaignId)))
+    .map(([id]) => id);
   const campaignsShouldBeGone = [...account.campaignsMustGo].filter((id) => i.kore.state.campaigns.has(id) && !inDlq(id));
 
   // ------------------------------------------------------------ the consumer's audit trail, against Kore's record
@@ -235,7 +247,9 @@ export function assessChaos(i: ChaosInput): ChaosReport {
       !deletions.some((l) => auditId(l) === id && l.phase === 'intent') ||
       !deletions.some((l) => auditId(l) === id && l.phase === 'result' && ['deleted', 'unconfirmed', 'unknown'].includes(String(l.result))),
   );
-  const falselyAudited = [...new Set(deletions.filter((l) => l.phase === 'result' && ['deleted', 'unconfirmed'].includes(String(l.result)) && !applied.has(auditId(l))).map(auditId))];
+  const falselyAudited = [
+    ...new Set(deletions.filter((l) => l.phase === 'result' && ['deleted', 'unconfirmed'].includes(String(l.result)) && !applied.has(auditId(l))).map(auditId)),
+  ];
 
   // ------------------------------------------------------------ deadlines, measured at the handler
   const invocationLines = new Map(logs.filter((l) => l.message === 'invocation').map((l) => [String(l.function_request_id), l]));
@@ -247,7 +261,9 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     const remaining = Number(line?.remainingMs);
     if (line) minRemainingMs = Math.min(minRemainingMs, remaining);
     if (!line || !(remaining > 0) || inv.timedOut || inv.invocationError) {
-      pastDeadline.push(`${inv.requestId}: ${inv.timedOut ? 'timed out' : inv.invocationError ?? (line ? `remainingMs ${String(line.remainingMs)}` : 'no invocation line')}`);
+      pastDeadline.push(
+        `${inv.requestId}: ${inv.timedOut ? 'timed out' : (inv.invocationError ?? (line ? `remainingMs ${String(line.remainingMs)}` : 'no invocation line'))}`,
+      );
     }
   }
 
@@ -257,7 +273,9 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     return l?.outcome === 'retry' && Number(l.receiveCount) >= i.maxReceiveCount && /\bpark/.test(message);
   };
   const withoutCode = [...redriven].filter((id) => !parkedBy.has(id) && !harness.has(id));
-  const dlqWithoutErrorCode = withoutCode.filter((id) => !parkFailedOnLastReceive(id)).map((id) => `${id}: last outcome ${JSON.stringify(last.get(id) ?? null).slice(0, 300)}`);
+  const dlqWithoutErrorCode = withoutCode
+    .filter((id) => !parkFailedOnLastReceive(id))
+    .map((id) => `${id}: last outcome ${JSON.stringify(last.get(id) ?? null).slice(0, 300)}`);
   const parkFailed = withoutCode.filter(parkFailedOnLastReceive);
   const parkedEarly = i.dlq
     .filter((m) => attr(m, 'ErrorCode') && !PERMANENT_REASONS.has(attr(m, 'ErrorCode')!) && Number(attr(m, 'ReceiveCount')) < i.maxReceiveCount)
@@ -296,7 +314,9 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     campaignsShouldBeGone,
     unaudited,
     falselyAudited,
-    overCallBudget: outcomeLines.filter((l) => Number(l.koreCalls) > MAX_KORE_CALLS_PER_RECORD).map((l) => `${String(l.messageId)} (${String(l.type)}): ${String(l.koreCalls)} calls`),
+    overCallBudget: outcomeLines
+      .filter((l) => Number(l.koreCalls) > MAX_KORE_CALLS_PER_RECORD)
+      .map((l) => `${String(l.messageId)} (${String(l.type)}): ${String(l.koreCalls)} calls`),
     invocationLines: invocationLines.size,
     minRemainingMs,
     pastDeadline,
@@ -323,7 +343,11 @@ export function assessChaos(i: ChaosInput): ChaosReport {
         .filter((id) => [...account.undeletable].some((l) => sentBodies.get(id)!.includes(`"${l}"`)))
         .map((id) => {
           const p = parkedBy.get(id)?.[0];
-          return p ? `dlq:${attr(p, 'ErrorCode')}@${attr(p, 'ReceiveCount')}` : redriven.has(id) ? 'dlq:redriven' : String(last.get(id)?.outcome ?? 'never-seen');
+          return p
+            ? `dlq:${attr(p, 'ErrorCode')}@${attr(p, 'ReceiveCount')}`
+            : redriven.has(id)
+              ? 'dlq:redriven'
+              : String(last.get(id)?.outcome ?? 'never-seen');
         }),
     },
     unknownBot: {

@@ -73,7 +73,16 @@ export interface ChaosOptions {
 }
 
 /** The shipped defaults this run compresses (README, Configuration). */
-const SHIPPED = { callsPerMinute: 25, koreTimeoutMs: 8_000, secretTtlSeconds: 300, fanoutDelaySeconds: 30, campaignCacheSeconds: 300, deferredVisibilitySeconds: 60, retryBaseMs: 200, retryCapMs: 5_000 };
+const SHIPPED = {
+  callsPerMinute: 25,
+  koreTimeoutMs: 8_000,
+  secretTtlSeconds: 300,
+  fanoutDelaySeconds: 30,
+  campaignCacheSeconds: 300,
+  deferredVisibilitySeconds: 60,
+  retryBaseMs: 200,
+  retryCapMs: 5_000,
+};
 
 export const DEFAULT_SQS_FAULTS: SqsFaults = {
   ReceiveMessage: { dropRate: 0.03, serverErrorRate: 0.03, slowRate: 0.03, slowMs: 300, lostReplyRate: 0.02 },
@@ -104,7 +113,10 @@ function failingDeletes(ids: ReadonlySet<string>, seen: { count: number }): type
     const url = new URL(input instanceof Request ? input.url : String(input));
     if ((init?.method ?? 'GET') === 'DELETE' && ids.has(decodeURIComponent(url.pathname.split('/').pop() ?? ''))) {
       seen.count++;
-      return new Response(JSON.stringify({ errors: [{ msg: 'Internal Server Error', code: 500 }] }), { status: 500, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ errors: [{ msg: 'Internal Server Error', code: 500 }] }), {
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+      });
     }
     return fetch(input, init);
   };
@@ -153,7 +165,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     randomSeed: seed,
     queues: [stack.queueUrl.split('/').pop()!, stack.dlqUrl.split('/').pop()!],
   }).start();
-  const viaProxy = { ...stack, env: { ...stack.env, AWS_ENDPOINT_URL_SQS: proxy.url }, aws: { ...stack.aws, endpoints: { ...stack.aws.endpoints, sqs: proxy.url } } };
+  const viaProxy = {
+    ...stack,
+    env: { ...stack.env, AWS_ENDPOINT_URL_SQS: proxy.url },
+    aws: { ...stack.aws, endpoints: { ...stack.aws.endpoints, sqs: proxy.url } },
+  };
   // Lambda's poller reaches SQS through the same faults as the function.
   const pollerSqs = new SQSClient({ region: stack.aws.region, credentials: stack.aws.credentials, endpoint: proxy.url, maxAttempts: 1 });
   let outcomeLines = 0;

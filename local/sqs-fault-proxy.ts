@@ -16,13 +16,7 @@ import { mulberry32 } from './kore-emulator/prng.js';
  */
 
 export type SqsOperation =
-  | 'ReceiveMessage'
-  | 'SendMessage'
-  | 'SendMessageBatch'
-  | 'DeleteMessage'
-  | 'DeleteMessageBatch'
-  | 'ChangeMessageVisibility'
-  | 'ChangeMessageVisibilityBatch';
+  'ReceiveMessage' | 'SendMessage' | 'SendMessageBatch' | 'DeleteMessage' | 'DeleteMessageBatch' | 'ChangeMessageVisibility' | 'ChangeMessageVisibilityBatch';
 
 export const FAULTABLE_OPERATIONS: readonly SqsOperation[] = [
   'ReceiveMessage',
@@ -215,7 +209,9 @@ export class SqsFaultProxy {
       if (typeof payload.MessageBody === 'string' && parsed.MessageId) this.sent.push({ queue, body: payload.MessageBody, messageId: parsed.MessageId });
       return;
     }
-    const bodies = new Map((Array.isArray(payload.Entries) ? (payload.Entries as Array<{ Id?: string; MessageBody?: string }>) : []).map((e) => [e.Id, e.MessageBody]));
+    const bodies = new Map(
+      (Array.isArray(payload.Entries) ? (payload.Entries as Array<{ Id?: string; MessageBody?: string }>) : []).map((e) => [e.Id, e.MessageBody]),
+    );
     for (const s of parsed.Successful ?? []) {
       const body = bodies.get(s.Id);
       if (typeof body === 'string' && s.MessageId) this.sent.push({ queue, body, messageId: s.MessageId });
@@ -224,7 +220,9 @@ export class SqsFaultProxy {
 
   private recordLostReceive(upstream: { body: Buffer }): void {
     try {
-      const parsed = JSON.parse(upstream.body.toString('utf8')) as { Messages?: Array<{ MessageId?: string; Body?: string; Attributes?: { ApproximateReceiveCount?: string } }> };
+      const parsed = JSON.parse(upstream.body.toString('utf8')) as {
+        Messages?: Array<{ MessageId?: string; Body?: string; Attributes?: { ApproximateReceiveCount?: string } }>;
+      };
       for (const m of parsed.Messages ?? []) {
         if (!m.MessageId) continue;
         const count = Number(m.Attributes?.ApproximateReceiveCount);
@@ -307,5 +305,7 @@ function sendAwsError(res: ServerResponse, headers: IncomingHttpHeaders, status:
     return;
   }
   res.writeHead(status, { 'content-type': 'text/xml' });
-  res.end(`<?xml version="1.0"?><ErrorResponse><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`);
+  res.end(
+    `<?xml version="1.0"?><ErrorResponse><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`,
+  );
 }

@@ -77,7 +77,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'dnc-reference-ignored',
-    breaks: "the guard no longer refuses a list a campaign names in its dncLists",
+    breaks: 'the guard no longer refuses a list a campaign names in its dncLists',
     file: 'lib/guard/list.ts',
     find: /if \(dncOf\) return refuse\(/,
     replace: 'if (false) return refuse(',
@@ -91,7 +91,7 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'own-dnc-fanned-out',
-    breaks: "campaign.ended queues its own DNC list with its other lists",
+    breaks: 'campaign.ended queues its own DNC list with its other lists',
     file: 'lib/lifecycle/commands/campaign-ended.ts',
     find: /if \(ownDnc\.has\(list\._id\) \|\| ownDnc\.has\(name\.toLowerCase\(\)\)\)/,
     replace: 'if (false)',
@@ -140,14 +140,25 @@ function runSuite(scratch: string, suite: string): SuiteResult {
   const { paths, limitMs } = SUITES[suite]!;
   const r = spawnSync(
     process.execPath,
-    [join(scratch, 'node_modules/jest/bin/jest.js'), ...paths, '--ci', '--silent', '--forceExit', '--json', `--outputFile=${out}`, `--cacheDirectory=${join(scratch, '.jest-cache')}`],
+    [
+      join(scratch, 'node_modules/jest/bin/jest.js'),
+      ...paths,
+      '--ci',
+      '--silent',
+      '--forceExit',
+      '--json',
+      `--outputFile=${out}`,
+      `--cacheDirectory=${join(scratch, '.jest-cache')}`,
+    ],
     // A mutant may make a test spin for ever (e.g. retries without bound on a fake clock, which
     // Jest's own timeout cannot interrupt): a suite that hangs has failed, as it would in CI.
     { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
   );
   const ms = Date.now() - started;
-  if (r.signal || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return { suite, failed: [`(${suite} hung: killed after ${limitMs / 60_000} min)`], ms };
-  if (!existsSync(out)) return { suite, failed: [`(jest did not report: exit ${r.status}, ${r.error?.message ?? r.stderr.split('\n').find((l) => l.trim()) ?? ''})`], ms };
+  if (r.signal || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT')
+    return { suite, failed: [`(${suite} hung: killed after ${limitMs / 60_000} min)`], ms };
+  if (!existsSync(out))
+    return { suite, failed: [`(jest did not report: exit ${r.status}, ${r.error?.message ?? r.stderr.split('\n').find((l) => l.trim()) ?? ''})`], ms };
   const report = JSON.parse(readFileSync(out, 'utf8')) as {
     testResults: Array<{ name: string; status: string; message: string; assertionResults: Array<{ fullName: string; status: string }> }>;
   };
@@ -233,7 +244,14 @@ function main(): void {
     say(`| mutant | breaks | ${suites.map((s) => `${s}: failing tests`).join(' | ')} | caught |`);
     say(`|---|---|${suites.map(() => '---|').join('')}---|`);
     for (const { m, results } of rows) {
-      const cells = results.map((r) => (r.failed.length ? `${r.failed.length}: ${r.failed.slice(0, 2).map((f) => f.replace(/^test\/(unit|integration)\//, '')).join('; ')}${r.failed.length > 2 ? '; …' : ''}` : '—'));
+      const cells = results.map((r) =>
+        r.failed.length
+          ? `${r.failed.length}: ${r.failed
+              .slice(0, 2)
+              .map((f) => f.replace(/^test\/(unit|integration)\//, ''))
+              .join('; ')}${r.failed.length > 2 ? '; …' : ''}`
+          : '—',
+      );
       say(`| ${m.name} | ${m.breaks} | ${cells.join(' | ')} | ${results.some((r) => r.failed.length) ? 'yes' : '**NO**'} |`);
     }
     const survived = rows.filter((r) => !r.results.some((x) => x.failed.length));

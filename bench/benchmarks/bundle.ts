@@ -61,7 +61,7 @@ export async function bundle(b: Bench): Promise<void> {
     const mapShare =
       maps >= 5
         ? `about ${maps.toFixed(0)} ms of it for the source map, which Node reads at load because serverless.yml sets \`NODE_OPTIONS=--enable-source-maps\` (readable stack traces in CloudWatch)`
-        : 'the source map\'s share (serverless.yml sets `NODE_OPTIONS=--enable-source-maps`) is within this machine\'s noise';
+        : "the source map's share (serverless.yml sets `NODE_OPTIONS=--enable-source-maps`) is within this machine's noise";
     b.row({
       section: 'bundle',
       metric: `${name} cold import over node -e 0 (with --enable-source-maps, as deployed)`,
@@ -73,12 +73,15 @@ export async function bundle(b: Bench): Promise<void> {
   });
   b.record('bundle', figures);
   dependencyTable(b, built);
-  await smoke(b, built.find((x) => x.name === 'lifecycle-events')!);
+  await smoke(
+    b,
+    built.find((x) => x.name === 'lifecycle-events')!,
+  );
   b.describe(
     'bundle',
     `Built with the deployment's own esbuild options (\`infra/esbuild.config.js\`, the file serverless.yml uses); the size is the \`.js\` alone, without the source map beside it. Cold import is \`node -e "require(bundle)"\` (the module's init: the environment read and every client built, as at a Lambda cold start) minus \`node -e 0\`, with \`NODE_OPTIONS=--enable-source-maps\` as deployed and without it: ${RUNS} interleaved rounds, the median of the differences within each round.`,
-    'What each dependency costs is read from esbuild\'s metafile (bytes of minified output per package).',
-    'The consumer\'s bundle is also invoked once, in a plain node process with Lambda\'s memory flags, on a batch of two `list.expired` against the local stack: the modules the bundles replace (the credential chain, `semver`) run, not only load.',
+    "What each dependency costs is read from esbuild's metafile (bytes of minified output per package).",
+    "The consumer's bundle is also invoked once, in a plain node process with Lambda's memory flags, on a batch of two `list.expired` against the local stack: the modules the bundles replace (the credential chain, `semver`) run, not only load.",
   );
 }
 
@@ -100,22 +103,34 @@ function dependencyTable(b: Bench, built: BuiltBundle[]): void {
     header: ['dependency', ...built.map((x) => x.name)],
     rows,
     notes: [
-      'Replaced in the bundles (`infra/esbuild.config.js`): `@aws-sdk/credential-provider-node`, the SDK\'s default credential chain, by the SDK\'s own environment provider (a Lambda, and `serverless invoke local`, pass credentials as environment variables; the chain and the STS/SSO clients it carries cost about 100 KB); `semver`, which jsonwebtoken loads for three `process.version` checks, by the one function those checks call (30 KB).',
+      "Replaced in the bundles (`infra/esbuild.config.js`): `@aws-sdk/credential-provider-node`, the SDK's default credential chain, by the SDK's own environment provider (a Lambda, and `serverless invoke local`, pass credentials as environment variables; the chain and the STS/SSO clients it carries cost about 100 KB); `semver`, which jsonwebtoken loads for three `process.version` checks, by the one function those checks call (30 KB).",
     ],
   });
-  b.record('bundle.dependencies', Object.fromEntries(built.map((x, i) => [x.name, Object.fromEntries([...costs[i]!.entries()].sort((p, q) => q[1] - p[1]).map(([n, v]) => [n, Math.round(v)]))])));
+  b.record(
+    'bundle.dependencies',
+    Object.fromEntries(
+      built.map((x, i) => [x.name, Object.fromEntries([...costs[i]!.entries()].sort((p, q) => q[1] - p[1]).map(([n, v]) => [n, Math.round(v)]))]),
+    ),
+  );
 }
 
 /** The bundled consumer, as Lambda would run it, deletes two lists through the batch's listing. */
 async function smoke(b: Bench, consumer: BuiltBundle): Promise<void> {
-  const stack = await startLocalStack({ kore: { rateLimit: { perMinute: 0 }, seed: { lists: [0, 1].map((i) => ({ _id: `cl-smoke-${i}`, name: `Smoke ${i}`, updatedAt: daysAgo(400) })) } } });
+  const stack = await startLocalStack({
+    kore: { rateLimit: { perMinute: 0 }, seed: { lists: [0, 1].map((i) => ({ _id: `cl-smoke-${i}`, name: `Smoke ${i}`, updatedAt: daysAgo(400) })) } },
+  });
   try {
     const event: SQSEvent = {
       Records: [0, 1].map((i) => ({
         messageId: `m-${i}`,
         receiptHandle: `r-${i}`,
         body: JSON.stringify({ type: 'list.expired', contactListId: `cl-smoke-${i}`, occurredAt: new Date().toISOString() }),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'bench', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'bench',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',

@@ -49,7 +49,14 @@ export async function chaos(b: Bench): Promise<void> {
       // local/chaos.ts is its own module (and the chaos tests'): a failure there is reported, and the other benchmarks stand.
       const message = (err as Error)?.message ?? String(err);
       b.record(`chaos.${label}`, { error: message });
-      b.row({ section: 'chaos', metric: `chaos (${label}): ${commands} commands`, goal: 'all accounted, 0 harm', value: 'did not run', met: false, why: `\`runChaos\` failed before reporting: ${message}` });
+      b.row({
+        section: 'chaos',
+        metric: `chaos (${label}): ${commands} commands`,
+        goal: 'all accounted, 0 harm',
+        value: 'did not run',
+        met: false,
+        why: `\`runChaos\` failed before reporting: ${message}`,
+      });
       continue;
     }
     // Lists of ids are kept as counts, with a few examples.
@@ -61,7 +68,10 @@ export async function chaos(b: Bench): Promise<void> {
       goal: 'all accounted, 0 harm',
       value: `${r.committed.listDeletes} list and ${r.committed.campaignDeletes} campaign DELETEs applied once each, ${r.inDlq} parked, ${r.koreCalls} Kore calls, ${(r.durationMs / 1000).toFixed(0)} s`,
       met: bad.length === 0,
-      why: bad.length === 0 ? `0 on every invariant (${Object.keys(harms(r)).join(', ')}); smallest time left at an answer ${r.minRemainingMs} ms.` : `the run found ${bad.map(([k, n]) => `${k}: ${n}`).join(', ')}.`,
+      why:
+        bad.length === 0
+          ? `0 on every invariant (${Object.keys(harms(r)).join(', ')}); smallest time left at an answer ${r.minRemainingMs} ms.`
+          : `the run found ${bad.map(([k, n]) => `${k}: ${n}`).join(', ')}.`,
     });
   }
 }

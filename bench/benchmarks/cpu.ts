@@ -36,7 +36,11 @@ export async function cpu(b: Bench): Promise<void> {
   if (messages < 500) b.warn(`cpu: ${messages} messages (full scale 1,000): JIT warm-up and GC weigh more per message`);
   // Targets for both paths and the warm-up batches.
   const targets = 2 * (messages + BATCH);
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(__dirname, '..', 'emulators-child.ts'), JSON.stringify({ targets, others })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(__dirname, '..', 'emulators-child.ts'), JSON.stringify({ targets, others })],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   try {
     const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
     const endpoints = JSON.parse(line) as { kore: string; secrets: string; secretId: string };
@@ -123,17 +127,35 @@ async function measure(
   });
   // The bare requests: the same URLs and headers the client sends.
   const s = JSON.parse(
-    ((await (
-      await fetch(`${secrets}/`, { method: 'POST', headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ SecretId: secretId }) })
-    ).json()) as { SecretString: string }).SecretString,
+    (
+      (await (
+        await fetch(`${secrets}/`, {
+          method: 'POST',
+          headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' },
+          body: JSON.stringify({ SecretId: secretId }),
+        })
+      ).json()) as { SecretString: string }
+    ).SecretString,
   ) as { streamId: string; accountId: string; clientId: string; clientSecret: string };
   const base = `${kore}/campaign/api/v2/public/${s.streamId}/campaign/contactList`;
-  const headers = { auth: jwt.sign({ appId: s.clientId, sub: 'bench' }, s.clientSecret, { algorithm: 'HS256', expiresIn: 600 }), iid: s.streamId, accountId: s.accountId, accept: 'application/json' };
+  const headers = {
+    auth: jwt.sign({ appId: s.clientId, sub: 'bench' }, s.clientSecret, { algorithm: 'HS256', expiresIn: 600 }),
+    iid: s.streamId,
+    accountId: s.accountId,
+    accept: 'application/json',
+  };
   let listed = 0;
   // `count`: also parse the listing to count its lists (outside the measured batches).
   const bare = async (listing: boolean, gets: number, count = false) => {
     if (listing) {
-      const body = await (await fetch(`${base}/getAllListDetails?type=call&accountId=${s.accountId}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(8000) })).text();
+      const body = await (
+        await fetch(`${base}/getAllListDetails?type=call&accountId=${s.accountId}`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: '{}',
+          signal: AbortSignal.timeout(8000),
+        })
+      ).text();
       if (count) listed = (JSON.parse(body) as { data: unknown[] }).data.length;
     }
     for (let i = 0; i < gets; i++) await (await fetch(`${base}/cl-keep-0?accountId=${s.accountId}`, { headers, signal: AbortSignal.timeout(8000) })).text();

@@ -49,7 +49,9 @@ export async function sweep(b: Bench): Promise<void> {
   const small = b.scaled(10_000, 500);
   const big = b.scaled(100_000, 5_000);
   if (b.scale < 1) {
-    b.warn(`sweep: ${big.toLocaleString('en')} lists instead of 100,000: the wall-time and memory goals are stated for 100,000, and the growth per list between ${small.toLocaleString('en')} and ${big.toLocaleString('en')} carries more of the process's fixed cost`);
+    b.warn(
+      `sweep: ${big.toLocaleString('en')} lists instead of 100,000: the wall-time and memory goals are stated for 100,000, and the growth per list between ${small.toLocaleString('en')} and ${big.toLocaleString('en')} carries more of the process's fixed cost`,
+    );
   }
   const bundle = await buildFunction('nightly-sweep', b.outDir);
   const runs: SweepFigures[] = [];
@@ -65,7 +67,13 @@ export async function sweep(b: Bench): Promise<void> {
   const perListBytes = ((s100.maxRssMB - s10.maxRssMB) * 1024 * 1024) / (s100.lists - s10.lists);
   const fixedMB = s10.maxRssMB - (perListBytes * s10.lists) / 1024 / 1024;
   const fitsDeployed = Math.floor(((DEPLOYED_MEMORY_MB * 0.9 - fixedMB) * 1024 * 1024) / perListBytes);
-  b.record('sweep', { memoryMB: MEMORY_MB, runs, perListBytes: Math.round(perListBytes), fixedMB: Math.round(fixedMB), listsWithinDeployedMemory: fitsDeployed });
+  b.record('sweep', {
+    memoryMB: MEMORY_MB,
+    runs,
+    perListBytes: Math.round(perListBytes),
+    fixedMB: Math.round(fixedMB),
+    listsWithinDeployedMemory: fitsDeployed,
+  });
 
   const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const n = (x: number) => x.toLocaleString('en');
@@ -89,7 +97,7 @@ export async function sweep(b: Bench): Promise<void> {
     goal: `≤ ${RSS_GOAL_MB} MB`,
     value: `${s100.maxRssMB.toFixed(0)} MB`,
     met: s100.maxRssMB <= RSS_GOAL_MB,
-    why: 'The sweep holds the listing\'s text, its parsed lists and one command per candidate at once.',
+    why: "The sweep holds the listing's text, its parsed lists and one command per candidate at once.",
   });
   b.row({
     section: 'sweep',
@@ -110,9 +118,21 @@ export async function sweep(b: Bench): Promise<void> {
     value: `${(s100.listingBytes / 1024 / 1024).toFixed(1)} MB, received in ${sec(s100.listingReadMs)}`,
   });
   b.table({
-    title: 'The sweep at two sizes (the deployed bundle, live, Lambda\'s heap flags for 1,024 MB)',
+    title: "The sweep at two sizes (the deployed bundle, live, Lambda's heap flags for 1,024 MB)",
     header: ['lists', 'queued', 'invocation', '3 Kore calls', 'judge', 'queue', 'SendMessageBatch', 'CPU', 'init', 'peak RSS', 'listing reply'],
-    rows: runs.map((f) => [n(f.lists), n(f.queued), sec(f.invokeMs), sec(f.koreMs), sec(f.judgeMs), sec(f.queueMs), n(f.sqsCalls), sec(f.cpuMs), `${f.initMs.toFixed(0)} ms`, `${f.maxRssMB.toFixed(0)} MB`, `${(f.listingBytes / 1024 / 1024).toFixed(1)} MB`]),
+    rows: runs.map((f) => [
+      n(f.lists),
+      n(f.queued),
+      sec(f.invokeMs),
+      sec(f.koreMs),
+      sec(f.judgeMs),
+      sec(f.queueMs),
+      n(f.sqsCalls),
+      sec(f.cpuMs),
+      `${f.initMs.toFixed(0)} ms`,
+      `${f.maxRssMB.toFixed(0)} MB`,
+      `${(f.listingBytes / 1024 / 1024).toFixed(1)} MB`,
+    ]),
     notes: [
       `Memory grows by about ${(perListBytes / 1024).toFixed(1)} KB per list over a fixed ${fixedMB.toFixed(0)} MB. The sweep's deployed memory (${DEPLOYED_MEMORY_MB} MB, fixed in serverless.yml) therefore holds about ${n(fitsDeployed)} lists with 10 % to spare; an account with more needs the sweep's \`memorySize\` raised (1,024 MB covers 100,000 lists).`,
       `**getAllListDetails at scale.** Kore offers no paging for it: its reply's \`data\` is a plain array of every list, and no paging parameter is documented (docs/kore-api.md). The sweep reads the reply whole (${(s100.listingBytes / 1024 / 1024).toFixed(0)} MB at ${n(s100.lists)} lists here; Kore's real lists carry more fields) within one Kore attempt's timeout (\`KORE_TIMEOUT_MS\`, 8 s), then judges every list in memory. What bounds it is that timeout and the function's memory: a reply that arrives too late fails the run (the schedule retries it), and nothing is queued from a partial listing. A live run queues at most \`SWEEP_MAX_LISTS\`, the oldest lists first, and never more than \`SWEEP_MAX_LISTS_CEILING\` (1,000 by default); the bench raises both through the environment for the runs that queue everything.`,
@@ -121,13 +141,16 @@ export async function sweep(b: Bench): Promise<void> {
   b.describe(
     'sweep',
     `The deployed \`nightly-sweep\` bundle, cold-started and invoked once with a scheduled event in a plain node process of its own, with the heap flags Lambda's Node.js runtime derives from ${MEMORY_MB} MB (\`${lambdaMemoryFlags(MEMORY_MB).join(' ')}\`), \`NODE_OPTIONS=--enable-source-maps\` as deployed, and the default share (25 calls/min). Live (\`SWEEP_DRY_RUN=false\`) and every list idle, so every list is enumerated and judged; the runs that queue everything raise \`SWEEP_MAX_LISTS\` and \`SWEEP_MAX_LISTS_CEILING\` (default 1,000, which caps a live run) to the list count through the environment, and one more run at ${n(capped.lists)} lists keeps the default ceiling. The Kore emulator (its rate limit off) and fauxqs run in other processes.`,
-    'Wall time is the invocation (the handler\'s call to its return; the cold start is reported as init); peak RSS is the process\'s `maxRSS`; CPU is its user and system time during the invocation. The split times the bundle\'s own requests: Kore (its `fetch` calls) up to the last reply, then until the first SendMessageBatch (the policy over every list), then the queueing (SendMessageBatch, 10 entries each, 8 in flight).',
+    "Wall time is the invocation (the handler's call to its return; the cold start is reported as init); peak RSS is the process's `maxRSS`; CPU is its user and system time during the invocation. The split times the bundle's own requests: Kore (its `fetch` calls) up to the last reply, then until the first SendMessageBatch (the policy over every list), then the queueing (SendMessageBatch, 10 entries each, 8 in flight).",
   );
 }
 
 async function runSweep(b: Bench, bundle: string, lists: number, maxLists: number): Promise<SweepFigures> {
   const stack = await startLocalStack({
-    kore: { rateLimit: { perMinute: 0 }, seed: { lists: Array.from({ length: lists }, (_, i) => ({ _id: `cl-sweep-${i}`, name: `Sweep ${i}`, updatedAt: daysAgo(40 + (i % 300)) })) } },
+    kore: {
+      rateLimit: { perMinute: 0 },
+      seed: { lists: Array.from({ length: lists }, (_, i) => ({ _id: `cl-sweep-${i}`, name: `Sweep ${i}`, updatedAt: daysAgo(40 + (i % 300)) })) },
+    },
   });
   try {
     const r = await invokeBundle<SweepReport>({
@@ -145,7 +168,8 @@ async function runSweep(b: Bench, bundle: string, lists: number, maxLists: numbe
       tag: `sweep-${lists}-${maxLists}`,
     });
     const report = r.result;
-    if (report.seen !== lists || report.queued !== Math.min(lists, maxLists)) throw new Error(`sweep: saw ${report.seen} and queued ${report.queued} of ${lists} lists (at most ${maxLists})`);
+    if (report.seen !== lists || report.queued !== Math.min(lists, maxLists))
+      throw new Error(`sweep: saw ${report.seen} and queued ${report.queued} of ${lists} lists (at most ${maxLists})`);
     const listing = r.fetches.find((f) => f.path.includes('getAllListDetails'))!;
     const koreMs = Math.max(...r.fetches.map((f) => f.endMs ?? f.startMs));
     const sends = r.aws.SendMessageBatch ?? { requests: 0, firstStartMs: r.invokeMs, lastEndMs: r.invokeMs };

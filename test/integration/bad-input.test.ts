@@ -28,22 +28,25 @@ describe('bad input', () => {
     expect(dlq).toHaveLength(BAD_INPUT.length);
   });
 
-  it.each(BAD_INPUT.map((c) => [c.name, c] as const))('parks "%s" on its first receive, body unchanged, with ErrorCode invalid-message and a reason naming the problem', (_name, c) => {
-    const id = sent.get(c.name)!;
-    const parked = dlq.filter((m) => attr(m, 'SourceMessageId') === id);
-    expect(parked).toHaveLength(1);
-    expect(parked[0]!.Body).toBe(c.body);
-    expect({ code: attr(parked[0], 'ErrorCode'), receiveCount: attr(parked[0], 'ReceiveCount') }).toEqual({ code: 'invalid-message', receiveCount: '1' });
-    expect(attr(parked[0], 'ErrorMessage')).toMatch(c.why);
-    const outcome = h.outcomeOf(id);
-    expect({ outcome: outcome?.outcome, reason: outcome?.reason, koreCalls: outcome?.koreCalls, receiveCount: outcome?.receiveCount }).toEqual({
-      outcome: 'rejected',
-      reason: 'invalid-message',
-      koreCalls: 0,
-      receiveCount: 1,
-    });
-    expect(errorOf(outcome)).toMatch(c.why);
-  });
+  it.each(BAD_INPUT.map((c) => [c.name, c] as const))(
+    'parks "%s" on its first receive, body unchanged, with ErrorCode invalid-message and a reason naming the problem',
+    (_name, c) => {
+      const id = sent.get(c.name)!;
+      const parked = dlq.filter((m) => attr(m, 'SourceMessageId') === id);
+      expect(parked).toHaveLength(1);
+      expect(parked[0]!.Body).toBe(c.body);
+      expect({ code: attr(parked[0], 'ErrorCode'), receiveCount: attr(parked[0], 'ReceiveCount') }).toEqual({ code: 'invalid-message', receiveCount: '1' });
+      expect(attr(parked[0], 'ErrorMessage')).toMatch(c.why);
+      const outcome = h.outcomeOf(id);
+      expect({ outcome: outcome?.outcome, reason: outcome?.reason, koreCalls: outcome?.koreCalls, receiveCount: outcome?.receiveCount }).toEqual({
+        outcome: 'rejected',
+        reason: 'invalid-message',
+        koreCalls: 0,
+        receiveCount: 1,
+      });
+      expect(errorOf(outcome)).toMatch(c.why);
+    },
+  );
 });
 
 /** A body of exactly `bytes` UTF-8 bytes: the command's JSON, then spaces before its closing brace. */
@@ -59,7 +62,11 @@ describe("bodies at the queues' size limits", () => {
   let h: ConsumerHarness;
   const occurredAt = new Date().toISOString();
   beforeAll(async () => {
-    const lists = ['cl-edge-1', 'cl-edge-2', 'cl-edge-3', 'cl-edge-4'].map((_id) => ({ _id, name: `Edge ${_id}`, updatedAt: new Date(Date.now() - 86_400_000).toISOString() }));
+    const lists = ['cl-edge-1', 'cl-edge-2', 'cl-edge-3', 'cl-edge-4'].map((_id) => ({
+      _id,
+      name: `Edge ${_id}`,
+      updatedAt: new Date(Date.now() - 86_400_000).toISOString(),
+    }));
     h = await ConsumerHarness.start({ kore: { seed: { lists }, rateLimit: { perMinute: 0 } } });
   });
   afterAll(() => h.stop());
@@ -101,7 +108,9 @@ describe("bodies at the queues' size limits", () => {
 
   it("has the body one byte over the lifecycle queue's 64 KiB refused by SQS itself", async () => {
     const body = padded({ type: 'list.expired', contactListId: 'cl-edge-4', occurredAt }, QUEUE_SIZES.lifecycle + 1);
-    await expect(h.stack.sqs.send(new SendMessageCommand({ QueueUrl: h.stack.queueUrl, MessageBody: body }))).rejects.toThrow(/Message must be shorter than 65536 bytes/);
+    await expect(h.stack.sqs.send(new SendMessageCommand({ QueueUrl: h.stack.queueUrl, MessageBody: body }))).rejects.toThrow(
+      /Message must be shorter than 65536 bytes/,
+    );
     expect(await h.depth(h.stack.queueUrl)).toBe(0);
   });
 

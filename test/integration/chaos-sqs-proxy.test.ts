@@ -100,7 +100,9 @@ describe('SQS fault proxy', () => {
       await direct.send(new SendMessageCommand({ QueueUrl: t.queueUrl, MessageBody: 'claimed' }));
       await expect(t.client.send(new ReceiveMessageCommand({ QueueUrl: t.queueUrl }))).rejects.toThrow();
       expect(t.proxy.lostReceives).toEqual([{ messageId: expect.any(String), body: 'claimed' }]);
-      const again = await t.client.send(new ReceiveMessageCommand({ QueueUrl: t.queueUrl, WaitTimeSeconds: 3, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+      const again = await t.client.send(
+        new ReceiveMessageCommand({ QueueUrl: t.queueUrl, WaitTimeSeconds: 3, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+      );
       expect(again.Messages?.map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount])).toEqual([['claimed', '2']]);
     } finally {
       await t.close();
@@ -112,7 +114,9 @@ describe('SQS fault proxy', () => {
     t.proxy.faults = { SendMessage: { slowMs: 1_500 } };
     try {
       // The consumer's clients give up through an abort signal cut to the deadline (lib/aws/queue.ts).
-      await expect(t.client.send(new SendMessageCommand({ QueueUrl: t.queueUrl, MessageBody: 'late' }), { abortSignal: AbortSignal.timeout(500) })).rejects.toThrow();
+      await expect(
+        t.client.send(new SendMessageCommand({ QueueUrl: t.queueUrl, MessageBody: 'late' }), { abortSignal: AbortSignal.timeout(500) }),
+      ).rejects.toThrow();
       await until(() => t.proxy.calls[0]?.result !== 'slow', 5_000);
       expect(t.proxy.calls.map((c) => c.result)).toEqual(['slow-abandoned']);
       expect(await queueDepth(direct, t.queueUrl)).toBe(0);

@@ -32,7 +32,13 @@ function listeningAddresses(port: number): string[] {
       if (!local || state !== '0A') continue;
       const [addr, p] = local.split(':');
       if (p !== hexPort || !addr) continue;
-      if (addr.length === 8) out.push((addr.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)).join('.'));
+      if (addr.length === 8)
+        out.push(
+          (addr.match(/../g) ?? [])
+            .reverse()
+            .map((b) => parseInt(b, 16))
+            .join('.'),
+        );
       else out.push(addr === '0'.repeat(32) ? '::' : addr === '00000000000000000000000001000000' ? '::1' : `ipv6:${addr}`);
     }
   }
