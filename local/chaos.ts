@@ -225,9 +225,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       otherCalls++;
     };
     let squeezeUntil = 0;
+    let squeezeMax = 0;
+    // The squeeze lasts its time, and longer (up to 6 windows) until a consumer's call has met
+    // Kore's full window: the run must take that path, not merely offer it while the consumers
+    // happen to be paused or between polls.
+    const consumerWasRateLimited = () => stack.kore.calls.some((c) => c.appId === LOCAL_CLIENT_ID && c.result === 'rate-limited');
     const other = (async () => {
       while (!stopOther) {
-        const squeezing = Date.now() < squeezeUntil;
+        const now = Date.now();
+        const squeezing = now < squeezeUntil || (squeezeUntil > 0 && now < squeezeMax && !consumerWasRateLimited());
         // While it squeezes, it keeps several calls in flight: every slot Kore frees is taken at once.
         await Promise.all(Array.from({ length: squeezing ? 4 : 1 }, otherCall));
         await new Promise((r) => setTimeout(r, squeezing ? 10 : otherEvery));
@@ -243,6 +249,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (!squeezed && d >= sentIds.length / 4) {
         squeezed = true;
         squeezeUntil = Date.now() + (o.otherCallerSqueezeMs ?? 2 * windowMs);
+        squeezeMax = Date.now() + Math.max(o.otherCallerSqueezeMs ?? 0, 6 * windowMs);
         say(`another caller takes the account's budget after ${d} outcomes`);
       }
       if (!rotated && d >= sentIds.length / 3) {
