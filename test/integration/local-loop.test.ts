@@ -154,7 +154,7 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     );
   });
 
-  it('runs the sweep on demand: a dry run by default, --live queues candidates the running consumer archives', async () => {
+  it('runs the sweep on demand: a dry run by default, --live queues candidates the running consumer archives, or deletes once their grace period is over', async () => {
     const dry = await cli('sweep');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/cl-webinar-2024-0012\s+Summer 2024 webinar leads/);
@@ -176,6 +176,22 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     expect(archived.code).toBe(0);
     expect(archived.stdout).toMatch(/cl-webinar-2024-0012\s+\[expired\] Summer 2024 webinar leads\s+\d{4}-\d{2}-\d{2}\s+\d{4}-\d{2}-\d{2}/);
     expect(archived.stdout).toMatch(/cl-autumn-survey-0017 .* now: the next live sweep deletes it/);
+
+    // The list archived more than GRACE_DAYS ago (seeded so): a live sweep queues it, the running
+    // consumer deletes it, and it is gone from the emulator.
+    expect((await listNames()).map(([listId]) => listId)).toContain('cl-autumn-survey-0017');
+    const grace = await cli('sweep', '--live', '--name-pattern', '^Autumn 2025');
+    expect(grace.code).toBe(0);
+    expect(grace.stdout).toMatch(/1 list\.expired queued/);
+    await waitFor(
+      'the archived list deleted after its grace period',
+      () =>
+        out()
+          .split('\n')
+          .find((l) => /✔ done\s+list\.expired cl-autumn-survey-0017 .*deleted after its grace period/.test(l)),
+      out,
+    );
+    expect((await listNames()).map(([listId]) => listId)).not.toContain('cl-autumn-survey-0017');
   });
 
   it('prints AWS CLI commands that work as printed, with no AWS environment set', async () => {
