@@ -28,6 +28,10 @@ export interface ChaosAccount {
   unknownStreamId: string;
   /** Lists Kore cannot delete: every DELETE of them is answered 500. Their command must end parked, never done. */
   undeletable: Set<string>;
+  /** A bot outside ALLOWED_STREAM_IDS: its command must end in the DLQ as `stream-not-allowed`. */
+  notAllowedStreamId: string;
+  /** Bodies no command schema accepts: each must end in the DLQ as `invalid-message`, never done. */
+  malformed: Set<string>;
 }
 
 /** Deterministic Fisher–Yates. */
@@ -153,13 +157,15 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
   commands.push(expire('cl-undeletable-0'));
   lists.push({ _id: 'cl-not-allowed', name: 'Not allowed bot target', updatedAt: OLD });
   mustStay.set('cl-not-allowed', 'its command names a bot outside ALLOWED_STREAM_IDS');
-  commands.push(expire('cl-not-allowed', { streamId: 'st-11111111-1111-4111-8111-111111111111' }));
+  const notAllowedStreamId = 'st-11111111-1111-4111-8111-111111111111';
+  commands.push(expire('cl-not-allowed', { streamId: notAllowedStreamId }));
   // Malformed: parked at once.
-  commands.push(
+  const malformed = new Set([
     'not json',
     JSON.stringify({ type: 'list.expired', contactListId: 'cl-../../etc', occurredAt }),
     JSON.stringify({ type: 'list.expired', contactListId: 'cl-nowhere-0' }),
-  );
+  ]);
+  commands.push(...malformed);
 
   // The bulk: free lists, each with its command, some sent twice.
   const free = Math.max(4, Math.round((n - commands.length) / 1.08));
@@ -180,5 +186,7 @@ export function buildChaosAccount(n: number, now: number, random: () => number):
     fanoutAllowed,
     unknownStreamId,
     undeletable: new Set(['cl-undeletable-0']),
+    malformed,
+    notAllowedStreamId,
   };
 }

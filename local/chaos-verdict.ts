@@ -121,8 +121,16 @@ export interface ChaosReport {
   otherCalls: number;
   /** Commands naming the allowed bot Kore does not serve: Kore's answers to them, and how many ended in the DLQ. */
   unknownBot: { commands: number; parked: number; calls: number; notFound: number };
-  /** The lists Kore cannot delete: DELETEs tried, and how their commands ended (`dlq:<ErrorCode>@<ReceiveCount>` or the outcome). */
+  /** The lists Kore cannot delete: DELETEs tried, and how their commands ended (as `malformed`). */
   undeletable: { deletes: number; ended: string[] };
+  /**
+   * How each malformed command ended: `dlq:<ErrorCode>@<ReceiveCount>`, `dlq:redriven (harness)` or
+   * `dlq:redriven (park failed)` when a lost SQS reply or a failed park on the last receive left
+   * SQS's redrive to park it, or its last outcome.
+   */
+  malformed: string[];
+  /** How the command naming a bot outside ALLOWED_STREAM_IDS ended (as `malformed`). */
+  notAllowed: string[];
   /** What Kore did with the other caller's calls. */
   otherCallerResults: Record<string, number>;
 }
@@ -272,6 +280,14 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     const message = String((l?.error as { message?: unknown } | undefined)?.message ?? '');
     return l?.outcome === 'retry' && Number(l.receiveCount) >= i.maxReceiveCount && /\bpark/.test(message);
   };
+  // How a command ended: `dlq:<ErrorCode>@<ReceiveCount>` for the consumer's own park; SQS's redrive
+  // (no ErrorCode) with what explains it; else its last outcome.
+  const howEnded = (id: string): string => {
+    const p = parkedBy.get(id)?.[0];
+    if (p) return `dlq:${attr(p, 'ErrorCode')}@${attr(p, 'ReceiveCount')}`;
+    if (redriven.has(id)) return harness.has(id) ? 'dlq:redriven (harness)' : parkFailedOnLastReceive(id) ? 'dlq:redriven (park failed)' : 'dlq:redriven';
+    return String(last.get(id)?.outcome ?? 'never-seen');
+  };
   const withoutCode = [...redriven].filter((id) => !parkedBy.has(id) && !harness.has(id));
   const dlqWithoutErrorCode = withoutCode
     .filter((id) => !parkFailedOnLastReceive(id))
@@ -339,17 +355,10 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     otherCallerResults,
     undeletable: {
       deletes: i.undeletableDeletes,
-      ended: i.sentIds
-        .filter((id) => [...account.undeletable].some((l) => sentBodies.get(id)!.includes(`"${l}"`)))
-        .map((id) => {
-          const p = parkedBy.get(id)?.[0];
-          return p
-            ? `dlq:${attr(p, 'ErrorCode')}@${attr(p, 'ReceiveCount')}`
-            : redriven.has(id)
-              ? 'dlq:redriven'
-              : String(last.get(id)?.outcome ?? 'never-seen');
-        }),
+      ended: i.sentIds.filter((id) => [...account.undeletable].some((l) => sentBodies.get(id)!.includes(`"${l}"`))).map(howEnded),
     },
+    malformed: i.sentIds.filter((id) => account.malformed.has(sentBodies.get(id)!)).map(howEnded),
+    notAllowed: i.sentIds.filter((id) => sentBodies.get(id)!.includes(account.notAllowedStreamId)).map(howEnded),
     unknownBot: {
       commands: unknownBotIds.length,
       parked: unknownBotIds.filter(parked).length,
