@@ -1,6 +1,6 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { IncomingMessage, IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage, IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { LoopbackServer } from './kore-emulator/loopback-server.js';
 import { mulberry32 } from './kore-emulator/prng.js';
 
 /**
@@ -87,9 +87,7 @@ export class SqsFaultProxy {
   private readonly script: Map<string, ScriptedFault[]>;
   private readonly random: () => number;
   private readonly target: URL;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
 
   constructor(private readonly opts: SqsFaultProxyOptions) {
     this.target = new URL(opts.target);
@@ -99,33 +97,18 @@ export class SqsFaultProxy {
   }
 
   get url(): string {
-    const addr = this.server?.address() as AddressInfo | null;
+    const addr = this.http.address();
     if (!addr) throw new Error('SQS fault proxy not started');
     return `http://127.0.0.1:${addr.port}`;
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await this.http.listen(0, '127.0.0.1');
     return this;
   }
 
-  async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server?.listening ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   /** Injected faults by operation and result (`ok` included), for reports. */
@@ -260,13 +243,7 @@ export class SqsFaultProxy {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
+    return this.http.sleep(ms);
   }
 }
 

@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 import { handleAdmin } from './admin.js';
 import type { AdminTarget } from './admin.js';
 import { peekClaims, TokenVerifier } from './auth.js';
@@ -98,9 +97,7 @@ export class KoreEmulator implements AdminTarget {
   private readonly opts: EmulatorOptions;
   /** What `reset()` returns to. */
   private baseline: { state: StateSnapshot; faults: Faults; rateLimit: Required<RateLimitOptions>; realism: Realism };
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
 
   constructor(opts: EmulatorOptions = {}) {
     this.opts = opts;
@@ -128,33 +125,18 @@ export class KoreEmulator implements AdminTarget {
   }
 
   get url(): string {
-    const addr = this.server?.address() as AddressInfo | null;
+    const addr = this.http.address();
     if (!addr) throw new Error('emulator not started');
     return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await this.http.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1');
     return this;
   }
 
-  async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server?.listening ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   // ---------------------------------------------------------------- settings (also the admin API's)
@@ -363,13 +345,7 @@ export class KoreEmulator implements AdminTarget {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        resolve();
-      }, ms);
-      this.timers.add(t);
-    });
+    return this.http.sleep(ms);
   }
 }
 
