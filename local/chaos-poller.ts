@@ -1,8 +1,8 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import type { BatchHandler } from './event-source-mapping.js';
-import { lambdaContext, toSqsRecord } from './event-source-mapping.js';
+import { invokeWithTimeout, lambdaContext, toSqsRecord } from './event-source-mapping.js';
 
 /**
  * The event source mapping of the chaos run: what local/event-source-mapping.ts does (receive a
@@ -73,25 +73,7 @@ export class ChaosPoller {
       const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn, this.o.region ?? 'us-east-1')) };
       const context = lambdaContext(functionTimeoutMs);
       const started = Date.now();
-      let response: SQSBatchResponse | void = undefined;
-      let invocationError: string | undefined;
-      let timedOut = false;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        response = await Promise.race([
-          handler(event, context),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              timedOut = true;
-              reject(new Error(`Task timed out after ${(functionTimeoutMs / 1000).toFixed(2)} seconds`));
-            }, functionTimeoutMs);
-          }),
-        ]);
-      } catch (err) {
-        invocationError = (err as Error)?.message ?? String(err);
-      } finally {
-        clearTimeout(timer);
-      }
+      const { response, invocationError, timedOut } = await invokeWithTimeout(handler, event, context, functionTimeoutMs);
       this.invocations.push({
         requestId: context.awsRequestId,
         messageIds: messages.map((m) => m.MessageId!),

@@ -83,6 +83,36 @@ export function lambdaContext(timeoutMs: number, functionName = 'lifecycle-event
   };
 }
 
+/**
+ * Invokes the handler as Lambda does with a function timeout: past `timeoutMs` the invocation
+ * fails with Lambda's "Task timed out" (the handler's promise is left running, as Lambda freezes it).
+ */
+export async function invokeWithTimeout(
+  handler: BatchHandler,
+  event: SQSEvent,
+  context: Context,
+  timeoutMs: number,
+): Promise<{ response: SQSBatchResponse | void; invocationError?: string; timedOut: boolean }> {
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const response = await Promise.race([
+      handler(event, context),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
+        }, timeoutMs);
+      }),
+    ]);
+    return { response, timedOut };
+  } catch (err) {
+    return { response: undefined, invocationError: (err as Error)?.message ?? String(err), timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class LocalEventSourceMapping {
   readonly invocations: InvocationReport[] = [];
   private readonly o: Required<Omit<EsmOptions, 'functionName'>> & { functionName: string };
@@ -118,25 +148,12 @@ export class LocalEventSourceMapping {
     if (messages.length === 0) return undefined;
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn, region)) };
     const started = Date.now();
-    let response: SQSBatchResponse | void = undefined;
-    let invocationError: string | undefined;
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      response = await Promise.race([
-        handler(event, lambdaContext(functionTimeoutMs, this.o.functionName)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            timedOut = true;
-            reject(new Error(`Task timed out after ${(functionTimeoutMs / 1000).toFixed(2)} seconds`));
-          }, functionTimeoutMs);
-        }),
-      ]);
-    } catch (err) {
-      invocationError = (err as Error)?.message ?? String(err);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { response, invocationError, timedOut } = await invokeWithTimeout(
+      handler,
+      event,
+      lambdaContext(functionTimeoutMs, this.o.functionName),
+      functionTimeoutMs,
+    );
     let deleted = 0;
     let failed = messages.length;
     if (!invocationError) {
