@@ -14,7 +14,7 @@ export interface ApiContext {
   realism: Readonly<Realism>;
 }
 
-/** Name ≤ 48 and description ≤ 256 characters, counted as `realism.limitCounting` says (REFERENCE §2.1, §2.4). */
+/** Name ≤ 48 and description ≤ 256 characters, counted as `realism.limitCounting` says (docs/kore-api.md, "Limits"). */
 export function checkText(ctx: ApiContext, fields: Record<string, unknown>, required: boolean): Reply | undefined {
   for (const [key, max] of [
     ['name', 48],

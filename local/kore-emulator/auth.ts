@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { koreError } from './reply.js';
 import type { Reply } from './reply.js';
 
-/** What an app's settings and Kore's token rules decide (REFERENCE §3; realism switches). */
+/** What an app's settings and Kore's token rules decide (docs/kore-api.md, "Authentication"; realism switches). */
 export interface TokenPolicy {
   maxTokenLifetimeSeconds: number;
   /** "Enforce JTI": a token without `jti` is refused. */

@@ -6,7 +6,7 @@ import type { Reply } from './reply.js';
 import type { CampaignType, EmuCampaign } from './state.js';
 import { campaignDetail, campaignResult } from './views.js';
 
-/** Campaign endpoints (REFERENCE §2.8–2.15) as functions of the account state and realism. */
+/** Campaign endpoints (docs/kore-api.md, "getAllCampaignDetails" to "Disable schedule") as functions of the account state and realism. */
 
 /** States in which a running-campaign guard (`campaignDeleteRefusesRunning`) refuses a DELETE. */
 export const RUNNING_STATUSES = ['Active', 'Scheduled', 'Rescheduled', 'Paused'];
@@ -28,7 +28,7 @@ export function getCampaign(ctx: ApiContext, id: string): Reply {
   return ok(`Campaign ${c.name} retrieved successfully`, campaignDetail(c));
 }
 
-/** DELETE needs `campaignType` (REFERENCE §2.13). Whether Kore detaches lists or refuses running campaigns: realism. */
+/** DELETE needs `campaignType` (docs/kore-api.md, "Delete campaign"). Whether Kore detaches lists or refuses running campaigns: realism. */
 export function deleteCampaign(ctx: ApiContext, id: string): Reply {
   const type = ctx.query.get('campaignType');
   if (type !== 'voice' && type !== 'sms') return koreError(400, 'campaignType must be voice or sms');
@@ -42,7 +42,7 @@ export function deleteCampaign(ctx: ApiContext, id: string): Reply {
   return ok(`Campaign ${c.name} deleted successfully`, campaignDetail(c), true);
 }
 
-/** `POST V2/{id}/status?view=status|contacts` (REFERENCE §2.10, §2.11). */
+/** `POST V2/{id}/status?view=status|contacts` (docs/kore-api.md, "Status views"). */
 export function campaignStatus(ctx: ApiContext, id: string): Reply {
   const view = ctx.query.get('view');
   if (view !== 'status' && view !== 'contacts') return koreError(400, 'view must be status or contacts');
@@ -58,7 +58,7 @@ export function campaignStatus(ctx: ApiContext, id: string): Reply {
 }
 
 /**
- * Start/stop (REFERENCE §2.12): `campaignType` and `trigger=play|stop` in the query, every
+ * Start/stop (docs/kore-api.md, "Trigger paths"): `campaignType` and `trigger=play|stop` in the query, every
  * documented path. The replies have no success envelope; `status` is the campaign's state.
  */
 export function triggerCampaign(ctx: ApiContext, id: string): Reply {
@@ -87,7 +87,7 @@ export function triggerCampaign(ctx: ApiContext, id: string): Reply {
   return { status: 200, body, committed: true };
 }
 
-/** `POST V2/schedule?enableSchedule=false&campaignName=` (REFERENCE §2.15): by name. */
+/** `POST V2/schedule?enableSchedule=false&campaignName=` (docs/kore-api.md, "Disable schedule"): by name. */
 export function disableSchedule(ctx: ApiContext): Reply {
   if (ctx.query.get('enableSchedule') !== 'false') return koreError(400, 'enableSchedule must be false (enabling is not emulated)');
   const name = ctx.query.get('campaignName');
@@ -100,7 +100,7 @@ export function disableSchedule(ctx: ApiContext): Reply {
 }
 
 /**
- * `POST V2/getAllCampaignDetails` (REFERENCE §2.8). `type` is required. Paging: `limit` 1–100
+ * `POST V2/getAllCampaignDetails` (docs/kore-api.md, "getAllCampaignDetails", "Paging of the listings"). `type` is required. Paging: `limit` 1–100
  * (default 50), `page` ≥ 1, `skip` ≥ 0; each may be `""`. A `skip` > 0 wins over `page`
  * (Kore does not say which wins). Default order: as created; `sortBy` sorts on one key.
  */
@@ -191,7 +191,7 @@ function filterCampaigns(ctx: ApiContext, type: CampaignType): EmuCampaign[] | R
   return all;
 }
 
-/** `POST V2?campaignType=voice|sms` (REFERENCE §2.14): checks the documented ranges; the new campaign is `Preparing`. */
+/** `POST V2?campaignType=voice|sms` (docs/kore-api.md, "Create campaign ranges"): checks the documented ranges; the new campaign is `Preparing`. */
 export function createCampaign(ctx: ApiContext): Reply {
   const b = ctx.body;
   const type = ctx.query.get('campaignType');
@@ -236,7 +236,7 @@ export function createCampaign(ctx: ApiContext): Reply {
   return ok(`Campaign ${c.name} creation in progress`, { ...campaignDetail(c), id: c._id }, true);
 }
 
-/** An integer in [min, max], or `""`/absent for the default; anything else is Kore's 400 (§4.2). */
+/** An integer in [min, max], or `""`/absent for the default; anything else is Kore's 400 (docs/kore-api.md, "Errors"). */
 function intIn(v: unknown, key: string, min: number, max: number, dflt: number): number | Reply {
   if (v === undefined || v === '' || v === null) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

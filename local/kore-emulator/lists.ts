@@ -6,7 +6,7 @@ import type { Reply } from './reply.js';
 import type { EmuList } from './state.js';
 import { effectiveUse, listDetail, listEcho, listSummary } from './views.js';
 
-/** Contact-list endpoints (REFERENCE §2.1–2.5) as functions of the account state and realism. */
+/** Contact-list endpoints (docs/kore-api.md, "Create contact list" to "Delete contact list") as functions of the account state and realism. */
 
 export function createList(ctx: ApiContext): Reply {
   const b = ctx.body;
@@ -24,7 +24,7 @@ export function createList(ctx: ApiContext): Reply {
   return ok(`Contact list ${name} created successfully`, listEcho(list), true);
 }
 
-/** One plain array, no paging (REFERENCE §2.2); `?type=` filters on `listType`. */
+/** One plain array, no paging (docs/kore-api.md, "Paging of the listings"); `?type=` filters on `listType`. */
 export function getAllLists(ctx: ApiContext): Reply {
   const type = ctx.query.get('type');
   const lists = [...ctx.state.lists.values()].filter((l) => !type || l.listType === type).map((l) => listSummary(l, ctx.state, ctx.realism));
@@ -73,7 +73,7 @@ function updateList(ctx: ApiContext, list: EmuList): Reply {
   );
 }
 
-/** Campaigns name their lists (REFERENCE §6.1): a rename must follow, or the link would silently break. */
+/** Campaigns name their lists (docs/kore-api.md, "Emulator quirks checklist"): a rename must follow, or the link would silently break. */
 function renameInCampaigns(ctx: ApiContext, list: EmuList, name: string): void {
   for (const c of ctx.state.campaigns.values()) {
     c.contactLists = c.contactLists.map((n) => (n.toLowerCase() === list.lname ? name : n));
@@ -83,7 +83,7 @@ function renameInCampaigns(ctx: ApiContext, list: EmuList, name: string): void {
 
 /**
  * Kore refuses to delete a list a campaign uses, by either flag, and a global DNC or default
- * list (REFERENCE §2.5, §2.16); how it says so is `realism.inUseRefusal`.
+ * list (docs/kore-api.md, "Deleting a list in use", "DNC lists"); how it says so is `realism.inUseRefusal`.
  */
 function deleteList(ctx: ApiContext, list: EmuList): Reply {
   const use = effectiveUse(list, ctx.state, ctx.realism);

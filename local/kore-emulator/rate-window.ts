@@ -37,7 +37,7 @@ export function applyRateLimit(base: Readonly<Required<RateLimitOptions>>, patch
 
 /**
  * Kore's limit: 60 calls per minute per account, over a sliding sixty-second window
- * (REFERENCE §4.3). Refused calls do not count. Reads the emulator clock, so advancing it
+ * (docs/kore-api.md, "Rate limit"). Refused calls do not count. Reads the emulator clock, so advancing it
  * empties the window.
  */
 export class RateWindow {

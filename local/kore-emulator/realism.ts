@@ -1,22 +1,23 @@
 /**
- * Realism switches: one per Kore behaviour that Kore's documentation leaves open
- * (shared/kore-api/REFERENCE.md marks them [INF] or "not documented"). Each switch has a lenient
- * default (what this emulator always did) and a strict variant: the one that breaks a client
- * which silently relies on the lenient guess. Run a client's tests under both.
+ * Realism switches: one per Kore behaviour that Kore's documentation leaves open (docs/kore-api.md
+ * marks them [ours]). Each switch has a lenient default (what this emulator always did) and a
+ * strict variant: the one that breaks a client which silently relies on the lenient guess. Run a
+ * client's tests under both. The last column names the section of docs/kore-api.md that leaves
+ * the behaviour open.
  *
- * | switch                         | lenient (default)                         | strict (STRICT_REALISM)                          | why it is open                                    |
- * |--------------------------------|-------------------------------------------|--------------------------------------------------|---------------------------------------------------|
- * | detachOnCampaignDelete         | true: deleting a campaign frees its lists | false: lists keep it in campaignInUse/isListInUse | §2.13: not documented                             |
- * | dncInUse                       | true: a campaign's DNC list is "in use"   | false: it looks free and its DELETE succeeds     | §2.16: UI rule only; API reply not documented     |
- * | omitListFields                 | {} (every field present)                  | { list: [isGlobalDNC, isDefault] }               | §2.2 does not list them for getAllListDetails     |
- * | notFoundStyle                  | 'json' (Kore's errors[] shape)            | 'json' (an HTML 404 is a wrong host/LB, set it)  | §2.3/§2.5: unknown id reply not documented        |
- * | unknownRouteStyle              | 'json' {errors:[{msg:'No route …'}]}      | 'html' (what a proxy or wrong host answers)      | not documented                                    |
- * | limitCounting                  | 'codepoints' (an emoji counts 1)          | 'utf16' (an emoji counts 2)                      | §2.1: "48 characters", unit not documented        |
- * | inUseRefusal                   | kore400: 400 "… is in use by a campaign"  | conflict409: 409 "Cannot delete: … N campaign(s)" | §4.2: status and body not documented              |
- * | singleUseJti                   | false                                     | true: a jti seen before → 401/4002               | §3: SDK tokens only; public API not documented    |
- * | requireJti                     | false                                     | true: no jti → 401 ("Enforce JTI" app option)    | §3: an app option                                 |
- * | maxTokenLifetimeSeconds        | 3600                                      | 3600 (documented for SDK tokens; lower it to test)| §3                                               |
- * | campaignDeleteRefusesRunning   | false                                     | true: 400 for Active/Scheduled/Rescheduled/Paused | §2.13: "stop first" is our inference              |
+ * | switch                       | lenient (default)                         | strict (STRICT_REALISM)                            | why it is open                                    |
+ * |------------------------------|-------------------------------------------|----------------------------------------------------|---------------------------------------------------|
+ * | detachOnCampaignDelete       | true: deleting a campaign frees its lists | false: lists keep it in campaignInUse/isListInUse  | "Delete campaign": not documented                 |
+ * | dncInUse                     | true: a campaign's DNC list is "in use"   | false: it looks free and its DELETE succeeds       | "DNC lists": UI rule only; API reply undocumented |
+ * | omitListFields               | {} (every field present)                  | { list: [isGlobalDNC, isDefault] }                 | "getAllListDetails fields" does not list them     |
+ * | notFoundStyle                | 'json' (Kore's errors[] shape)            | 'json' (an HTML 404 is a wrong host/LB, set it)    | "Delete contact list": unknown id not documented  |
+ * | unknownRouteStyle            | 'json' {errors:[{msg:'No route …'}]}      | 'html' (what a proxy or wrong host answers)        | not documented                                    |
+ * | limitCounting                | 'codepoints' (an emoji counts 1)          | 'utf16' (an emoji counts 2)                        | "Limits": 48 characters, unit not documented      |
+ * | inUseRefusal                 | kore400: 400 "… is in use by a campaign"  | conflict409: 409 "Cannot delete: … N campaign(s)"  | "Errors": status and body not documented          |
+ * | singleUseJti                 | false                                     | true: a jti seen before → 401/4002                 | "Authentication": SDK tokens only                 |
+ * | requireJti                   | false                                     | true: no jti → 401 ("Enforce JTI" app option)      | "Authentication": an app option                   |
+ * | maxTokenLifetimeSeconds      | 3600                                      | 3600 (documented for SDK tokens; lower it to test) | "Authentication"                                  |
+ * | campaignDeleteRefusesRunning | false                                     | true: 400 for Active/Scheduled/Rescheduled/Paused  | "Delete campaign": stopping first is our reading  |
  *
  * STRICT_REALISM keeps `notFoundStyle: 'json'`: an entity 404 in Kore's JSON shape is what a client
  * must rely on to call a DELETE "already done"; an HTML 404 models a fault (wrong host, load

@@ -11,12 +11,12 @@ export interface Reply {
   committed?: boolean;
 }
 
-/** Kore's success envelope (REFERENCE §0). */
+/** Kore's success envelope (docs/kore-api.md, "Conventions"). */
 export function ok(message: string, data: unknown, committed = false): Reply {
   return { status: 200, body: { status: 'success', message, data }, ...(committed ? { committed } : {}) };
 }
 
-/** Kore platform error shape `{errors:[{msg, code}]}` (REFERENCE §4.1: the emulator default). */
+/** Kore platform error shape `{errors:[{msg, code}]}` (docs/kore-api.md, "Errors": the emulator default). */
 export function koreError(status: number, msg: string, code: number = status): Reply {
   return { status, body: { errors: [{ msg, code }] } };
 }

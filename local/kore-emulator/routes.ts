@@ -10,7 +10,7 @@ import type { AccountState } from './state.js';
  * Kore's API surface: which method and path reach which handler. Pure over the account state
  * and the realism settings: no sockets, no clock but the state's, no faults.
  *
- * Three path roots are served (REFERENCE §1, §2.12):
+ * Three path roots are served (docs/kore-api.md, "Trigger paths"):
  * - `/campaign/api/v2/public/{streamId}/campaign…` (V2): everything;
  * - `/api/v2/public/{streamId}/campaign/trigger/{id}`: the start/stop voice page's literal path;
  * - `/campaign/api/v1/public/{IID}/campaign/{id}?trigger=`: the v1 start/stop path.
@@ -33,7 +33,7 @@ interface Route {
   pattern: RegExp;
   /** Also required: a query parameter with this value (the trigger variant on `V2/{id}`). */
   when?: (q: URLSearchParams) => boolean;
-  /** `?accountId=` is on nearly every v2 URL; the trigger, schedule and contacts samples lack it (REFERENCE §0, §2.12). */
+  /** `?accountId=` is on nearly every v2 URL; the trigger, schedule and contacts samples lack it (docs/kore-api.md, "Conventions"). */
   accountIdOptional?: boolean;
   handle: (ctx: ApiContext, id: string) => Reply;
 }

@@ -18,7 +18,7 @@ import { AccountState } from './state.js';
 import type { Seed, StateSnapshot } from './state.js';
 
 /**
- * A Kore Campaign Management API emulator, faithful to what Kore documents (REFERENCE.md) and
+ * A Kore Campaign Management API emulator, faithful to what Kore documents (docs/kore-api.md) and
  * switchable where Kore leaves a behaviour open (realism.ts). This file is the HTTP shell: it
  * listens on loopback, records calls, and runs each call through faults → auth → headers →
  * rate window → routes → delivery faults. State lives in memory.

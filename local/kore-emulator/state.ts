@@ -33,7 +33,7 @@ export interface EmuList {
   accountId: string;
 }
 
-/** Every status Kore names (REFERENCE §2.10); `Rerun` appears in the UI guide only. */
+/** Every status Kore names (docs/kore-api.md, "Campaign status"); `Rerun` appears in the UI guide only. */
 export const CAMPAIGN_STATUSES = ['Preparing', 'Ready', 'Active', 'Paused', 'Stopped', 'Completed', 'Scheduled', 'Rescheduled', 'Rerun'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export type CampaignType = 'voice' | 'sms';
@@ -59,7 +59,7 @@ export interface EmuCampaign {
   name: string;
   lname: string;
   description: string;
-  /** The campaign's DNC list; SMS replies show only its name (REFERENCE §2.8, §6.3). */
+  /** The campaign's DNC list; SMS replies show only its name (docs/kore-api.md, "Campaign ids"). */
   dncLists?: { id: string; name: string };
   priority: string;
   /** Voice only. */
@@ -179,7 +179,7 @@ export class AccountState {
     return list;
   }
 
-  /** Adds a campaign and marks its lists and DNC list as used by it, as Kore's UI rules say (§2.16). */
+  /** Adds a campaign and marks its lists and DNC list as used by it, as Kore's UI rules say (docs/kore-api.md, "DNC lists"). */
   addCampaign(seed: SeedCampaign): EmuCampaign {
     const ts = this.iso();
     const { dncList, schedule, dialingStrategy, ...rest } = seed;
@@ -243,7 +243,7 @@ export class AccountState {
     }
   }
 
-  /** Deleting a campaign detaches it from its lists (REFERENCE §2.13 leaves this open; a realism switch). */
+  /** Deleting a campaign detaches it from its lists (docs/kore-api.md, "Delete campaign", leaves this open; a realism switch). */
   detachCampaign(id: string): void {
     for (const list of this.lists.values()) {
       const before = list.campaignInUse.length;

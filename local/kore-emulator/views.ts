@@ -21,12 +21,12 @@ function isDncOnlyLink(list: EmuList, c: EmuCampaign | undefined): boolean {
   return !c.contactLists.some((n) => n.toLowerCase() === list.lname);
 }
 
-/** `GET contactList/{id}` (REFERENCE §2.3): every field, minus `omitListFields.get`. */
+/** `GET contactList/{id}` (docs/kore-api.md, "Get contact list"): every field, minus `omitListFields.get`. */
 export function listDetail(list: EmuList, state: AccountState, realism: Realism): Record<string, unknown> {
   return omit({ ...structuredClone(list), ...effectiveUse(list, state, realism) }, realism.omitListFields.get);
 }
 
-/** `getAllListDetails` item (REFERENCE §2.2): no createdAt/createdBy, minus `omitListFields.list`. */
+/** `getAllListDetails` item (docs/kore-api.md, "getAllListDetails fields"): no createdAt/createdBy, minus `omitListFields.list`. */
 export function listSummary(list: EmuList, state: AccountState, realism: Realism): Record<string, unknown> {
   const use = effectiveUse(list, state, realism);
   return omit(
@@ -52,13 +52,13 @@ export function listSummary(list: EmuList, state: AccountState, realism: Realism
   );
 }
 
-/** The list as it was, for the DELETE echo (REFERENCE §6.7: still `isActive: true`). */
+/** The list as it was, for the DELETE echo (docs/kore-api.md, "Delete contact list": still `isActive: true`). */
 export function listEcho(list: EmuList): Record<string, unknown> {
   return structuredClone(list) as unknown as Record<string, unknown>;
 }
 
 /**
- * `GET V2/{campaignId}` (REFERENCE §2.9, Kore's voice and SMS samples): `_id` for both types;
+ * `GET V2/{campaignId}` (docs/kore-api.md, "Get campaign": Kore's voice and SMS samples): `_id` for both types;
  * SMS shows `dncLists` by name only and its own fields.
  */
 export function campaignDetail(c: EmuCampaign): Record<string, unknown> {
@@ -94,7 +94,7 @@ export function campaignDetail(c: EmuCampaign): Record<string, unknown> {
   };
 }
 
-/** `getAllCampaignDetails` item (REFERENCE §2.8): voice has `_id`, SMS has `id` (§6.3). */
+/** `getAllCampaignDetails` item (docs/kore-api.md, "getAllCampaignDetails"): voice has `_id`, SMS has `id` ("Campaign ids"). */
 export function campaignResult(c: EmuCampaign): Record<string, unknown> {
   if (c.campaignType === 'sms') {
     return {

@@ -2,7 +2,7 @@ import { KoreProbe } from '../../local/kore-emulator/probe';
 import { KoreEmulator } from '../../local/kore-emulator/server';
 import type { EmulatorOptions, Seed } from '../../local/kore-emulator/server';
 
-/** Campaigns as Kore has them (REFERENCE §2.8–2.16), over real HTTP on loopback. */
+/** Campaigns as Kore has them (docs/kore-api.md, "getAllCampaignDetails" to "DNC lists"), over real HTTP on loopback. */
 
 const DAY = 86_400_000;
 
