@@ -34,6 +34,8 @@ export function deleteCampaign(ctx: ApiContext, id: string): Reply {
   if (type !== 'voice' && type !== 'sms') return koreError(400, 'campaignType must be voice or sms');
   const c = find(ctx, id);
   if (isReply(c)) return c;
+  // Kore may look the campaign up by id and type together: the other type's DELETE then finds nothing.
+  if (ctx.realism.campaignDeleteChecksType && c.campaignType !== type) return entityNotFound(ctx.realism.notFoundStyle, `Campaign ${id} not found`);
   if (ctx.realism.campaignDeleteRefusesRunning && RUNNING_STATUSES.includes(c.status)) {
     return koreError(400, `Campaign ${c.name} is ${c.status}; stop it before deleting it`);
   }
@@ -118,7 +120,13 @@ export function getAllCampaigns(ctx: ApiContext): Reply {
 
   const filtered = filterCampaigns(ctx, type);
   if (!Array.isArray(filtered)) return filtered;
-  const results = filtered.slice(skip, skip + limit).map(campaignResult);
+  const shown = filtered.slice(skip, skip + limit);
+  const results = shown.map(campaignResult);
+  // Another consumer ends some of the campaigns this page showed, right after it was sent.
+  for (const c of shown.slice(0, ctx.realism.campaignSetShift)) {
+    ctx.state.campaigns.delete(c._id);
+    if (ctx.realism.detachOnCampaignDelete) ctx.state.detachCampaign(c._id);
+  }
   return {
     status: 200,
     body: {

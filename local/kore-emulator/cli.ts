@@ -309,6 +309,19 @@ export const OPTIONS: OptionSpec[] = [
     'campaign-delete-refuses-running',
     `DELETE of an Active/Scheduled/Rescheduled/Paused campaign is a 400 (${lenientStrict('campaignDeleteRefusesRunning')})`,
   ),
+  realismFlag('renameBumpsUpdatedAt', 'rename-bumps-updated-at', `a PUT that renames a list sets its updatedAt (${lenientStrict('renameBumpsUpdatedAt')})`),
+  realismFlag(
+    'campaignDeleteChecksType',
+    'campaign-delete-checks-type',
+    `a campaign DELETE with the other campaignType answers 404 (${lenientStrict('campaignDeleteChecksType')})`,
+  ),
+  {
+    name: 'campaign-set-shift',
+    value: '<n>',
+    group: 'Realism: Kore behaviours its docs leave open',
+    help: 'after each getAllCampaignDetails page, delete its first n campaigns, as another consumer would (default 0)',
+    apply: (c, v) => void (c.realism.campaignSetShift = num('campaign-set-shift', v, { min: 0, int: true })),
+  },
 ];
 
 function inUseRefusalArg(v: string | boolean): InUseRefusal {

@@ -53,7 +53,7 @@ function updateList(ctx: ApiContext, list: EmuList): Reply {
     list.lname = b.name.toLowerCase();
   }
   if (typeof b.description === 'string') list.description = b.description;
-  ctx.state.touch(list);
+  if (ctx.realism.renameBumpsUpdatedAt || typeof b.name !== 'string') ctx.state.touch(list);
   return ok(
     `Contact list ${list.name} updated successfully`,
     {

@@ -18,7 +18,13 @@
  * | requireJti                   | false                                     | true: no jti → 401 ("Enforce JTI" app option)      | "Authentication": an app option                   |
  * | maxTokenLifetimeSeconds      | 3600                                      | 3600 (documented for SDK tokens; lower it to test) | "Authentication"                                  |
  * | campaignDeleteRefusesRunning | false                                     | true: 400 for Active/Scheduled/Rescheduled/Paused  | "Delete campaign": stopping first is our reading  |
+ * | renameBumpsUpdatedAt         | true: a PUT sets updatedAt                | false: a PUT with a name leaves updatedAt as it was | "Update contact list": updatedAt not documented   |
+ * | campaignDeleteChecksType     | false: campaignType only has to be valid  | true: the other type's DELETE answers Kore's 404   | "Delete campaign": a wrong type not documented    |
+ * | campaignSetShift             | 0                                         | 0 (set it to model another consumer's deletions)   | "Paging": the set may move between pages          |
  *
+ * `campaignSetShift: n` deletes the first n campaigns of each getAllCampaignDetails page right after
+ * the page is sent, as another consumer ending campaigns would: a client that pages by a fixed
+ * `skip` then misses campaigns that slide from its next page onto the one it already read.
  * STRICT_REALISM keeps `notFoundStyle: 'json'`: an entity 404 in Kore's JSON shape is what a client
  * must rely on to call a DELETE "already done"; an HTML 404 models a fault (wrong host, load
  * balancer), so set it on its own to test that path.
@@ -67,6 +73,9 @@ export interface Realism {
   requireJti: boolean;
   maxTokenLifetimeSeconds: number;
   campaignDeleteRefusesRunning: boolean;
+  renameBumpsUpdatedAt: boolean;
+  campaignDeleteChecksType: boolean;
+  campaignSetShift: number;
 }
 
 export const LENIENT_REALISM: Readonly<Realism> = Object.freeze({
@@ -81,6 +90,9 @@ export const LENIENT_REALISM: Readonly<Realism> = Object.freeze({
   requireJti: false,
   maxTokenLifetimeSeconds: 3600,
   campaignDeleteRefusesRunning: false,
+  renameBumpsUpdatedAt: true,
+  campaignDeleteChecksType: false,
+  campaignSetShift: 0,
 });
 
 /** Every strict variant on: the emulator a client should also pass. */
@@ -96,6 +108,9 @@ export const STRICT_REALISM: Readonly<Realism> = Object.freeze({
   requireJti: true,
   maxTokenLifetimeSeconds: 3600,
   campaignDeleteRefusesRunning: true,
+  renameBumpsUpdatedAt: false,
+  campaignDeleteChecksType: true,
+  campaignSetShift: 0,
 });
 
 export const REALISM_PRESETS = { lenient: LENIENT_REALISM, strict: STRICT_REALISM } as const;
@@ -108,7 +123,15 @@ export class RealismError extends Error {
   }
 }
 
-const BOOLEAN_KEYS = ['detachOnCampaignDelete', 'dncInUse', 'singleUseJti', 'requireJti', 'campaignDeleteRefusesRunning'] as const;
+const BOOLEAN_KEYS = [
+  'detachOnCampaignDelete',
+  'dncInUse',
+  'singleUseJti',
+  'requireJti',
+  'campaignDeleteRefusesRunning',
+  'renameBumpsUpdatedAt',
+  'campaignDeleteChecksType',
+] as const;
 const STYLE_KEYS = ['notFoundStyle', 'unknownRouteStyle'] as const;
 
 /**
@@ -130,6 +153,9 @@ export function applyRealism(base: Readonly<Realism>, patch: unknown): Realism {
     } else if (key === 'limitCounting') {
       if (value !== 'codepoints' && value !== 'utf16') throw new RealismError('limitCounting must be "codepoints" or "utf16"');
       next.limitCounting = value;
+    } else if (key === 'campaignSetShift') {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new RealismError('campaignSetShift must be a whole number ≥ 0');
+      next.campaignSetShift = value;
     } else if (key === 'maxTokenLifetimeSeconds') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RealismError('maxTokenLifetimeSeconds must be a whole number ≥ 1');
       next.maxTokenLifetimeSeconds = value;

@@ -59,8 +59,71 @@ describe('Kore emulator realism switches', () => {
       requireJti: true,
       maxTokenLifetimeSeconds: 3600,
       campaignDeleteRefusesRunning: true,
+      renameBumpsUpdatedAt: false,
+      campaignDeleteChecksType: true,
+      campaignSetShift: 0,
     });
     expect(Object.keys(STRICT_REALISM).sort()).toEqual(Object.keys(LENIENT_REALISM).sort());
+  });
+
+  describe('renameBumpsUpdatedAt', () => {
+    const rename = (name: string) => kore.call('PUT', '/contactList/cl-free', { body: { name } });
+    it('lenient: a rename sets updatedAt to now', async () => {
+      await start();
+      const before = (await getList('cl-free')).updatedAt as string;
+      emu.advanceClock(60_000);
+      expect((await rename('Renamed')).status).toBe(200);
+      expect(Date.parse((await getList('cl-free')).updatedAt as string)).toBeGreaterThanOrEqual(Date.parse(before) + 60_000);
+    });
+
+    it('strict: a rename leaves updatedAt as it was (a description-only PUT still moves it)', async () => {
+      await start({ renameBumpsUpdatedAt: false });
+      const before = (await getList('cl-free')).updatedAt;
+      emu.advanceClock(60_000);
+      expect((await rename('Renamed')).status).toBe(200);
+      expect(await getList('cl-free')).toMatchObject({ name: 'Renamed', updatedAt: before });
+      expect((await kore.call('PUT', '/contactList/cl-free', { body: { description: 'x' } })).status).toBe(200);
+      expect((await getList('cl-free')).updatedAt).not.toBe(before);
+    });
+  });
+
+  describe('campaignDeleteChecksType', () => {
+    const del = (type: string) => kore.call('DELETE', '/cd-ended', { query: `?accountId=${emu.accountId}&campaignType=${type}` });
+    it('lenient: any valid campaignType deletes the campaign', async () => {
+      await start();
+      expect((await del('sms')).status).toBe(200);
+      expect(emu.state.campaigns.has('cd-ended')).toBe(false);
+    });
+
+    it("strict: the other type's DELETE answers Kore's JSON 404 and deletes nothing", async () => {
+      await start({ campaignDeleteChecksType: true });
+      const r = await del('sms');
+      expect(r.status).toBe(404);
+      expect(msgOf(r.json)).toMatch(/not found/);
+      expect(emu.state.campaigns.has('cd-ended')).toBe(true);
+      expect((await del('voice')).status).toBe(200);
+    });
+  });
+
+  describe('campaignSetShift', () => {
+    const page = async (skip: number) =>
+      ((await kore.call('POST', '/getAllCampaignDetails', { body: { type: 'voice', skip, limit: 1 } })).json as { data: { results: { _id: string }[] } }).data
+        .results;
+    it('0: pages are stable, a fixed skip reads every campaign', async () => {
+      await start();
+      expect([...(await page(0)), ...(await page(1))].map((c) => c._id)).toEqual(['cd-ended', 'cd-other']);
+    });
+
+    it('n: the first n campaigns of each page are deleted once it is sent, so a fixed skip misses the next one', async () => {
+      await start({ campaignSetShift: 1 });
+      emu.state.addCampaign({ _id: 'cd-third', name: 'Third', status: 'Completed' });
+      const first = await page(0);
+      const second = await page(1);
+      expect(first.map((c) => c._id)).toEqual(['cd-ended']);
+      // cd-other slid to position 0 when cd-ended went: skip 1 shows cd-third and never cd-other.
+      expect(second.map((c) => c._id)).toEqual(['cd-third']);
+      expect(emu.state.campaigns.has('cd-ended')).toBe(false);
+    });
   });
 
   describe('detachOnCampaignDelete', () => {
