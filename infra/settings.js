@@ -166,7 +166,9 @@ const PARAMS = {
   allowedStreamIds: { ...streamIdList(), env: 'ALLOWED_STREAM_IDS' },
   fanoutDelaySeconds: { ...integer(0, 900), env: 'FANOUT_DELAY_SECONDS' }, // SQS's DelaySeconds range
   fanoutMaxLists: { ...integer(1, 1000), env: 'FANOUT_MAX_LISTS' },
-  campaignCacheSeconds: { ...integer(0, 3600), env: 'CAMPAIGN_CACHE_SECONDS' },
+  dncMaxAgeSeconds: { ...integer(0, 3600), env: 'DNC_MAX_AGE_SECONDS' },
+  dncRenameMaxAgeSeconds: { ...integer(0, 3600), env: 'DNC_RENAME_MAX_AGE_SECONDS' },
+  campaignFullReadHours: { ...integer(1, 168), env: 'CAMPAIGN_FULL_READ_HOURS' },
   deferredVisibilitySeconds: { ...integer(0, 43_200), env: 'DEFERRED_VISIBILITY_SECONDS' },
   snapshotMaxAgeSeconds: { ...integer(0, 120), env: 'SNAPSHOT_MAX_AGE_SECONDS' },
   auditLogRetentionDays: { ...retentionDays() },

@@ -33,7 +33,9 @@ export const DEFAULTS = {
   MAX_COMMAND_AGE_HOURS: 168,
   ALLOWED_STREAM_IDS: '',
   MAX_RECEIVE_COUNT: 5,
-  CAMPAIGN_CACHE_SECONDS: 300,
+  DNC_MAX_AGE_SECONDS: 300,
+  DNC_RENAME_MAX_AGE_SECONDS: 120,
+  CAMPAIGN_FULL_READ_HOURS: 24,
   DEFERRED_VISIBILITY_SECONDS: 60,
   SNAPSHOT_MAX_AGE_SECONDS: 30,
   SWEEP_DRY_RUN: true,
@@ -174,8 +176,12 @@ export function loadConsumerConfig(env: Env = process.env) {
     ALLOWED_STREAM_IDS: r.list('ALLOWED_STREAM_IDS', DEFAULTS.ALLOWED_STREAM_IDS, STREAM_PATTERN, 'stream ids (st-…)'),
     /** The lifecycle queue's maxReceiveCount: on the last receive a retry is parked with its reason. */
     MAX_RECEIVE_COUNT: r.int('MAX_RECEIVE_COUNT', DEFAULTS.MAX_RECEIVE_COUNT, 1, 1_000),
-    /** How long the account's campaigns (their DNC list references) are reused. */
-    CAMPAIGN_CACHE_SECONDS: r.int('CAMPAIGN_CACHE_SECONDS', DEFAULTS.CAMPAIGN_CACHE_SECONDS, 0, 3_600),
+    /** The campaign index's (DNC references') largest age at a list DELETE, which Kore may refuse itself (docs/safety-model.md). */
+    DNC_MAX_AGE_SECONDS: r.int('DNC_MAX_AGE_SECONDS', DEFAULTS.DNC_MAX_AGE_SECONDS, 0, 3_600),
+    /** Its largest age at a rename, which Kore never refuses. */
+    DNC_RENAME_MAX_AGE_SECONDS: r.int('DNC_RENAME_MAX_AGE_SECONDS', DEFAULTS.DNC_RENAME_MAX_AGE_SECONDS, 0, 3_600),
+    /** The campaign index is read in full again after this long (deleted campaigns drop out, edits a delta cannot see are seen). */
+    CAMPAIGN_FULL_READ_HOURS: r.int('CAMPAIGN_FULL_READ_HOURS', DEFAULTS.CAMPAIGN_FULL_READ_HOURS, 1, 168),
     /** Visibility given to records deferred for lack of time, so they come back soon. */
     DEFERRED_VISIBILITY_SECONDS: r.int('DEFERRED_VISIBILITY_SECONDS', DEFAULTS.DEFERRED_VISIBILITY_SECONDS, 0, 43_200),
     /** How old the batch's shared account listing may be to stand as a deletion's evidence (0: a GET per list). */

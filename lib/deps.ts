@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limit.js';
 import type { RetryPolicy } from './retry.js';
 import type { SweepDeps } from './sweep/handler.js';
 import { SWEEP_KORE_CALLS } from './sweep/run.js';
+import { callIntervalMs } from './time-budget.js';
 
 /**
  * The one way to build a function's dependencies, used by functions/, `npm start`, the CLI,
@@ -53,8 +54,8 @@ function awsClientConfig(io: IoOverrides, endpoint: string | undefined) {
   };
 }
 
-/** Clients both functions share: SQS, the secret, the limiter, the Kore client, the campaign index. */
-function createCore(config: CommonConfig & { CAMPAIGN_CACHE_SECONDS?: number }, io: IoOverrides, limiterBurst = 1) {
+/** Clients both functions share: SQS, the secret, the limiter, the Kore client. */
+function createCore(config: CommonConfig, io: IoOverrides, limiterBurst = 1) {
   const clock = io.clock ?? systemClock;
   const sqs = new SQSClient(awsClientConfig(io, io.aws?.endpoints?.sqs));
   const secretsClient = new SecretsManagerClient(awsClientConfig(io, io.aws?.endpoints?.secretsManager));
@@ -76,7 +77,6 @@ function createCore(config: CommonConfig & { CAMPAIGN_CACHE_SECONDS?: number }, 
     ...(io.random ? { random: io.random } : {}),
     ...(io.retryPolicy ? { retryPolicy: io.retryPolicy } : {}),
   });
-  const campaigns = new CampaignIndex(kore, { ttlMs: (config.CAMPAIGN_CACHE_SECONDS ?? 0) * 1000, clock });
   const sender = new QueueSender(sqs, { clock, attemptTimeoutMs: AWS_ATTEMPT_TIMEOUT_MS, ...(io.random ? { random: io.random } : {}) });
   return {
     clock,
@@ -85,7 +85,6 @@ function createCore(config: CommonConfig & { CAMPAIGN_CACHE_SECONDS?: number }, 
     credentials,
     limiter,
     kore,
-    campaigns,
     sender,
     logger: io.logger ?? createLogger(),
     metrics: io.metrics ?? createMetrics(),
@@ -96,8 +95,17 @@ export type ConsumerRuntime = ConsumerDeps & ReturnType<typeof createCore>;
 
 export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {}): ConsumerRuntime {
   const core = createCore(config, io);
+  const campaigns = new CampaignIndex(core.kore, {
+    deleteMaxAgeMs: config.DNC_MAX_AGE_SECONDS * 1000,
+    renameMaxAgeMs: config.DNC_RENAME_MAX_AGE_SECONDS * 1000,
+    // Between the index's refresh and the write: the evidence read, then the write's slot and a reply.
+    headroomMs: 2 * callIntervalMs(config.KORE_CALLS_PER_MINUTE) + config.KORE_TIMEOUT_MS,
+    fullReadEveryMs: config.CAMPAIGN_FULL_READ_HOURS * 3_600_000,
+    clock: core.clock,
+  });
   return {
     ...core,
+    campaigns,
     listing: new ListingCapability(core.clock),
     settings: {
       lifecycleQueueUrl: config.LIFECYCLE_QUEUE_URL,
@@ -120,9 +128,9 @@ export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {})
 export type SweepRuntime = SweepDeps & ReturnType<typeof createCore>;
 
 export function createSweepDeps(config: SweepConfig, io: IoOverrides = {}): SweepRuntime {
-  // The sweep reads the campaigns once per run, always fresh: no cache across runs. Its few calls
-  // (SWEEP_KORE_CALLS, which the account budget reserves for it) go out together, not 2.4 s apart.
-  const core = createCore({ ...config, CAMPAIGN_CACHE_SECONDS: 0 }, io, SWEEP_KORE_CALLS);
+  // The sweep's few calls (SWEEP_KORE_CALLS, which the account budget reserves for it) go out
+  // together, not 2.4 s apart.
+  const core = createCore(config, io, SWEEP_KORE_CALLS);
   return {
     ...core,
     queueUrl: config.LIFECYCLE_QUEUE_URL,

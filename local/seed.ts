@@ -1,4 +1,4 @@
-import { archiveDescription, archivedName } from '../lib/guard/archive-mark.js';
+import { archiveDescription, archivedName, MarkKey } from '../lib/guard/archive-mark.js';
 import type { Seed } from './kore-emulator/state.js';
 
 const DAY = 86_400_000;
@@ -18,12 +18,24 @@ export function daysAgo(days: number, now: number = Date.now()): string {
  * completed one that recurs; and one list we archived ten days ago. Ids are fixed so sample
  * events can name them.
  */
-/** A list as our archive leaves it (name and description record), archived at `at`. */
-function archivedLongAgo(id: string, name: string, description: string, at: string) {
-  return { _id: id, name: archivedName(name), description: archiveDescription({ name, description }, at, 'crm-expiry')!.description, updatedAt: at };
+/**
+ * The archive key in the local stack's secret (`archiveKey`): the demo account's archived list is
+ * signed with it, as this deployment would have signed it. A stable key, apart from the client
+ * secret, so rotating that secret (the chaos run does) leaves the marks valid.
+ */
+export const LOCAL_ARCHIVE_KEY = 'local-archive-key-5b0c1e7f3a9d4e2b8c6a1f0e9d8c7b6a';
+
+/** A list as our archive leaves it (name and signed description record), archived at `at`. */
+function archivedLongAgo(key: MarkKey, id: string, name: string, description: string, at: string) {
+  return {
+    _id: id,
+    name: archivedName(name),
+    description: archiveDescription(id, { name, description }, at, key, { reason: 'crm-expiry' })!.description,
+    updatedAt: at,
+  };
 }
 
-export function demoSeed(now: number = Date.now()): Seed {
+export function demoSeed(now: number = Date.now(), key: MarkKey = new MarkKey(LOCAL_ARCHIVE_KEY)): Seed {
   const ago = (days: number) => daysAgo(days, now);
   return {
     lists: [
@@ -45,7 +57,7 @@ export function demoSeed(now: number = Date.now()): Seed {
       { _id: 'cl-callback-dnc-0015', name: 'Callback do-not-call requests', updatedAt: ago(365) },
       { _id: 'cl-payment-reminders-0016', name: 'Payment reminder contacts', updatedAt: ago(20) },
       // Archived by us ten days ago and not touched since: past its 7-day grace period, the live sweep deletes it.
-      archivedLongAgo('cl-autumn-survey-0017', 'Autumn 2025 satisfaction survey', 'Post-call survey, autumn wave', ago(10)),
+      archivedLongAgo(key, 'cl-autumn-survey-0017', 'Autumn 2025 satisfaction survey', 'Post-call survey, autumn wave', ago(10)),
     ],
     campaigns: [
       {

@@ -3,6 +3,7 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { EmulatorOptions } from './kore-emulator/server.js';
 import { KoreEmulator } from './kore-emulator/server.js';
 import { SecretsManagerEmulator } from './secrets-manager.js';
+import { LOCAL_ARCHIVE_KEY } from './seed.js';
 import { PortInUseError } from './errors.js';
 import { assertPortsFree, SERVICE_NAMES } from './ports.js';
 import { queueArn } from './queues.js';
@@ -121,6 +122,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         clientSecret,
         accountId: kore.accountId,
         streamId: kore.streamId,
+        archiveKey: LOCAL_ARCHIVE_KEY,
       });
     const created = await secretsClient.send(new CreateSecretCommand({ Name: secretName, SecretString: secretValue(LOCAL_CLIENT_SECRET) }));
     return { queueUrl, mainArn, dlqUrl, dlqArn, created, secretValue };

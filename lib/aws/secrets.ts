@@ -56,7 +56,7 @@ export function hostProblem(host: string, policy: HostPolicy): string | undefine
 }
 
 /**
- * Checks the secret JSON `{host, clientId, clientSecret, accountId, streamId, iid?}`. Error
+ * Checks the secret JSON `{host, clientId, clientSecret, accountId, streamId, iid?, archiveKey?}`. Error
  * messages name keys and rules only, never a value.
  */
 export function parseSecret(secretId: string, raw: unknown, policy: HostPolicy): KoreCredentials {
@@ -83,6 +83,13 @@ export function parseSecret(secretId: string, raw: unknown, policy: HostPolicy):
   for (const key of ['clientId', 'clientSecret'] as const) {
     if (CONTROL.test(v[key] as string) || (v[key] as string).length > 1024) throw problem(key, 'must be printable and at most 1024 characters');
   }
+  // The key our archive marks are signed with; without it, the client secret (then rotating it voids the marks).
+  if (
+    v.archiveKey !== undefined &&
+    (typeof v.archiveKey !== 'string' || v.archiveKey.length < 32 || v.archiveKey.length > 1024 || CONTROL.test(v.archiveKey))
+  ) {
+    throw problem('archiveKey', 'must be printable, 32 to 1024 characters (e.g. openssl rand -base64 48)');
+  }
   return {
     host: new URL(v.host as string).origin,
     clientId: v.clientId as string,
@@ -90,6 +97,7 @@ export function parseSecret(secretId: string, raw: unknown, policy: HostPolicy):
     accountId: v.accountId as string,
     streamId: v.streamId as string,
     ...(typeof v.iid === 'string' ? { iid: v.iid } : {}),
+    ...(typeof v.archiveKey === 'string' ? { archiveKey: v.archiveKey } : {}),
   };
 }
 
@@ -178,5 +186,5 @@ function fetchCause(err: unknown, timeoutMs: number): string {
 }
 
 function sameCredentials(a: KoreCredentials, b: KoreCredentials): boolean {
-  return a.clientId === b.clientId && a.clientSecret === b.clientSecret && a.host === b.host && a.accountId === b.accountId;
+  return a.clientId === b.clientId && a.clientSecret === b.clientSecret && a.host === b.host && a.accountId === b.accountId && a.archiveKey === b.archiveKey;
 }

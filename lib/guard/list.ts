@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { KoreObject } from '../kore/types.js';
 import type { DncReferences } from './campaign-index.js';
+import { dncListKey } from './campaign-index.js';
 import { BOOLEAN, field, isoTime, STRING } from './fields.js';
 import type { Verdict } from './rules.js';
 import { refuse } from './rules.js';
@@ -42,10 +43,31 @@ const LISTING_MAY_OMIT = ['isGlobalDNC', 'isDefault'] as const;
 export const SETTLED_LIST_STATUSES: readonly string[] = ['Ready', 'Validated', 'Invalid'];
 
 /**
- * Names that say "do not call". Kore's flags are the first rule; this one catches a campaign's
- * own DNC list, which is an ordinary list with `isGlobalDNC: false`.
+ * Does the name say "do not call"? Kore's flags are the first rule; this one catches a campaign's
+ * own DNC list, which is an ordinary list with `isGlobalDNC: false`, however its name is joined:
+ * `DNC`, `DNC_list`, `SMS_DNC`, `DNClist`, `dnc2024`, `D.N.C.`, "Do Not Call", "do-not-contact",
+ * `DoNotCall`, "don't call". The name is cut into words first (at anything that is not a letter or
+ * a digit, `_` included, at camel case and at letter/digit changes), so ordinary words that hold
+ * the letters across a word break ("Grand NC leads", "Donation callers") do not match. No English
+ * word contains "dnc", so a word that does is a DNC list's.
  */
-export const DNC_NAME = /\bdnc\b|do[\s_-]*not[\s_-]*call/i;
+export function saysDoNotCall(name: string): boolean {
+  const words = name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/([A-Za-z])(\d)|(\d)([A-Za-z])/g, (_m, a?: string, b?: string, c?: string, d?: string) => (a ? `${a} ${b}` : `${c} ${d}`))
+    .toLowerCase()
+    .split(/[^a-z0-9']+/)
+    .flatMap((w) => w.split("'"))
+    .filter(Boolean);
+  // "D.N.C." and "d n c": single letters in a row read as one word.
+  const joined: string[] = [];
+  words.forEach((w, i) => {
+    if (i > 0 && w.length === 1 && words[i - 1]!.length === 1 && /[a-z]/.test(w)) joined[joined.length - 1] += w;
+    else joined.push(w);
+  });
+  if (joined.some((w) => w.includes('dnc'))) return true;
+  return /\bdo ?n[o ]?t ?(call|contact|dial|text)/.test(joined.join(' '));
+}
 
 const CAMPAIGN_REFS = z.array(z.union([z.string(), z.looseObject({ id: z.string() })]));
 
@@ -123,11 +145,11 @@ export function checkList(raw: KoreObject, input: ListGuardInput): Verdict<Verif
   const list = v.list;
   if (list.isGlobalDNC) return refuse('not-global-dnc', 'isGlobalDNC is true');
   if (list.isDefault) return refuse('not-default', 'isDefault is true');
-  if (DNC_NAME.test(list.name)) return refuse('not-dnc-name', 'the name says do-not-call');
+  if (saysDoNotCall(list.name)) return refuse('not-dnc-name', 'the name says do-not-call');
   if (input.dnc.unreadable.length > 0) {
     return refuse('verifiable', `campaign ${input.dnc.unreadable[0]} has an unreadable dncLists, so DNC references cannot be proven`);
   }
-  const dncOf = input.dnc.byId.get(list.id) ?? input.dnc.byName.get(list.name.toLowerCase());
+  const dncOf = input.dnc.byId.get(list.id) ?? input.dnc.byName.get(dncListKey(list.name));
   if (dncOf) return refuse('not-dnc-of-campaign', `DNC list of ${dncOf.join(', ')}`);
   if (list.isListInUse || list.campaignIds.length > 0) {
     return refuse('not-in-use', list.campaignIds.length ? `used by ${list.campaignIds.join(', ')}` : 'isListInUse is true');

@@ -56,7 +56,7 @@ export const RULES = [
   {
     id: 'not-dnc-name',
     applies: 'list',
-    requires: 'the name does not say do-not-call (`DNC`, `do not call`)',
+    requires: 'the name does not say do-not-call: `DNC` in any word (`DNC_list`, `SMS_DNC`, `dnc2024`), "do not call/contact" however joined',
     evidence: "the list's name",
     failsAs: 'protected',
   },
@@ -64,7 +64,8 @@ export const RULES = [
     id: 'not-dnc-of-campaign',
     applies: 'list',
     requires: 'no campaign names the list in its `dncLists`',
-    evidence: 'getAllCampaignDetails (voice and SMS), cached CAMPAIGN_CACHE_SECONDS',
+    evidence:
+      'the campaign index (getAllCampaignDetails, voice and SMS; by id, or by name trimmed and case-insensitive for SMS), no older than DNC_MAX_AGE_SECONDS at a DELETE and DNC_RENAME_MAX_AGE_SECONDS at a rename',
     failsAs: 'protected',
   },
   {
@@ -91,8 +92,9 @@ export const RULES = [
   {
     id: 'archived-for-grace',
     applies: 'list',
-    requires: 'in `archive-then-delete` mode, the list carries our archive mark (name and description) and has not changed for GRACE_DAYS',
-    evidence: "the list's name, description and `updatedAt` (the archive time); a list not yet archived is archived instead",
+    requires:
+      'in `archive-then-delete` mode, the list carries our archive mark (name, and a description record whose HMAC verifies), not held, for GRACE_DAYS since the later of the recorded archive time and `updatedAt`',
+    evidence: "the list's name, description (our signed record) and `updatedAt`; a list not yet archived is archived instead",
     failsAs: 'in-grace',
   },
   {

@@ -24,18 +24,46 @@ export type DeleteResult =
    */
   | { deleted: false; afterLostReply: boolean; message?: string };
 
+export interface ListScan {
+  lists: KoreObject[];
+  /** Lists in the reply. */
+  seen: number;
+  bytes: number;
+}
+
+export interface CampaignPageQuery {
+  skip: number;
+  limit: number;
+  /** Kore documents `sortBy` with one key of name, createdAt, updatedAt and "asc" or "desc". */
+  sortBy?: { createdAt: 'asc' | 'desc' } | { updatedAt: 'asc' | 'desc' };
+}
+
+export interface CampaignPage {
+  results: KoreObject[];
+  hasMore: boolean;
+  /** Kore's count of every campaign of this type when it answered, if it said. */
+  totalResults?: number;
+}
+
 /** The port the lifecycle and sweep code receive; HttpKoreClient is the one adapter, unit tests pass fakes. */
 export interface KoreClient {
   getContactList(id: string, opts?: CallOptions): Promise<KoreObject>;
   updateContactList(id: string, patch: ContactListPatch, opts?: CallOptions): Promise<KoreObject | undefined>;
   deleteContactList(id: string, opts?: CallOptions): Promise<DeleteResult>;
   createContactList(input: CreateContactListInput, opts?: CallOptions): Promise<KoreObject>;
-  /** getAllListDetails: every list of the account in one reply (Kore documents no paging). */
+  /** getAllListDetails: every list of the account in one reply (Kore documents no paging), parsed whole. */
   listContactLists(opts?: CallOptions): Promise<KoreObject[]>;
+  /**
+   * getAllListDetails read as a stream: only the lists whose JSON contains one of `needles` (list
+   * ids, a campaign id) are parsed and returned; the caller checks their fields. One call, and
+   * memory for the matches only, whatever the account's size.
+   */
+  scanContactLists(needles: readonly string[], opts?: CallOptions): Promise<ListScan>;
   getCampaign(id: string, opts?: CallOptions): Promise<KoreObject>;
-  deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult>;
-  /** getAllCampaignDetails, every page, for one campaign type. */
-  listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]>;
+  /** The type must be proven (where Kore listed the campaign): a wrong one may read as "not found". */
+  deleteCampaign(id: string, opts: CallOptions & { campaignType: CampaignType }): Promise<DeleteResult>;
+  /** One page of getAllCampaignDetails for one campaign type (the paging itself is the caller's: lib/guard/campaign-index.ts). */
+  campaignPage(type: CampaignType, query: CampaignPageQuery, opts?: CallOptions): Promise<CampaignPage>;
   /**
    * Could `calls` more Kore calls be paced in and answered before the deadline? Answered from
    * the client's own limiter and timeout, so a record that cannot finish gives way before it

@@ -7,7 +7,7 @@ import type { RetryPolicy } from '../retry.js';
 import { withRetry } from '../retry.js';
 import { pacedCallsMs } from '../time-budget.js';
 import { TokenSigner } from './auth.js';
-import type { CallOptions, DeleteResult, KoreClient } from './client.js';
+import type { CallOptions, CampaignPage, CampaignPageQuery, DeleteResult, KoreClient, ListScan } from './client.js';
 import type { CredentialsSource } from './credentials.js';
 import {
   KoreArgumentError,
@@ -20,6 +20,8 @@ import {
   classifyResponse,
 } from './errors.js';
 import { campaignId, contactListId, streamId as checkStreamId } from './ids.js';
+import type { ListScanResult } from './list-scan.js';
+import { ListScanError, scanListStream } from './list-scan.js';
 import { descriptionProblem, nameProblem } from './limits.js';
 import type { CampaignType, ContactListPatch, CreateContactListInput, KoreCredentials, KoreObject } from './types.js';
 
@@ -54,6 +56,11 @@ interface RequestSpec {
    * there. For collection routes (listings, create) a 404 means the route itself is wrong.
    */
   entity?: boolean;
+  /**
+   * Reads a 2xx reply's body as it streams instead of as text (getAllListDetails, lib/kore/list-scan.ts):
+   * returns what stands for the parsed body. Errors are read whole as usual.
+   */
+  stream?: (body: ReadableStream<Uint8Array>) => Promise<unknown>;
 }
 
 interface Envelope {
@@ -67,10 +74,6 @@ interface RequestState {
   /** An attempt of this request got no reply: if it was a write, Kore may have applied it. */
   lostReply: boolean;
 }
-
-/** getAllCampaignDetails page size (the documented samples use 50) and a bound on pages. */
-const CAMPAIGN_PAGE = 50;
-const MAX_CAMPAIGN_PAGES = 200;
 
 /** The HTTP adapter of KoreClient, on Node's fetch. */
 export class HttpKoreClient implements KoreClient {
@@ -139,6 +142,33 @@ export class HttpKoreClient implements KoreClient {
     return objectData(env, 'createContactList');
   }
 
+  async scanContactLists(needles: readonly string[], opts?: CallOptions): Promise<ListScan> {
+    let scan: ListScanResult | undefined;
+    const env = await this.request(
+      {
+        operation: 'scanContactLists',
+        method: 'POST',
+        path: '/contactList/getAllListDetails',
+        query: { type: 'call' },
+        body: {},
+        stream: async (body) => {
+          try {
+            scan = await scanListStream(body, needles);
+          } catch (err) {
+            if (err instanceof ListScanError) {
+              throw new KoreUnexpectedReplyError(`scanContactLists: ${err.message}`, { operation: 'scanContactLists', cause: err });
+            }
+            throw err;
+          }
+          return { ...scan.envelope, data: [] };
+        },
+      },
+      opts,
+    );
+    if (!scan || !Array.isArray(env.data)) throw new KoreUnexpectedReplyError('scanContactLists: no listing was read', { operation: 'scanContactLists' });
+    return { lists: scan.matches, seen: scan.seen, bytes: scan.bytes };
+  }
+
   async listContactLists(opts?: CallOptions): Promise<KoreObject[]> {
     // No body is documented; `{}` is what a JSON POST without fields looks like.
     const env = await this.request(
@@ -156,28 +186,34 @@ export class HttpKoreClient implements KoreClient {
     return objectData(await this.request({ operation: 'getCampaign', method: 'GET', path, entity: true }, opts), 'getCampaign');
   }
 
-  async deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult> {
+  async deleteCampaign(id: string, opts: CallOptions & { campaignType: CampaignType }): Promise<DeleteResult> {
     const path = `/${encodeURIComponent(campaignId(id))}`;
+    if (opts.campaignType !== 'voice' && opts.campaignType !== 'sms') {
+      throw new KoreArgumentError('deleteCampaign: campaignType must be voice or sms', { operation: 'deleteCampaign' });
+    }
     return this.delete(
-      { operation: 'deleteCampaign', method: 'DELETE', path, query: { campaignType: opts?.campaignType ?? 'voice' }, dataOptional: true, entity: true },
+      { operation: 'deleteCampaign', method: 'DELETE', path, query: { campaignType: opts.campaignType }, dataOptional: true, entity: true },
       opts,
     );
   }
 
-  async listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]> {
-    const all: KoreObject[] = [];
-    for (let page = 1; page <= MAX_CAMPAIGN_PAGES; page++) {
-      const body = { type, limit: CAMPAIGN_PAGE, skip: (page - 1) * CAMPAIGN_PAGE, page };
-      const env = await this.request({ operation: 'listCampaigns', method: 'POST', path: '/getAllCampaignDetails', body }, opts);
-      const data = env.data as { results?: unknown; hasMore?: unknown } | undefined;
-      if (!isObject(data) || !Array.isArray(data.results) || !data.results.every(isObject) || typeof data.hasMore !== 'boolean') {
-        throw new KoreUnexpectedReplyError('listCampaigns: Kore replied without data.results and data.hasMore', { operation: 'listCampaigns' });
-      }
-      all.push(...(data.results as KoreObject[]));
-      if (!data.hasMore) return all;
-      if (data.results.length === 0) break;
+  async campaignPage(type: CampaignType, query: CampaignPageQuery, opts?: CallOptions): Promise<CampaignPage> {
+    if (!Number.isSafeInteger(query.skip) || query.skip < 0 || !Number.isSafeInteger(query.limit) || query.limit < 1) {
+      throw new KoreArgumentError('campaignPage: skip must be ≥ 0 and limit ≥ 1', { operation: 'campaignPage' });
     }
-    throw new KoreUnexpectedReplyError(`listCampaigns: Kore still said hasMore after ${MAX_CAMPAIGN_PAGES} pages`, { operation: 'listCampaigns' });
+    // Paged by `skip` (what was returned so far), never by `page`: a page number assumes every page came back full.
+    const body = { type, skip: query.skip, limit: query.limit, ...(query.sortBy ? { sortBy: query.sortBy } : {}) };
+    const env = await this.request({ operation: 'campaignPage', method: 'POST', path: '/getAllCampaignDetails', body }, opts);
+    const data = env.data as { results?: unknown; hasMore?: unknown; totalResults?: unknown } | undefined;
+    if (!isObject(data) || !Array.isArray(data.results) || !data.results.every(isObject) || typeof data.hasMore !== 'boolean') {
+      throw new KoreUnexpectedReplyError('campaignPage: Kore replied without data.results and data.hasMore', { operation: 'campaignPage' });
+    }
+    const total = data.totalResults;
+    return {
+      results: data.results as KoreObject[],
+      hasMore: data.hasMore,
+      ...(typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? { totalResults: total } : {}),
+    };
   }
 
   private async delete(spec: RequestSpec, opts?: CallOptions): Promise<DeleteResult> {
@@ -245,6 +281,7 @@ export class HttpKoreClient implements KoreClient {
     if (opts.stats) opts.stats.koreCalls++;
     let res: Response;
     let text: string;
+    let streamed: unknown;
     try {
       res = await this.fetchImpl(url, {
         method: spec.method,
@@ -253,8 +290,10 @@ export class HttpKoreClient implements KoreClient {
         signal: deadline.signal(timeoutMs),
         redirect: 'error',
       });
-      text = await res.text();
+      streamed = res.ok && spec.stream && res.body ? await spec.stream(res.body) : undefined;
+      text = streamed === undefined ? await res.text() : '';
     } catch (err) {
+      if (err instanceof KoreUnexpectedReplyError) throw err;
       state.lostReply = true;
       const name = (err as { name?: string })?.name;
       if (deadline.cancelled?.aborted) throw new DeadlineError(`${spec.operation}: the invocation was given up`, { cause: err });
@@ -264,7 +303,7 @@ export class HttpKoreClient implements KoreClient {
       // The message names the failure (ECONNREFUSED, socket hang up), never the URL's credentials: there are none in it.
       throw new KoreNetworkError(`${spec.operation}: ${networkCause(err)}`, { operation: spec.operation, cause: err });
     }
-    const body = parseBody(text);
+    const body = streamed ?? parseBody(text);
     const error = classifyResponse(res.status, body, { operation: spec.operation, retryAfter: res.headers.get('retry-after'), nowMs: this.clock.now() });
     if (error instanceof KoreNotFoundError && !spec.entity) {
       throw new KoreUnexpectedReplyError(

@@ -17,6 +17,8 @@ export interface KoreCredentials {
   streamId: string;
   /** The `iid` header; defaults to streamId (the v2 samples send the stream id). */
   iid?: string;
+  /** Signs our archive marks (lib/guard/archive-mark.ts); the client secret when absent. Never sent to Kore. */
+  archiveKey?: string;
 }
 
 export type CampaignType = 'voice' | 'sms';

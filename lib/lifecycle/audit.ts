@@ -9,7 +9,7 @@ export type AuditAction = 'deleteContactList' | 'deleteCampaign' | 'archiveConta
  * `not-found` (gone before we got there), `refused` (Kore said no), `unknown` (no reply: the write
  * may or may not have been applied; the message is retried).
  */
-export type AuditResult = 'deleted' | 'archived' | 'restored' | 'updated' | 'unconfirmed' | 'not-found' | 'refused' | 'unknown';
+export type AuditResult = 'deleted' | 'archived' | 'restored' | 'held' | 'updated' | 'unconfirmed' | 'not-found' | 'refused' | 'unknown';
 
 /**
  * The audit trail of every write to Kore: an `intent` line before the request, with the object
@@ -28,7 +28,7 @@ export class AuditLog {
   }
 
   result(action: AuditAction, ids: Record<string, string>, result: AuditResult, object?: KoreObject, extra?: Record<string, unknown>): void {
-    const confirmed = result === 'deleted' || result === 'archived' || result === 'restored' || result === 'updated';
+    const confirmed = result === 'deleted' || result === 'archived' || result === 'restored' || result === 'held' || result === 'updated';
     this.logger.info('audit', { audit: true, phase: 'result', action, result, confirmed, ...this.context, ...ids, ...extra, ...(object ? { object } : {}) });
   }
 }

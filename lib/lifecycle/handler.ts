@@ -4,7 +4,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Deadline } from '../deadline.js';
+import type { DeletionMode } from '../config.js';
 import { parseCommand } from './commands/index.js';
+import { wantsDelete } from './commands/list-expired.js';
 import { unwrap } from './envelope.js';
 import { NotAnSqsEventError } from './errors.js';
 import { ListSnapshot } from './snapshot.js';
@@ -24,16 +26,18 @@ const MAX_VISIBILITY_SECONDS = 43_200;
  */
 const FINAL_STEP_MARGIN_MS = 250;
 
-function countListExpired(records: SQSRecord[], nowMs: number): number {
-  let n = 0;
+/** The lists of the batch's list.expired records that may be DELETEd (the only write a listing may stand as evidence for). */
+function listsToDelete(records: SQSRecord[], nowMs: number, mode: DeletionMode): string[] {
+  const ids: string[] = [];
   for (const r of records) {
     try {
-      if (parseCommand(unwrap(r.body), nowMs).command.type === 'list.expired') n++;
+      const { command } = parseCommand(unwrap(r.body), nowMs);
+      if (command.type === 'list.expired' && wantsDelete(command, mode)) ids.push(command.contactListId);
     } catch {
       // an invalid record is rejected by its own handler
     }
   }
-  return n;
+  return ids;
 }
 
 /**
@@ -62,9 +66,13 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
         settleDeadline: Deadline.fromContext(context, Math.min(FINAL_STEP_MARGIN_MS, deps.settings.deadlineMarginMs), { clock: deps.clock, signal }),
         deferred: [],
       };
-      // Two or more list.expired: one listing (1 call) beats a GET each.
-      if (deps.settings.snapshotMaxAgeSeconds > 0 && (deps.listing?.usable() ?? true) && countListExpired(event.Records, deps.clock.now()) >= 2) {
-        invocation.listSnapshot = new ListSnapshot(deps.kore, deps.clock, deps.settings.snapshotMaxAgeSeconds * 1000, deps.listing);
+      // Two or more deletions: one listing (1 call) beats a GET each.
+      const deleting =
+        deps.settings.snapshotMaxAgeSeconds > 0 && (deps.listing?.usable() ?? true)
+          ? listsToDelete(event.Records, deps.clock.now(), deps.settings.deletionMode)
+          : [];
+      if (deleting.length >= 2) {
+        invocation.listSnapshot = new ListSnapshot(deps.kore, deps.clock, deps.settings.snapshotMaxAgeSeconds * 1000, deleting, deps.listing);
       }
       const processor = new BatchProcessor(EventType.SQS);
       const response = await processPartialResponse(event, (record: SQSRecord) => recordHandler(record, invocation), processor, {

@@ -6,8 +6,8 @@ import type { GuardReason, Refusal } from '../guard/rules.js';
  */
 export type OutcomeKind = 'done' | 'already-done' | 'skipped' | 'would-delete' | 'would-archive' | 'would-update' | 'would-restore' | 'retry' | 'rejected';
 
-/** Guard refusals, and what a command finds it cannot do: a list gone, not archived by us, or whose archive record cannot fit. */
-export type SkipReason = GuardReason | 'not-found' | 'not-archived' | 'not-ours' | 'unarchivable';
+/** Guard refusals, and what a command finds it cannot do: a list gone, not archived by us, whose archive record cannot fit, or archived (update: restore first). */
+export type SkipReason = GuardReason | 'not-found' | 'not-archived' | 'not-ours' | 'unarchivable' | 'archived';
 
 export interface Outcome {
   outcome: OutcomeKind;

@@ -9,6 +9,7 @@ import { DeadlineError, errorCode, isRetryable } from '../errors.js';
 import type { CampaignIndex } from '../guard/campaign-index.js';
 import type { KoreClient } from '../kore/client.js';
 import type { CredentialsSource } from '../kore/credentials.js';
+import { markKeyOf } from '../guard/archive-mark.js';
 import { AuditLog } from './audit.js';
 import type { Command, ParsedCommand } from './commands/index.js';
 import { parseCommand } from './commands/index.js';
@@ -91,17 +92,31 @@ function parse(state: RecordState, now: number): ParsedCommand {
  * 2. admit: may this record run in this invocation? A bot outside the allowlist is rejected;
  * a record whose calls cannot be paced in before the deadline gives way without spending one.
  */
-async function admit(deps: ConsumerDeps, p: ParsedCommand, invocation: Invocation): Promise<void> {
+async function admit(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocation: Invocation): Promise<void> {
   if (invocation.deadline.expired()) throw new DeadlineError('the invocation is past its deadline before the record started');
   const stream = p.command.streamId;
   if (stream !== undefined && !deps.settings.allowedStreamIds.includes(stream)) {
     const own = (await deps.credentials.get(invocation.deadline)).streamId;
     if (stream !== own) throw new StreamNotAllowedError(`streamId ${stream} is not this deployment's bot and not in ALLOWED_STREAM_IDS`);
   }
-  const calls = p.spec.calls + (p.spec.readsCampaigns ? deps.campaigns.callsToRefresh(stream) : 0);
+  const purpose = p.spec.campaigns?.(p.command, deps.settings.deletionMode);
+  const indexCalls = () => (purpose ? deps.campaigns.callsToEnsure(stream, purpose) : 0);
+  if (purpose && !deps.kore.fits(p.spec.calls + indexCalls(), invocation.deadline) && !deps.campaigns.complete(stream)) {
+    // The campaign index is still being built (a fresh container, a large account): this record
+    // spends the time the invocation has on it. Every page read is kept, so the next invocation
+    // goes on from there, and no account size can leave the consumer unable to delete.
+    await deps.campaigns.references({ deadline: invocation.deadline, stats: state.stats, ...(stream ? { streamId: stream } : {}) }, purpose);
+  }
+  const calls = p.spec.calls + indexCalls();
   if (!deps.kore.fits(calls, invocation.deadline)) {
     throw new DeadlineError(`not enough time left to pace this record's ${calls} Kore calls before the deadline`);
   }
+}
+
+/** SQS's SentTimestamp (epoch ms), when the record carries one. */
+function sentAt(record: SQSRecord): { sentAtMs?: number } {
+  const t = Number(record.attributes?.SentTimestamp);
+  return Number.isSafeInteger(t) && t > 0 ? { sentAtMs: t } : {};
 }
 
 /** 3. run: the command's own handler, with a context built for this record. */
@@ -123,7 +138,9 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
       ...(eventId ? { eventId } : {}),
       receiveCount: state.receiveCount,
       allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true',
+      ...sentAt(record),
     },
+    markKey: async () => markKeyOf(await deps.credentials.get(invocation.deadline)),
     enqueue: async (messages: OutgoingMessage[]) => {
       await deps.sender.sendBatch(
         deps.settings.lifecycleQueueUrl,
@@ -153,7 +170,7 @@ export function createRecordHandler(deps: ConsumerDeps) {
     let error: unknown;
     try {
       const p = parse(state, deps.clock.now());
-      await admit(deps, p, invocation);
+      await admit(deps, p, state, invocation);
       outcome = await run(deps, p, state, invocation);
     } catch (err) {
       error = err;

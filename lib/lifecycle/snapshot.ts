@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { DeadlineError } from '../errors.js';
 import type { CallOptions, KoreClient } from '../kore/client.js';
 import type { KoreObject } from '../kore/types.js';
 
@@ -33,13 +34,17 @@ export class ListingCapability {
 }
 
 /**
- * One getAllListDetails per invocation, shared by the batch's `list.expired` records as the
- * guard's evidence: a deletion then costs its DELETE alone instead of a GET and a DELETE.
+ * One getAllListDetails per invocation, shared by the batch's `list.expired` records that may
+ * DELETE, as the guard's evidence: a deletion then costs its DELETE alone instead of a GET and a
+ * DELETE. Only for DELETEs: Kore refuses to delete a list a campaign uses, so its refusal stays
+ * the last line behind evidence a few seconds old; a rename, which Kore never refuses, reads its
+ * list's own GET (docs/safety-model.md, "Evidence per write").
  *
- * The evidence is older than a GET's (up to SNAPSHOT_MAX_AGE_SECONDS instead of one pacing
- * interval), so it is used only while young; a record whose entry lacks any field the guard
- * needs, or that the listing does not have, falls back to its own GET. Kore's own in-use refusal
- * of the DELETE stays the last line. Per bot: a command for another bot reads its own listing.
+ * The listing is read as a stream and only the batch's lists are kept (lib/kore/list-scan.ts), so
+ * its memory does not grow with the account. It is used only while younger than
+ * SNAPSHOT_MAX_AGE_SECONDS; a record whose entry lacks any field the guard needs, that the
+ * listing does not have, or that this batch already wrote, falls back to its own GET. Per bot: a
+ * command for another bot reads its own listing.
  */
 export class ListSnapshot {
   private readonly taken = new Map<string, Promise<{ at: number; byId: Map<string, KoreObject> }>>();
@@ -49,20 +54,29 @@ export class ListSnapshot {
     private readonly kore: KoreClient,
     private readonly clock: Clock,
     private readonly maxAgeMs: number,
+    /** The ids of the batch's lists the listing is read for. */
+    private readonly ids: readonly string[],
     private readonly capability?: ListingCapability,
   ) {}
 
   /** The list's entry in a listing young enough to act on, or undefined (then the caller GETs it). */
   async entry(id: string, opts: CallOptions): Promise<ListSnapshotEntry | undefined> {
+    if (this.written.has(id)) return undefined;
     const key = opts.streamId ?? '';
     let p = this.taken.get(key);
     if (!p) {
       p = this.take(opts);
       this.taken.set(key, p);
-      // A failed listing is not kept: the next record falls back to its GET, and may try again.
-      p.catch(() => this.taken.delete(key));
     }
-    const snap = await p;
+    let snap;
+    try {
+      snap = await p;
+    } catch (err) {
+      // A listing that fails leaves the record to its own GET (and is not kept: the next may try again).
+      if (this.taken.get(key) === p) this.taken.delete(key);
+      if (err instanceof DeadlineError) throw err;
+      return undefined;
+    }
     if (this.clock.now() - snap.at > this.maxAgeMs || this.written.has(id)) return undefined;
     const list = snap.byId.get(id);
     return list ? { list, at: snap.at } : undefined;
@@ -77,10 +91,11 @@ export class ListSnapshot {
   }
 
   private async take(opts: CallOptions): Promise<{ at: number; byId: Map<string, KoreObject> }> {
-    const lists = await this.kore.listContactLists(opts);
+    const scan = await this.kore.scanContactLists(this.ids, opts);
+    const lists = scan.lists.filter((l) => typeof l._id === 'string' && this.ids.includes(l._id));
     this.capability?.observe(lists);
     // `at` is when the reply arrived: the listing is at least that fresh.
     const at = this.clock.now();
-    return { at, byId: new Map(lists.filter((l) => typeof l._id === 'string').map((l) => [l._id as string, l])) };
+    return { at, byId: new Map(lists.map((l) => [l._id as string, l])) };
   }
 }

@@ -1,5 +1,6 @@
 import type { DeletionMode } from '../config.js';
-import { looksArchived, readArchive } from '../guard/archive-mark.js';
+import type { ArchiveRecord, MarkKey } from '../guard/archive-mark.js';
+import { readArchive } from '../guard/archive-mark.js';
 import type { DncReferences } from '../guard/campaign-index.js';
 import { deleteAfterMs } from '../guard/grace.js';
 import type { VerifiedList } from '../guard/list.js';
@@ -24,6 +25,11 @@ export interface SweepPolicy {
   deletion?: { mode: DeletionMode; graceDays: number };
 }
 
+/** What the policy needs besides the settings: the key our archive marks are signed with. */
+export interface PolicyKeys {
+  markKey: MarkKey;
+}
+
 const DAY_MS = 86_400_000;
 
 /**
@@ -32,7 +38,8 @@ const DAY_MS = 86_400_000;
  * (`archive-then-delete` only).
  */
 export type Verdict =
-  { candidate: 'idle' | 'grace'; list: VerifiedList } | { candidate: false; reason: Exclude<ExclusionReason, 'cap'>; why?: string; list?: VerifiedList };
+  | { candidate: 'idle' | 'grace'; list: VerifiedList }
+  | { candidate: false; reason: Exclude<ExclusionReason, 'cap'>; why?: string; list?: VerifiedList; record?: ArchiveRecord };
 
 function asExclusion(reason: GuardReason): 'unverifiable' | 'protected' | 'in-use' | 'unsettled' {
   // The sweep's evidence is the listing itself, so `changed`/`stale` cannot occur; anything else unexpected is unverifiable.
@@ -40,23 +47,24 @@ function asExclusion(reason: GuardReason): 'unverifiable' | 'protected' | 'in-us
 }
 
 /** Decides one list. Pure: the same list, references, policy and time always give the same verdict. */
-export function classifyList(raw: KoreObject, dnc: DncReferences, policy: Omit<SweepPolicy, 'maxLists'>, nowMs: number): Verdict {
+export function classifyList(raw: KoreObject, dnc: DncReferences, policy: Omit<SweepPolicy, 'maxLists'>, keys: PolicyKeys, nowMs: number): Verdict {
   // getAllListDetails: flags it does not carry are left for the consumer's GET to prove.
   const v = checkList(raw, { dnc, source: 'listing' });
   if (!v.allow) return { candidate: false, reason: asExclusion(v.reason), why: v.why };
   const list = v.value;
   const mode = policy.deletion?.mode ?? 'delete';
   if (mode !== 'delete') {
-    const record = readArchive(list);
-    if (record) {
-      if (mode === 'archive-then-delete' && nowMs >= deleteAfterMs(list, policy.deletion!.graceDays)) {
+    const reading = readArchive(list, keys.markKey);
+    if (reading?.ours) {
+      const { record } = reading;
+      if (mode === 'archive-then-delete' && !record.held && nowMs >= deleteAfterMs(list, record, policy.deletion!.graceDays)) {
         // The name pattern bounds the grace deletions too, matched on the name the list had.
         if (policy.namePattern && !policy.namePattern.test(record.name)) return { candidate: false, reason: 'pattern' };
         return { candidate: 'grace', list };
       }
-      return { candidate: false, reason: 'archived', list };
+      return { candidate: false, reason: 'archived', list, record };
     }
-    if (looksArchived(list.name)) return { candidate: false, reason: 'not-ours', why: 'named [expired] by hand' };
+    if (reading) return { candidate: false, reason: 'not-ours', why: reading.why };
   }
   if (nowMs - list.updatedAtMs < policy.minIdleDays * DAY_MS) return { candidate: false, reason: 'too-recent' };
   if (policy.namePattern && !policy.namePattern.test(list.name)) return { candidate: false, reason: 'pattern' };
@@ -66,26 +74,28 @@ export function classifyList(raw: KoreObject, dnc: DncReferences, policy: Omit<S
 export interface Selection {
   /** Oldest first, at most `maxLists` together: archived lists past their grace period, then idle lists. */
   candidates: Array<{ list: VerifiedList; kind: 'idle' | 'grace' }>;
-  /** Archived by us and still inside their grace period (with when each may go). */
-  waiting: Array<{ list: VerifiedList; deleteAfterMs?: number }>;
+  /** Archived by us and still inside their grace period (with when each may go; none when held). */
+  waiting: Array<{ list: VerifiedList; record: ArchiveRecord; deleteAfterMs?: number }>;
   excluded: Record<ExclusionReason, number>;
 }
 
-export function selectCandidates(lists: readonly KoreObject[], dnc: DncReferences, policy: SweepPolicy, nowMs: number): Selection {
+export function selectCandidates(lists: readonly KoreObject[], dnc: DncReferences, policy: SweepPolicy, keys: PolicyKeys, nowMs: number): Selection {
   const excluded = Object.fromEntries(EXCLUSION_REASONS.map((r) => [r, 0])) as Record<ExclusionReason, number>;
   const grace: VerifiedList[] = [];
   const idle: VerifiedList[] = [];
   const waiting: Selection['waiting'] = [];
   for (const raw of lists) {
-    const v = classifyList(raw, dnc, policy, nowMs);
+    const v = classifyList(raw, dnc, policy, keys, nowMs);
     if (v.candidate === 'grace') grace.push(v.list);
     else if (v.candidate === 'idle') idle.push(v.list);
     else if (v.candidate === false) {
       excluded[v.reason]++;
-      if (v.reason === 'archived' && v.list) {
+      if (v.reason === 'archived' && v.list && v.record) {
+        const r = v.record;
         waiting.push({
           list: v.list,
-          ...(policy.deletion?.mode === 'archive-then-delete' ? { deleteAfterMs: deleteAfterMs(v.list, policy.deletion.graceDays) } : {}),
+          record: r,
+          ...(policy.deletion?.mode === 'archive-then-delete' && !r.held ? { deleteAfterMs: deleteAfterMs(v.list, r, policy.deletion.graceDays) } : {}),
         });
       }
     }

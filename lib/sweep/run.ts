@@ -6,7 +6,9 @@ import type { QueueSender } from '../aws/queue.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { Deadline } from '../deadline.js';
-import type { CampaignIndex } from '../guard/campaign-index.js';
+import { markKeyOf } from '../guard/archive-mark.js';
+import { NO_DNC_REFERENCES } from '../guard/campaign-index.js';
+import type { CredentialsSource } from '../kore/credentials.js';
 import type { KoreClient } from '../kore/client.js';
 import type { ListExpired } from '../lifecycle/commands/list-expired.js';
 import type { SweepSettings } from './event.js';
@@ -28,8 +30,10 @@ export interface ArchivedList {
   contactListId: string;
   name: string;
   archivedAt: string;
-  /** When the sweep may delete it (`archive-then-delete`); absent in `archive` mode (never). */
+  /** When the sweep may delete it (`archive-then-delete`); absent in `archive` mode and for a held list (never). */
   deleteAfter?: string;
+  /** A restore could not put its name back (the name was taken): never deleted; restore it again. */
+  held?: true;
 }
 
 export interface SweepReport {
@@ -43,6 +47,11 @@ export interface SweepReport {
   /** Candidates whose listing entry lacked a flag (isGlobalDNC, isDefault): the consumer verifies them. */
   toVerify: number;
   queued: number;
+  /**
+   * The sweep does not read the campaigns: a candidate a campaign names as its DNC list (under a
+   * name that does not say so) is refused by the consumer's check before any write.
+   */
+  dncReferences: 'checked-by-consumer';
   excluded: Record<ExclusionReason, number>;
   koreCalls: number;
   sqsCalls: number;
@@ -56,8 +65,8 @@ export interface SweepReport {
 
 export interface SweepRunDeps {
   kore: KoreClient;
-  /** The account's campaigns: lists they name as DNC lists are never candidates. */
-  campaigns: CampaignIndex;
+  /** The secret: the key our archive marks are signed with. */
+  credentials: CredentialsSource;
   sender: QueueSender;
   queueUrl: string;
   logger?: Logger;
@@ -66,19 +75,21 @@ export interface SweepRunDeps {
 }
 
 /**
- * Kore calls one sweep run makes, however many lists there are: getAllListDetails, and one
- * getAllCampaignDetails page per campaign type (their DNC lists; more pages past 50 campaigns).
- * The package-time budget check counts these (infra/settings.js).
+ * Kore calls one sweep run makes, however many lists and campaigns there are: getAllListDetails.
+ * The sweep does not read the campaigns: their DNC references cost a call per 100 campaigns,
+ * which on a large account does not fit the sweep's share of the budget, and the consumer checks
+ * every candidate against them before any write anyway (docs/safety-model.md). The package-time
+ * budget check counts this (infra/settings.js).
  */
-export const SWEEP_KORE_CALLS = 3;
+export const SWEEP_KORE_CALLS = 1;
 
 export function newRunId(nowMs: number): string {
   return `sweep-${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
- * One getAllListDetails call, a fresh read of the account's campaigns (their DNC lists), the
- * pure policy (the guard plus idle days, pattern and cap), then one list.expired per candidate
+ * One getAllListDetails call, the pure policy (the guard plus idle days, pattern and cap; the
+ * campaigns' DNC references are left to the consumer), then one list.expired per candidate
  * through SendMessageBatch. Never deletes: the consumer paces deletions and passes the guard
  * again on each list's freshest state. Each command carries the run's time as its evidence.
  */
@@ -88,9 +99,10 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
   const runId = newRunId(started);
   const stats = { koreCalls: 0 };
   const opts = { stats, deadline: deadline ?? Deadline.none(clock) };
+  const markKey = markKeyOf(await deps.credentials.get(opts.deadline));
   const lists = await deps.kore.listContactLists(opts);
-  const dnc = await deps.campaigns.references(opts, true);
-  const { candidates, waiting, excluded } = selectCandidates(lists, dnc, settings, clock.now());
+  // The campaigns' DNC references are the consumer's check, made fresh before each write.
+  const { candidates, waiting, excluded } = selectCandidates(lists, NO_DNC_REFERENCES, settings, { markKey }, clock.now());
   const candidateLists: SweepCandidate[] = candidates.map(({ list: l, kind }) => ({
     contactListId: l.id,
     name: l.name,
@@ -101,7 +113,8 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
   const archived: ArchivedList[] = waiting.map((w) => ({
     contactListId: w.list.id,
     name: w.list.name,
-    archivedAt: w.list.updatedAt,
+    archivedAt: w.record.at,
+    ...(w.record.held ? { held: true } : {}),
     ...(w.deleteAfterMs !== undefined ? { deleteAfter: new Date(w.deleteAfterMs).toISOString() } : {}),
   }));
   const occurredAt = new Date(started).toISOString();
@@ -138,6 +151,7 @@ export async function runSweep(deps: SweepRunDeps, settings: SweepSettings, dead
     graceElapsed: candidates.filter((c) => c.kind === 'grace').length,
     toVerify: candidates.filter((c) => c.list.unverified.length > 0).length,
     queued,
+    dncReferences: 'checked-by-consumer',
     excluded,
     koreCalls: stats.koreCalls,
     sqsCalls,

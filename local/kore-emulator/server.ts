@@ -98,6 +98,7 @@ export class KoreEmulator implements AdminTarget {
   /** What `reset()` returns to. */
   private baseline: { state: StateSnapshot; faults: Faults; rateLimit: Required<RateLimitOptions>; realism: Realism };
   private readonly http = new LoopbackServer((req, res) => void this.handle(req, res));
+  private readonly listeners = new Set<(call: RecordedCall) => void>();
 
   constructor(opts: EmulatorOptions = {}) {
     this.opts = opts;
@@ -214,6 +215,16 @@ export class KoreEmulator implements AdminTarget {
     this.resetCalls();
   }
 
+  /**
+   * Runs `fn` after each API call Kore processed, before its reply is sent: a test's way to have
+   * someone else change the account at an exact point (a campaign created right after a listing).
+   * Returns the function that removes it. In-process only; not part of the admin API.
+   */
+  onApiCall(fn: (call: RecordedCall) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
   resetCalls(): void {
     this.calls.length = 0;
     this.window.clear();
@@ -300,6 +311,8 @@ export class KoreEmulator implements AdminTarget {
 
     const reply = this.process(call, token, url, body);
     if (reply.committed) call.committed = true;
+    // What the rest of the account did meanwhile (tests): after this call, before its reply.
+    for (const listener of [...this.listeners]) listener(call);
 
     // Faults after Kore applied the call: the change stays, the reply is lost or late.
     const delivery = this.injector.delivery(reply);

@@ -57,8 +57,7 @@ export function dncReferences(
   return {
     byId: new Map(Object.entries(over.byId ?? {}).map(([k, v]) => [k, [...v]])),
     byName: new Map(Object.entries(over.byName ?? {}).map(([k, v]) => [k, [...v]])),
-    campaignIds: new Set(),
     unreadable: over.unreadable ?? [],
-    fetchedAt: 0,
+    asOf: 0,
   };
 }

@@ -1,10 +1,18 @@
 import type { Deadline } from '../../lib/deadline';
-import type { CallOptions, DeleteResult, KoreClient } from '../../lib/kore/client';
+import type { CallOptions, CampaignPage, CampaignPageQuery, DeleteResult, KoreClient, ListScan } from '../../lib/kore/client';
 import { KoreNotFoundError } from '../../lib/kore/errors';
 import type { CampaignType, ContactListPatch, CreateContactListInput, KoreObject } from '../../lib/kore/types';
 
 type Op =
-  'getContactList' | 'updateContactList' | 'deleteContactList' | 'createContactList' | 'listContactLists' | 'getCampaign' | 'deleteCampaign' | 'listCampaigns';
+  | 'getContactList'
+  | 'updateContactList'
+  | 'deleteContactList'
+  | 'createContactList'
+  | 'listContactLists'
+  | 'scanContactLists'
+  | 'getCampaign'
+  | 'deleteCampaign'
+  | 'campaignPage';
 
 /**
  * An in-memory KoreClient for unit tests, injected through the deps: lists and campaigns as Kore
@@ -94,6 +102,18 @@ export class FakeKore implements KoreClient {
     return [...this.lists.values()].map((l) => ({ ...l }));
   }
 
+  /** The lists whose JSON mentions a needle, as the streaming read returns them. */
+  async scanContactLists(needles: readonly string[], opts?: CallOptions): Promise<ListScan> {
+    const o = this.record('scanContactLists', opts, needles.join(','));
+    if (o) return o() as ListScan;
+    const all = [...this.lists.values()];
+    return {
+      lists: all.filter((l) => needles.some((n) => JSON.stringify(l).includes(n))).map((l) => ({ ...l })),
+      seen: all.length,
+      bytes: JSON.stringify(all).length,
+    };
+  }
+
   async getCampaign(id: string, opts?: CallOptions): Promise<KoreObject> {
     const o = this.record('getCampaign', opts, id);
     if (o) return o() as KoreObject;
@@ -102,8 +122,8 @@ export class FakeKore implements KoreClient {
     return { ...c };
   }
 
-  async deleteCampaign(id: string, opts?: CallOptions & { campaignType?: CampaignType }): Promise<DeleteResult> {
-    const o = this.record('deleteCampaign', opts, id);
+  async deleteCampaign(id: string, opts: CallOptions & { campaignType: CampaignType }): Promise<DeleteResult> {
+    const o = this.record('deleteCampaign', opts, `${id}?${opts.campaignType}`);
     if (o) return o() as DeleteResult;
     const c = this.campaigns.get(id);
     if (!c) return { deleted: false, afterLostReply: false };
@@ -111,9 +131,15 @@ export class FakeKore implements KoreClient {
     return { deleted: true, data: { ...c } };
   }
 
-  async listCampaigns(type: CampaignType, opts?: CallOptions): Promise<KoreObject[]> {
-    const o = this.record('listCampaigns', opts, type);
-    if (o) return o() as KoreObject[];
-    return [...this.campaigns.values()].filter((c) => (c.campaignType ?? 'voice') === type).map((c) => ({ ...c }));
+  /** One page of one type, in insertion order or sorted as asked; `campaignType` on a campaign says its type (voice when absent). */
+  async campaignPage(type: CampaignType, q: CampaignPageQuery, opts?: CallOptions): Promise<CampaignPage> {
+    const o = this.record('campaignPage', opts, type);
+    if (o) return o() as CampaignPage;
+    let all = [...this.campaigns.values()].filter((c) => (c.campaignType ?? 'voice') === type);
+    const sort = q.sortBy as Record<string, 'asc' | 'desc'> | undefined;
+    const [key, dir] = sort ? Object.entries(sort)[0]! : [];
+    if (key) all = [...all].sort((a, b) => (dir === 'asc' ? 1 : -1) * (Date.parse(String(a[key])) - Date.parse(String(b[key]))));
+    const results = all.slice(q.skip, q.skip + q.limit).map((c) => ({ ...c }));
+    return { results, hasMore: q.skip + results.length < all.length, totalResults: all.length };
   }
 }

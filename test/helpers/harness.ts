@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
+import { systemClock } from '../../lib/clock';
 import type { ConsumerRuntime } from '../../lib/deps';
 import type { LifecycleHandler } from '../../lib/lifecycle/handler';
 import { createLocalConsumer } from '../../local/consumer';
@@ -31,6 +32,8 @@ export class ConsumerHarness {
   esm!: LocalEventSourceMapping;
   deps!: ConsumerRuntime;
   readonly out = new OutputCapture();
+  /** The consumer's clock runs this far from the system's (set it with Kore's, to let days pass). */
+  clockOffsetMs = 0;
 
   static async start(opts: ConsumerHarnessOptions = {}): Promise<ConsumerHarness> {
     const h = new ConsumerHarness();
@@ -49,7 +52,8 @@ export class ConsumerHarness {
       DELETION_MODE: 'delete',
       ...opts.env,
     };
-    const consumer = createLocalConsumer(h.stack, env, { retryPolicy: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 } });
+    const clock = { now: () => Date.now() + h.clockOffsetMs, sleep: systemClock.sleep };
+    const consumer = createLocalConsumer(h.stack, env, { retryPolicy: opts.retry ?? { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200 }, clock });
     h.handler = consumer.handler;
     h.deps = consumer.deps;
     h.esm = new LocalEventSourceMapping({

@@ -123,8 +123,17 @@ describe('lifecycle consumer, end to end through SQS', () => {
         listsQueued: 1,
         contactListIds: ['cl-only-ended'],
         listsKept: { 'cl-shared': 'used-by-another-campaign' },
-        koreCalls: 3,
+        // GET, the campaign index (one page per type: its type), the listing, the GET again, DELETE.
+        koreCalls: 6,
       });
+      expect(calls(h).slice(0, 6)).toEqual([
+        'GET cd-ended 200',
+        'POST getAllCampaignDetails 200',
+        'POST getAllCampaignDetails 200',
+        'POST getAllListDetails 200',
+        'GET cd-ended 200',
+        'DELETE cd-ended 200',
+      ]);
       // The fanned-out command was processed too: only the list no other campaign uses is gone.
       expect(h.stack.kore.state.lists.has('cl-only-ended')).toBe(false);
       expect(h.stack.kore.state.lists.has('cl-shared')).toBe(true);

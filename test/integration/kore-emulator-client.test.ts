@@ -139,10 +139,10 @@ describe('Kore client against the emulator', () => {
       priority: '5',
       contactLists: ['Used list'],
     });
-    const res = await kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
+    const res = await kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', { campaignType: 'voice' });
     expect(res).toMatchObject({ deleted: true, message: 'Campaign Service Renewal Outreach Campaign61 deleted successfully' });
     expect(emu.state.lists.get('cl-used-1')!.campaignInUse).toEqual([]);
-    await expect(kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde')).resolves.toMatchObject({ deleted: false });
+    await expect(kore.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', { campaignType: 'voice' })).resolves.toMatchObject({ deleted: false });
     await expect(kore.getCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde')).rejects.toBeInstanceOf(KoreNotFoundError);
   });
 
@@ -280,13 +280,22 @@ describe('the client under the strict reading of every undocumented behaviour', 
     expect(emu.state.lists.get('cl-free-1')!.name).toBe('🎉'.repeat(24));
   });
 
-  it('lists voice and SMS campaigns with their DNC references, across pages', async () => {
+  it('pages voice and SMS campaigns with their DNC references, sorted as asked', async () => {
     for (let i = 0; i < 60; i++) emu.state.addCampaign({ _id: `cd-bulk-${i}`, name: `Bulk ${i}`, status: 'Completed' });
-    const voice = await kore.listCampaigns('voice');
-    const sms = await kore.listCampaigns('sms');
-    expect(voice.length).toBe(61);
-    expect(voice.find((c) => c._id === 'cd-1')).toMatchObject({ dncLists: { id: 'cl-dnc-2', name: 'Holiday exclusions' } });
-    expect(sms.map((c) => c.id)).toEqual(['cd-sms']);
+    const first = await kore.campaignPage('voice', { skip: 0, limit: 50, sortBy: { createdAt: 'asc' } });
+    const second = await kore.campaignPage('voice', { skip: 50, limit: 50, sortBy: { createdAt: 'asc' } });
+    const sms = await kore.campaignPage('sms', { skip: 0, limit: 100 });
+    expect([first.results.length, first.hasMore, first.totalResults]).toEqual([50, true, 61]);
+    expect([second.results.length, second.hasMore]).toEqual([11, false]);
+    expect([...first.results, ...second.results].find((c) => c._id === 'cd-1')).toMatchObject({ dncLists: { id: 'cl-dnc-2', name: 'Holiday exclusions' } });
+    expect(sms.results.map((c) => c.id)).toEqual(['cd-sms']);
     expect(emu.apiCalls({ pathIncludes: 'getAllCampaignDetails' }).length).toBe(3);
+  });
+
+  it("streams getAllListDetails for the few lists a batch needs, with Kore's own fields", async () => {
+    const scan = await kore.scanContactLists(['cl-used-1', 'cl-not-there']);
+    expect(scan.lists.map((l) => l._id)).toEqual(['cl-used-1']);
+    expect(scan.lists[0]).toMatchObject({ campaignInUse: expect.any(Array), isListInUse: expect.any(Boolean), updatedAt: expect.any(String) });
+    expect(scan.seen).toBe(emu.state.lists.size);
   });
 });

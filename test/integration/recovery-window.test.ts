@@ -1,13 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { loadSweepConfig } from '../../lib/config';
 import { createSweepDeps } from '../../lib/deps';
-import { readArchive } from '../../lib/guard/archive-mark';
+import { MarkKey, readArchive } from '../../lib/guard/archive-mark';
+import { systemClock } from '../../lib/clock';
 import { createSweepHandler } from '../../lib/sweep/handler';
 import type { SweepHandler } from '../../lib/sweep/handler';
 import { lambdaContext } from '../../local/event-source-mapping';
 import { STRICT_REALISM } from '../../local/kore-emulator/server';
 import type { Seed } from '../../local/kore-emulator/state';
-import { daysAgo } from '../../local/seed';
+import { daysAgo, LOCAL_ARCHIVE_KEY } from '../../local/seed';
 import { ConsumerHarness } from '../helpers/harness';
 
 /**
@@ -17,7 +18,9 @@ import { ConsumerHarness } from '../helpers/harness';
  */
 
 const DAY = 86_400_000;
-const now = () => new Date().toISOString();
+/** Days that have passed in this test, on Kore's clock, the consumer's and the sweep's alike. */
+let offset = 0;
+const now = () => new Date(Date.now() + offset).toISOString();
 const expired = (contactListId: string, extra: Record<string, unknown> = {}) => ({ type: 'list.expired', contactListId, occurredAt: now(), ...extra });
 
 const seed: Seed = {
@@ -34,19 +37,33 @@ describe('the recovery window, through SQS and the emulator', () => {
   let sweep: SweepHandler;
   const ctx = (): Context => lambdaContext(60_000, 'nightly-sweep');
   const start = async (realism = {}) => {
-    h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 }, realism }, env: { DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7' } });
+    offset = 0;
+    h = await ConsumerHarness.start({
+      kore: { seed, rateLimit: { perMinute: 0 }, realism },
+      env: { DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7', MAX_COMMAND_AGE_HOURS: '720' },
+    });
     sweep = createSweepHandler(
       createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7' }), {
         aws: h.stack.aws,
+        clock: { now: () => Date.now() + offset, sleep: systemClock.sleep },
       }),
     );
   };
-  /** Archives `id` as if it happened `days` ago (Kore's clock set back for the PUT). */
+  /**
+   * `days` pass: on Kore's clock, the consumer's and the sweep's (forward only: limiters must not
+   * see time run back). SQS's clock does not move, so a command's SentTimestamp, which caps its
+   * occurredAt, looks `days` old: MAX_COMMAND_AGE_HOURS is raised above the days a test lets pass.
+   */
+  const pass = (days: number) => {
+    offset += days * DAY;
+    h.clockOffsetMs = offset;
+    h.stack.kore.setClockOffset(offset);
+  };
+  /** Archives `id` now, then lets `days` pass. */
   const archiveDaysAgo = async (id: string, days: number) => {
-    h.stack.kore.setClockOffset(-days * DAY);
     const [m] = await h.send(expired(id, { reason: 'crm-expiry' }));
     await h.drain();
-    h.stack.kore.setClockOffset(0);
+    pass(days);
     return h.outcomeOf(m!);
   };
   afterEach(() => h.stop());
@@ -57,7 +74,10 @@ describe('the recovery window, through SQS and the emulator', () => {
     // Three days in: the sweep reports it as waiting, with its deletion date, and queues nothing for it.
     const early = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
     expect(early.archived.map((a) => a.contactListId)).toEqual(['cl-a']);
-    expect(Date.parse(early.archived[0]!.deleteAfter!) - Date.parse(early.archived[0]!.archivedAt)).toBe(7 * DAY);
+    // GRACE_DAYS after the later of the recorded archive time and Kore's updatedAt (a few ms after it).
+    const wait = Date.parse(early.archived[0]!.deleteAfter!) - Date.parse(early.archived[0]!.archivedAt);
+    expect(wait).toBeGreaterThanOrEqual(7 * DAY);
+    expect(wait).toBeLessThan(7 * DAY + 60_000);
     expect(early.candidateLists.map((c) => c.contactListId)).not.toContain('cl-a');
     await h.drain();
     expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
@@ -69,6 +89,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     await h.stop();
     await start();
     await archiveDaysAgo('cl-b', 8);
+    // Kore does not say that a rename moves updatedAt: the grace period also counts from the time our record holds.
     const late = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
     expect(late.candidateLists.find((c) => c.contactListId === 'cl-b')).toMatchObject({ kind: 'grace' });
     expect(late.graceElapsed).toBe(1);
@@ -102,7 +123,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     expect(report.excluded['not-ours']).toBe(1);
     const ids = await h.send(expired('cl-hand'), expired('cl-hand', { action: 'delete' }), { type: 'list.restore', contactListId: 'cl-hand' });
     await h.drain();
-    expect(ids.map((id) => h.outcomeOf(id)?.reason)).toEqual(['not-ours', 'not-ours', 'not-archived']);
+    expect(ids.map((id) => h.outcomeOf(id)?.reason)).toEqual(['not-ours', 'not-ours', 'not-ours']);
     expect(h.stack.kore.state.lists.get('cl-hand')).toMatchObject({ name: '[expired] Keep me', description: 'renamed by Jane, keep until audit' });
     expect(h.stack.kore.apiCalls().filter((c) => (c.method === 'PUT' || c.method === 'DELETE') && c.path.endsWith('cl-hand'))).toEqual([]);
   });
@@ -126,7 +147,10 @@ describe('the recovery window, through SQS and the emulator', () => {
     const archived = h.stack.kore.state.lists.get('cl-long')!;
     expect(archived.name.length).toBeLessThanOrEqual(48);
     expect(archived.description.length).toBeLessThanOrEqual(256);
-    expect(readArchive(archived)).toMatchObject({ name: '🎉'.repeat(24), cut: true });
+    expect(readArchive({ id: 'cl-long', ...archived }, new MarkKey(LOCAL_ARCHIVE_KEY))).toMatchObject({
+      ours: true,
+      record: { name: '🎉'.repeat(24), cut: true },
+    });
     const [r] = await h.send({ type: 'list.restore', contactListId: 'cl-long' });
     await h.drain();
     expect(h.outcomeOf(r!)).toMatchObject({ outcome: 'done', descriptionCut: true });

@@ -90,7 +90,9 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       'ALLOWED_STREAM_IDS',
       'FANOUT_MAX_LISTS',
       'MAX_RECEIVE_COUNT',
-      'CAMPAIGN_CACHE_SECONDS',
+      'DNC_MAX_AGE_SECONDS',
+      'DNC_RENAME_MAX_AGE_SECONDS',
+      'CAMPAIGN_FULL_READ_HOURS',
       'DEFERRED_VISIBILITY_SECONDS',
       'SNAPSHOT_MAX_AGE_SECONDS',
     ];

@@ -56,8 +56,8 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
 
   it('a dry run (the default) reports the candidates and changes nothing', async () => {
     const report = await sweep({}, ctx());
-    // One getAllListDetails, and one getAllCampaignDetails per campaign type (their DNC lists).
-    expect(report).toMatchObject({ dryRun: true, seen: 10, candidates: 4, queued: 0, koreCalls: 3 });
+    // One getAllListDetails: the campaigns' DNC references are the consumer's check.
+    expect(report).toMatchObject({ dryRun: true, seen: 10, candidates: 4, queued: 0, koreCalls: 1, dncReferences: 'checked-by-consumer' });
     expect(report.candidateLists.map((c) => c.contactListId)).toEqual(EXPECTED);
     expect(report.excluded).toEqual({
       unverifiable: 0,
@@ -71,7 +71,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
       cap: 0,
     });
     expect(await h.depth(h.stack.queueUrl)).toBe(0);
-    expect(h.stack.kore.apiCalls().map((c) => c.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(h.stack.kore.apiCalls().map((c) => `${c.method} ${c.path.split('/').pop()}`)).toEqual(['POST getAllListDetails']);
     expect(h.stack.kore.state.lists.size).toBe(10);
     const logged = h.out.json().find((l) => l.message === 'sweep report') as unknown as SweepReport;
     expect(logged).toMatchObject({ runId: report.runId, candidates: 4, queued: 0 });
@@ -80,7 +80,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
 
   it('a live run queues exactly the candidates, and the consumer deletes exactly those', async () => {
     const report = await sweep({ dryRun: false }, ctx());
-    expect(report).toMatchObject({ dryRun: false, candidates: 4, queued: 4, koreCalls: 3 });
+    expect(report).toMatchObject({ dryRun: false, candidates: 4, queued: 4, koreCalls: 1 });
     const queued = await peek();
     expect(queued.map((c) => c.contactListId).sort()).toEqual([...EXPECTED].sort());
     for (const c of queued) {
@@ -103,9 +103,9 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
       .map((c) => c.path.split('/').pop())
       .sort();
     expect(deleted).toEqual([...EXPECTED].sort());
-    // The sweep's 3 calls; then the consumer reads the campaigns once (2 calls, cached), the
-    // account's lists once for the batch (its evidence), and one DELETE per list.
-    expect(h.stack.kore.apiCalls().length).toBe(3 + 2 + 1 + EXPECTED.length);
+    // The sweep's 1 call; then the consumer reads the campaigns once (a page per type: it builds its
+    // index), the account's lists once for the batch (its evidence), and one DELETE per list.
+    expect(h.stack.kore.apiCalls().length).toBe(1 + 2 + 1 + EXPECTED.length);
     expect(h.out.outcomes().every((o) => o.evidence === 'listing')).toBe(true);
   });
 

@@ -21,7 +21,7 @@ function refusal(body: unknown): string {
 describe('the command registry', () => {
   it('knows the four commands and the most calls one of them needs', () => {
     expect([...COMMAND_TYPES].sort()).toEqual(['campaign.ended', 'list.expired', 'list.restore', 'list.update']);
-    expect(MAX_CALLS_PER_RECORD).toBe(3);
+    expect(MAX_CALLS_PER_RECORD).toBe(4);
   });
 
   it('accepts each command bare, with its optional fields', () => {

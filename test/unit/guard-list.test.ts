@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkList, DNC_NAME, SETTLED_LIST_STATUSES } from '../../lib/guard/list';
+import { checkList, saysDoNotCall, SETTLED_LIST_STATUSES } from '../../lib/guard/list';
 import type { ListGuardInput } from '../../lib/guard/list';
 import type { KoreObject } from '../../lib/kore/types';
 import { aList, dncReferences } from '../helpers/factories';
@@ -158,7 +158,7 @@ describe('the list guard, as a property', () => {
         expect(list.campaignInUse).toEqual([]);
         expect(SETTLED_LIST_STATUSES).toContain(list.status);
         expect(typeof list.name).toBe('string');
-        expect(DNC_NAME.test(list.name as string)).toBe(false);
+        expect(saysDoNotCall(list.name as string)).toBe(false);
         expect(dnc.byId.has('cl-1') || dnc.byName.has((list.name as string).toLowerCase()) || dnc.unreadable.length > 0).toBe(false);
         expect(Date.parse(list.updatedAt as string)).toBeLessThanOrEqual(EVENT);
         if (ev.listUpdatedAt) expect(Date.parse(list.updatedAt as string)).toBe(Date.parse(ev.listUpdatedAt));
@@ -167,5 +167,59 @@ describe('the list guard, as a property', () => {
     );
     // The property is not vacuous: some generated lists were deletable.
     expect(allowed).toBeGreaterThan(0);
+  });
+});
+
+describe('the not-dnc-name rule: "do not call" however it is joined, and nothing else', () => {
+  it.each([
+    'DNC',
+    'dnc',
+    'DNC CL Dec 4',
+    'DNC_list',
+    'SMS_DNC',
+    'DNClist',
+    'optoutsDNC',
+    'dnc2024',
+    'DNC-Optouts',
+    'DNC_Optouts_2024',
+    'D.N.C. list',
+    'Do Not Call',
+    'do-not-call',
+    'DO_NOT_CALL',
+    'DoNotCall',
+    'donotcall',
+    'Do Not Contact',
+    'do_not_contact_2025',
+    "Don't call",
+    'dont-call list',
+    'Callback do-not-call requests',
+  ])('protects %p', (name) => {
+    expect(saysDoNotCall(name)).toBe(true);
+    expect(checkList({ ...base(), name }, input())).toMatchObject({ allow: false, reason: 'protected', rule: 'not-dnc-name' });
+  });
+
+  it.each([
+    'Old leads',
+    'Grand NC leads',
+    'Raleigh and NC survey',
+    'Donation callers',
+    'Dontae callers',
+    'Downtown callers',
+    'Condition callers',
+    'Tornado not calling',
+    'Abundance list',
+    'Do nothing list',
+    'Opt-outs west',
+    'Q4 VIP callers',
+    'NPS survey 2024',
+    'Second call list',
+    'Contact center leads',
+    'Not called yet',
+    'D N A test kit owners',
+    'Windchill survey',
+    'Landing page sign-ups',
+    'SDNA 2024',
+  ])('does not over-match %p', (name) => {
+    expect(saysDoNotCall(name)).toBe(false);
   });
 });

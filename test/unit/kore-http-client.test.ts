@@ -87,7 +87,7 @@ describe('HttpKoreClient requests', () => {
     await c.updateContactList(LIST, { name: 'New name' });
     await c.deleteContactList(LIST);
     await expect(c.listContactLists()).resolves.toEqual([]);
-    await c.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde');
+    await c.deleteCampaign('cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde', { campaignType: 'voice' });
     expect(sent.map((s) => s.method)).toEqual(['PUT', 'DELETE', 'POST', 'DELETE']);
     expect(JSON.parse(sent[0]!.body!)).toEqual({ name: 'New name' });
     expect(sent[0]!.headers['content-type']).toBe('application/json');
@@ -97,6 +97,67 @@ describe('HttpKoreClient requests', () => {
     expect(sent[2]!.body).toBe('{}');
     expect(sent[3]!.url.pathname).toMatch(/\/campaign\/cd-a1e45a7-e8ba-4e97-a339-476ebc7abcde$/);
     expect(sent[3]!.url.searchParams.get('campaignType')).toBe('voice');
+  });
+
+  it('deletes an SMS campaign with campaignType=sms, and refuses a DELETE whose type is not voice or sms before any call', async () => {
+    const { c, sent } = client([ok({ _id: 'cd-sms-1' })]);
+    await c.deleteCampaign('cd-sms-1', { campaignType: 'sms' });
+    expect(sent[0]!.url.searchParams.get('campaignType')).toBe('sms');
+    await expect(c.deleteCampaign('cd-sms-1', { campaignType: undefined as never })).rejects.toBeInstanceOf(KoreArgumentError);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('pages campaigns by skip with the largest page asked for, and reads hasMore and totalResults', async () => {
+    const { c, sent } = client([ok({ results: [{ _id: 'cd-1' }], skip: 95, limit: 100, hasMore: true, totalResults: 250 })]);
+    const page = await c.campaignPage('sms', { skip: 95, limit: 100, sortBy: { updatedAt: 'desc' } });
+    expect(page).toEqual({ results: [{ _id: 'cd-1' }], hasMore: true, totalResults: 250 });
+    expect(sent[0]!.url.pathname).toMatch(/\/getAllCampaignDetails$/);
+    expect(JSON.parse(sent[0]!.body!)).toEqual({ type: 'sms', skip: 95, limit: 100, sortBy: { updatedAt: 'desc' } });
+  });
+
+  it('refuses a campaign page without results or hasMore: an incomplete reply is never read as the end', async () => {
+    const { c } = client([ok({ results: [] })]);
+    await expect(c.campaignPage('voice', { skip: 0, limit: 100 })).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+  });
+
+  it('reads getAllListDetails as a stream and returns only the lists that mention a needle, parsed', async () => {
+    const lists = Array.from({ length: 500 }, (_, i) => ({
+      _id: `cl-${i}`,
+      name: `List "${i}" {]`,
+      campaignInUse: i === 7 ? [{ id: 'cd-x', name: 'X' }] : [],
+    }));
+    const { c, sent } = client([ok(lists)]);
+    const scan = await c.scanContactLists(['cl-42', 'cd-x']);
+    expect(scan.lists.map((l) => l._id).sort()).toEqual([
+      'cl-42',
+      'cl-420',
+      'cl-421',
+      'cl-422',
+      'cl-423',
+      'cl-424',
+      'cl-425',
+      'cl-426',
+      'cl-427',
+      'cl-428',
+      'cl-429',
+      'cl-7',
+    ]);
+    expect(scan.seen).toBe(500);
+    expect(sent[0]!.url.searchParams.get('type')).toBe('call');
+  });
+
+  it.each<[string, string]>([
+    ['an HTML page', '<html>gateway</html>'],
+    ['data that is not an array', '{"status":"success","data":{"lists":[]}}'],
+    ['a reply cut off mid-list', '{"status":"success","data":[{"_id":"cl-1"},{"_id":"cl-'],
+  ])('refuses %s as a listing (unexpected reply, retried): never "the list is not there"', async (_n, raw) => {
+    const { c } = client([{ status: 200, raw }]);
+    await expect(c.scanContactLists(['cl-1'])).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+  });
+
+  it('reads an outer failure in a streamed listing as the error it is', async () => {
+    const { c } = client([{ status: 200, body: { status: 'failure', message: "You've exceeded the per-minute rate limit", data: [] } }]);
+    await expect(c.scanContactLists(['cl-1'])).rejects.toBeInstanceOf(KoreThrottledError);
   });
 
   it.each(['cl-../../x', 'cl-%2F..', '../cl-1', 'cd-123', 'cl-', 'cl-a/b', `cl-${'a'.repeat(65)}`])('refuses the id %p before any call', async (id) => {

@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import type { OutgoingMessage, ParkedMessage, QueueSender } from '../../lib/aws/queue';
 import { Deadline } from '../../lib/deadline';
-import { archiveDescription } from '../../lib/guard/archive-mark';
+import { archiveDescription, archivedName, MarkKey } from '../../lib/guard/archive-mark';
 import { CampaignIndex } from '../../lib/guard/campaign-index';
 import { StaticCredentials } from '../../lib/kore/credentials';
 import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreValidationError } from '../../lib/kore/errors';
@@ -12,7 +12,7 @@ import { RecordRetry } from '../../lib/lifecycle/errors';
 import { ListingCapability, ListSnapshot } from '../../lib/lifecycle/snapshot';
 import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
-import { aCampaign, aList, credentials } from '../helpers/factories';
+import { aCampaign, aList, credentials, TEST_CLIENT_SECRET } from '../helpers/factories';
 import { FakeClock } from '../helpers/fake-clock';
 import { FakeKore } from '../helpers/fake-kore';
 
@@ -71,7 +71,7 @@ function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, se
   const deps: ConsumerDeps = {
     kore,
     credentials: new StaticCredentials(credentials('https://platform.kore.ai', { streamId: 'st-own' })),
-    campaigns: new CampaignIndex(kore, { ttlMs: 300_000, clock }),
+    campaigns: new CampaignIndex(kore, { deleteMaxAgeMs: 300_000, renameMaxAgeMs: 120_000, headroomMs: 10_000, fullReadEveryMs: 86_400_000, clock }),
     sender: s.sender,
     logger: fakeLogger(lines),
     metrics: { addMetric: (name: string, _u: unknown, v: number) => metrics.push([name, v]) } as unknown as Metrics,
@@ -81,13 +81,13 @@ function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, se
   const handle = createRecordHandler(deps);
   const invocation: Invocation = { deadline: Deadline.at(clock.now() + 60_000, { clock }), deferred: [] };
   let n = 0;
-  const run = async (body: object | string, over: { receiveCount?: number; attrs?: Record<string, string> } = {}) => {
+  const run = async (body: object | string, over: { receiveCount?: number; attrs?: Record<string, string>; sentAt?: number } = {}) => {
     n++;
     const record = {
       messageId: `m-${n}`,
       receiptHandle: `rh-${n}`,
       body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: String(over.receiveCount ?? 1) },
+      attributes: { ApproximateReceiveCount: String(over.receiveCount ?? 1), ...(over.sentAt !== undefined ? { SentTimestamp: String(over.sentAt) } : {}) },
       messageAttributes: Object.fromEntries(Object.entries(over.attrs ?? {}).map(([k, v]) => [k, { dataType: 'String', stringValue: v }])),
     } as unknown as SQSRecord;
     try {
@@ -106,6 +106,10 @@ const at = (msAgo = 60_000) => new Date(now() - msAgo).toISOString();
 const OLD = '2025-01-01T00:00:00.000Z';
 const expired = (id: string, extra: Record<string, unknown> = {}) => ({ type: 'list.expired', contactListId: id, occurredAt: at(), ...extra });
 const free = (id: string, over: Record<string, unknown> = {}) => aList({ _id: id, name: `Free ${id}`, updatedAt: OLD, ...over });
+/** The mark key of the test secret, as the consumer derives it (no archiveKey: the client secret). */
+const KEY = new MarkKey(TEST_CLIENT_SECRET);
+/** Kore calls other than the campaign index's pages. */
+const ops = (kore: FakeKore) => kore.calls.map((c) => c.op).filter((op) => op !== 'campaignPage');
 
 describe('outcome: done', () => {
   it('list.expired deletes a proven-free list between an intent and a result audit line', async () => {
@@ -162,7 +166,8 @@ describe('outcome: done', () => {
       outcome: 'done',
       detail: { listsQueued: 1, contactListIds: ['cl-only'], listsKept: { 'cl-shared': 'used-by-another-campaign', 'cl-its-dnc': 'dnc-of-campaign' } },
     });
-    expect(t.kore.writes()).toEqual(['deleteCampaign cd-1']);
+    expect(t.kore.writes()).toEqual(['deleteCampaign cd-1?voice']);
+    expect(ops(t.kore)).toEqual(['getCampaign', 'scanContactLists', 'getCampaign', 'deleteCampaign']);
     const followUp = JSON.parse(t.sent[0]!.messages[0]!.body);
     expect(followUp).toMatchObject({
       type: 'list.expired',
@@ -181,7 +186,7 @@ describe('outcome: already-done', () => {
   it('a list Kore says is gone, confirmed by its own listing, costs no DELETE', async () => {
     const t = setup();
     expect(await t.run(expired('cl-gone'))).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
-    expect(t.kore.calls.map((c) => c.op)).toEqual(['listCampaigns', 'listCampaigns', 'getContactList', 'listContactLists']);
+    expect(ops(t.kore)).toEqual(['getContactList', 'scanContactLists']);
   });
 
   it('a 404 that Kore\'s listing contradicts proves nothing: retry, never "done"', async () => {
@@ -194,10 +199,10 @@ describe('outcome: already-done', () => {
   });
 
   it('a list archived by us, an unchanged update, a campaign already gone', async () => {
-    const archived = archiveDescription({ name: 'Old' }, OLD)!.description;
-    const t = setup({ lists: [free('cl-1', { name: '[expired] Old', description: archived })] });
+    const archived = archiveDescription('cl-1', { name: 'Old', description: '' }, OLD, KEY)!.description;
+    const t = setup({ lists: [free('cl-1', { name: archivedName('Old'), description: archived }), free('cl-2', { name: 'Same', description: 'd' })] });
     expect(await t.run(expired('cl-1', { action: 'archive' }))).toMatchObject({ outcome: 'already-done', reason: 'already-archived' });
-    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', name: '[expired] Old', occurredAt: at() })).toMatchObject({
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-2', name: 'Same', occurredAt: at() })).toMatchObject({
       outcome: 'already-done',
       reason: 'unchanged',
     });
@@ -412,21 +417,16 @@ describe('outcome: rejected (parked in the DLQ at once, with the error)', () => 
 describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () => {
   it("deletes on the listing's evidence with no GET: one listing for the batch, one DELETE per list", async () => {
     const t = setup({ lists: [free('cl-1'), free('cl-2'), free('cl-3')] });
-    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1', 'cl-2', 'cl-3']);
     for (const id of ['cl-1', 'cl-2', 'cl-3']) expect(await t.run(expired(id))).toMatchObject({ outcome: 'done', detail: { evidence: 'listing' } });
-    expect(t.kore.calls.map((c) => c.op).filter((op) => op !== 'listCampaigns')).toEqual([
-      'listContactLists',
-      'deleteContactList',
-      'deleteContactList',
-      'deleteContactList',
-    ]);
+    expect(ops(t.kore)).toEqual(['scanContactLists', 'deleteContactList', 'deleteContactList', 'deleteContactList']);
   });
 
   it("refuses on the listing's evidence too (fail closed), and falls back to a GET when the listing cannot prove a flag", async () => {
     const noFlag: Record<string, unknown> = { ...free('cl-2') };
     delete noFlag.isDefault;
     const t = setup({ lists: [free('cl-1', { isListInUse: true }), noFlag] });
-    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1', 'cl-2', 'cl-3']);
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'in-use', detail: { evidence: 'listing' } });
     // The GET of cl-2 also lacks isDefault here: unverifiable, proven on its own reply.
     expect(await t.run(expired('cl-2'))).toMatchObject({ outcome: 'skipped', reason: 'unverifiable', detail: { evidence: 'get' } });
@@ -435,7 +435,7 @@ describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () =
 
   it('uses its own GET when the listing is older than the bound, or lacks the list', async () => {
     const t = setup({ lists: [free('cl-1'), free('cl-2')] });
-    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1', 'cl-2', 'cl-3']);
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { evidence: 'listing' } });
     t.clock.advance(31_000);
     expect(await t.run(expired('cl-2'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
@@ -444,13 +444,26 @@ describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () =
   });
 
   it('never acts twice on a list the batch has already written: its entry no longer speaks for it', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1']);
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { action: 'delete', evidence: 'listing' } });
+    // The same event delivered twice (or two producers): the second reads the list fresh and finds it gone.
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
+    expect(ops(t.kore)).toEqual(['scanContactLists', 'deleteContactList', 'getContactList', 'scanContactLists']);
+  });
+
+  it('never rests a rename on the listing: an archive reads its own GET right before its PUT, even in a batch that has a listing', async () => {
     const t = setup({ lists: [free('cl-1')] }, { deletionMode: 'archive-then-delete' });
     t.kore.now = () => t.clock.now();
-    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
-    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { action: 'archive', evidence: 'listing' } });
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1']);
+    // A grace-period deletion of a list that turns out not archived: the listing decided, the archive re-reads.
+    expect(await t.run(expired('cl-1', { action: 'delete', reason: 'grace-elapsed' }))).toMatchObject({
+      outcome: 'done',
+      detail: { action: 'archive', evidence: 'get' },
+    });
+    expect(ops(t.kore)).toEqual(['scanContactLists', 'getContactList', 'updateContactList']);
     t.clock.advance(1_000);
-    // The same event delivered twice (or two producers): the second reads the list fresh.
-    expect(await t.run(expired('cl-1', { occurredAt: new Date(t.clock.now() - 500).toISOString() }))).toMatchObject({
+    expect(await t.run(expired('cl-1', { action: 'archive', occurredAt: new Date(t.clock.now() - 500).toISOString() }))).toMatchObject({
       outcome: 'already-done',
       reason: 'already-archived',
       detail: { evidence: 'get' },
@@ -474,10 +487,192 @@ describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () =
 
   it('falls back to GETs when the listing itself fails', async () => {
     const t = setup({ lists: [free('cl-1')] });
-    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000);
-    t.kore.overrides.listContactLists = () => {
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1', 'cl-2', 'cl-3']);
+    t.kore.overrides.scanContactLists = () => {
       throw new KoreServerError('503', { status: 503 });
     };
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
+  });
+});
+
+describe('safety round 2: evidence that cannot be stale, forged or lost', () => {
+  it('occurredAt never vouches for time after SQS received the message: a list edited after it was sent is changed-since-event', async () => {
+    const sentAt = now() - 60_000;
+    const t = setup({ lists: [free('cl-1', { updatedAt: new Date(now() - 30_000).toISOString() })] });
+    // The producer's clock runs 4 minutes ahead: its occurredAt is after the edit, but the message was sent before it.
+    const ahead = new Date(now() + 4 * 60_000).toISOString();
+    expect(await t.run(expired('cl-1', { occurredAt: ahead }), { sentAt })).toMatchObject({ outcome: 'skipped', reason: 'changed-since-event' });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a name that starts with [expired]', { name: '[expired] Q4 VIP callers' }, /must not start with "\[expired\]"/],
+    ['a name that starts with [Expired] after a space', { name: ' [Expired] x' }, /must not start with/],
+    [
+      'a description shaped like our record',
+      { description: '{"kcl":"archived","at":"2026-01-01T00:00:00.000Z","name":"Q4 VIP callers","desc":""}' },
+      /archive record/,
+    ],
+  ])('list.update may not write %s: rejected before any call', async (_n, fields, why) => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', occurredAt: at(), ...fields })).toMatchObject({
+      outcome: 'rejected',
+      reason: 'invalid-message',
+    });
+    expect(t.parked[0]?.errorMessage).toMatch(why);
+    expect(t.kore.calls).toEqual([]);
+  });
+
+  it('list.update of a list we archived is skipped (archived: restore first), so our record of what it was is never erased', async () => {
+    const record = archiveDescription('cl-1', { name: 'Old', description: 'desc' }, OLD, KEY)!.description;
+    const t = setup({ lists: [free('cl-1', { name: archivedName('Old'), description: record })] });
+    expect(await t.run({ type: 'list.update', contactListId: 'cl-1', description: 'changed', occurredAt: at() })).toMatchObject({
+      outcome: 'skipped',
+      reason: 'archived',
+    });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it('an archive refuses a list whose reply has no description (the undo would lose it): unverifiable, nothing written', async () => {
+    const l: Record<string, unknown> = { ...free('cl-1') };
+    delete l.description;
+    const t = setup({ lists: [l] }, { deletionMode: 'archive-then-delete' });
+    expect(await t.run(expired('cl-1'))).toMatchObject({
+      outcome: 'skipped',
+      reason: 'unverifiable',
+      detail: { why: expect.stringMatching(/description missing/) },
+    });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it('never deletes after a grace period a list whose record does not verify (written by hand or with another key): not-ours', async () => {
+    const forged = archiveDescription(
+      'cl-1',
+      { name: 'Q4 VIP callers', description: '' },
+      OLD,
+      new MarkKey('someone-elses-key-of-thirty-two-chars'),
+    )!.description;
+    const t = setup({ lists: [free('cl-1', { name: archivedName('Q4 VIP callers'), description: forged })] }, { deletionMode: 'archive-then-delete' });
+    expect(await t.run(expired('cl-1', { action: 'delete', reason: 'grace-elapsed' }))).toMatchObject({ outcome: 'skipped', reason: 'not-ours' });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it('counts the grace period from the recorded archive time when Kore did not move updatedAt on the rename', async () => {
+    const archivedAt = new Date(now() - 86_400_000).toISOString();
+    const record = archiveDescription('cl-1', { name: 'Old', description: '' }, archivedAt, KEY)!.description;
+    // updatedAt is 30 days old: Kore did not bump it on our rename yesterday.
+    const t = setup(
+      { lists: [free('cl-1', { name: archivedName('Old'), description: record, updatedAt: new Date(now() - 30 * 86_400_000).toISOString() })] },
+      {
+        deletionMode: 'archive-then-delete',
+      },
+    );
+    expect(await t.run(expired('cl-1', { action: 'delete', reason: 'grace-elapsed' }))).toMatchObject({ outcome: 'skipped', reason: 'in-grace' });
+    expect(t.kore.writes()).toEqual([]);
+  });
+
+  it('a list gone on a later receive of a deletion writes an unconfirmed audit result, which the deletions metric counts', async () => {
+    const t = setup();
+    expect(await t.run(expired('cl-gone'), { receiveCount: 2 })).toMatchObject({ outcome: 'already-done', reason: 'not-found', detail: { unconfirmed: true } });
+    expect(t.audit()).toEqual([expect.objectContaining({ phase: 'result', action: 'deleteContactList', result: 'unconfirmed', contactListId: 'cl-gone' })]);
+    const first = setup();
+    expect(await first.run(expired('cl-gone'))).toMatchObject({ outcome: 'already-done', reason: 'not-found' });
+    expect(first.audit()).toEqual([]);
+  });
+
+  describe('list.restore: the undo always holds', () => {
+    const archived = () => {
+      const record = archiveDescription('cl-1', { name: 'Spring promo leads', description: 'leads' }, OLD, KEY)!.description;
+      return free('cl-1', { name: archivedName('Spring promo leads'), description: record });
+    };
+    const taken = () => new KoreValidationError('400', { status: 400, koreMessage: 'Contact list Spring promo leads already exists' });
+
+    it('restores under "<name> (restored)" when another list took the name during the grace period, and says so', async () => {
+      const t = setup({ lists: [archived()] });
+      let puts = 0;
+      t.kore.overrides.updateContactList = () => {
+        if (puts++ === 0) throw taken();
+        return undefined;
+      };
+      expect(await t.run({ type: 'list.restore', contactListId: 'cl-1' })).toMatchObject({
+        outcome: 'done',
+        detail: { restoredName: 'Spring promo leads (restored)', why: expect.stringMatching(/is taken/) },
+      });
+      expect(t.kore.calls.filter((c) => c.op === 'updateContactList').map((c) => (c.body as { name?: string }).name)).toEqual([
+        'Spring promo leads',
+        'Spring promo leads (restored)',
+      ]);
+    });
+
+    it('when both names are taken, keeps it archived but held: a signed record no sweep deletes', async () => {
+      const t = setup({ lists: [archived()] });
+      let puts = 0;
+      t.kore.overrides.updateContactList = (id) => {
+        if (puts++ < 2) throw taken();
+        const body = t.kore.calls.at(-1)!.body as { description: string };
+        Object.assign(t.kore.lists.get(id!)!, body);
+        return undefined;
+      };
+      expect(await t.run({ type: 'list.restore', contactListId: 'cl-1' })).toMatchObject({ outcome: 'done', detail: { held: true } });
+      const list = t.kore.lists.get('cl-1')!;
+      expect(list.name).toBe(archivedName('Spring promo leads'));
+      expect(JSON.parse(list.description as string)).toMatchObject({ held: true, name: 'Spring promo leads', desc: 'leads' });
+      // A grace-period deletion now refuses it.
+      const d = setup({ lists: [list] }, { deletionMode: 'archive-then-delete' });
+      expect(await d.run(expired('cl-1', { action: 'delete', reason: 'grace-elapsed' }))).toMatchObject({
+        outcome: 'skipped',
+        reason: 'in-grace',
+        detail: { held: true },
+      });
+    });
+  });
+
+  describe('campaign.ended', () => {
+    it('looks at the campaign again right before its DELETE: restarted in between, it is refused and kept', async () => {
+      const t = setup({ campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD })] });
+      let gets = 0;
+      t.kore.overrides.getCampaign = () => ({ ...t.kore.campaigns.get('cd-1')!, ...(gets++ > 0 ? { status: 'Active' } : {}) });
+      expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at() })).toMatchObject({
+        outcome: 'skipped',
+        reason: 'campaign-active',
+        detail: { recheck: true },
+      });
+      expect(t.kore.writes()).toEqual([]);
+    });
+
+    it('deletes an SMS campaign with campaignType=sms, the type the listing it was found in says', async () => {
+      const t = setup({ campaigns: [aCampaign({ _id: 'cd-sms', campaignType: 'sms', updatedAt: OLD })] });
+      expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-sms', occurredAt: at() })).toMatchObject({
+        outcome: 'done',
+        detail: { campaignType: 'sms' },
+      });
+      expect(t.kore.writes()).toEqual(['deleteCampaign cd-sms?sms']);
+    });
+
+    it('refuses a campaign whose type no listing proves, instead of deleting it as voice', async () => {
+      const t = setup({ campaigns: [aCampaign({ _id: 'cd-1', updatedAt: OLD })] });
+      t.kore.overrides.campaignPage = () => ({ results: [], hasMore: false, totalResults: 0 });
+      expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-1', occurredAt: at() })).toMatchObject({
+        outcome: 'skipped',
+        reason: 'unverifiable',
+        detail: { rule: 'campaign-verifiable', why: expect.stringMatching(/type/) },
+      });
+      expect(t.kore.writes()).toEqual([]);
+    });
+
+    it('a campaign gone on a later receive writes an unconfirmed deleteCampaign result', async () => {
+      const t = setup();
+      expect(await t.run({ type: 'campaign.ended', campaignId: 'cd-gone', occurredAt: at() }, { receiveCount: 3 })).toMatchObject({
+        outcome: 'already-done',
+        detail: { unconfirmed: true },
+      });
+      expect(t.audit()).toEqual([expect.objectContaining({ action: 'deleteCampaign', result: 'unconfirmed' })]);
+    });
+  });
+
+  it('reason is free text up to 128 characters, never parsed: "Campaign ended by user" is accepted, a longer one refused', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    expect(await t.run(expired('cl-1', { reason: 'Campaign ended by user' }))).toMatchObject({ outcome: 'done' });
+    expect(await t.run(expired('cl-1', { reason: 'x'.repeat(129) }))).toMatchObject({ outcome: 'rejected', reason: 'invalid-message' });
   });
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { QueueSender } from '../../lib/aws/queue';
 import type { DeletionMode } from '../../lib/config';
 import { Deadline } from '../../lib/deadline';
-import { archiveDescription, readArchive } from '../../lib/guard/archive-mark';
+import { archiveDescription, MarkKey, readArchive } from '../../lib/guard/archive-mark';
 import { CampaignIndex, NO_DNC_REFERENCES } from '../../lib/guard/campaign-index';
 import { StaticCredentials } from '../../lib/kore/credentials';
 import type { KoreObject } from '../../lib/kore/types';
@@ -13,7 +13,7 @@ import type { ConsumerDeps } from '../../lib/lifecycle/record-handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
 import type { Outcome } from '../../lib/lifecycle/outcome';
 import { selectCandidates } from '../../lib/sweep/policy';
-import { aList, credentials } from '../helpers/factories';
+import { aList, credentials, TEST_CLIENT_SECRET } from '../helpers/factories';
 import { FakeClock } from '../helpers/fake-clock';
 import { FakeKore } from '../helpers/fake-kore';
 
@@ -32,7 +32,7 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
   const deps: ConsumerDeps = {
     kore,
     credentials: new StaticCredentials(credentials('https://platform.kore.ai')),
-    campaigns: new CampaignIndex(kore, { ttlMs: 0, clock }),
+    campaigns: new CampaignIndex(kore, { deleteMaxAgeMs: 0, renameMaxAgeMs: 0, headroomMs: 0, fullReadEveryMs: DAY, clock }),
     sender,
     logger: quiet,
     metrics: noMetrics,
@@ -75,6 +75,7 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
       await kore.listContactLists(),
       NO_DNC_REFERENCES,
       { minIdleDays: 30, maxLists: 1000, deletion: { mode, graceDays: GRACE } },
+      { markKey: KEY },
       clock.now(),
     );
     for (const c of candidates) {
@@ -90,6 +91,10 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
 }
 
 const OLD = '2025-06-01T00:00:00.000Z';
+/** The key the consumer signs marks with here (the test secret has no archiveKey: the client secret). */
+const KEY = new MarkKey(TEST_CLIENT_SECRET);
+const ours = (id: string, l: Record<string, unknown>) =>
+  readArchive({ id, name: String(l.name), description: String(l.description ?? '') }, KEY)?.ours === true;
 const list = (id: string, over: Record<string, unknown> = {}) => aList({ _id: id, name: `List ${id}`, description: `About ${id}`, updatedAt: OLD, ...over });
 
 describe('the recovery window (archive-then-delete)', () => {
@@ -132,7 +137,7 @@ describe('the recovery window (archive-then-delete)', () => {
     await w.sweep();
     expect(await w.run({ type: 'list.expired', contactListId: 'cl-1' })).toMatchObject({ outcome: 'skipped', reason: 'not-ours' });
     expect(await w.run({ type: 'list.expired', contactListId: 'cl-1', action: 'delete' })).toMatchObject({ outcome: 'skipped', reason: 'not-ours' });
-    expect(await w.run({ type: 'list.restore', contactListId: 'cl-1' })).toMatchObject({ outcome: 'skipped', reason: 'not-archived' });
+    expect(await w.run({ type: 'list.restore', contactListId: 'cl-1' })).toMatchObject({ outcome: 'skipped', reason: 'not-ours' });
     expect(w.kore.writes()).toEqual([]);
   });
 
@@ -184,7 +189,7 @@ describe('the recovery window (archive-then-delete)', () => {
     /** After a consumer step, the model learns what Kore now shows: our mark (and since when) or none. */
     const observe = (m: Model, r: Real, id: string) => {
       const l = r.kore.lists.get(id);
-      const marked = l && readArchive({ name: String(l.name), description: String(l.description ?? '') });
+      const marked = l && ours(id, l);
       if (!marked) m.markedSince.delete(id);
       else if (!m.markedSince.has(id)) m.markedSince.set(id, Date.parse(String(l.updatedAt)));
     };
@@ -303,7 +308,7 @@ describe('the recovery window (archive-then-delete)', () => {
         real.kore.deleteContactList = async (id, opts) => {
           const since = model.markedSince.get(id);
           const l = real.kore.lists.get(id)!;
-          if (!readArchive({ name: String(l.name), description: String(l.description ?? '') })) violations.push(`${id} deleted without our archive mark`);
+          if (!ours(id, l)) violations.push(`${id} deleted without our archive mark`);
           else if (since === undefined || real.clock.now() - since < GRACE * DAY)
             violations.push(`${id} deleted ${since === undefined ? 'with no record of its mark' : `${(real.clock.now() - since) / DAY} days after its mark`}`);
           if ((l.campaignInUse as unknown[]).length > 0) violations.push(`${id} deleted while in use`);
@@ -321,5 +326,10 @@ describe('the recovery window (archive-then-delete)', () => {
 });
 
 it('an archived record written by our own archive is what the grace rule reads (sanity)', () => {
-  expect(readArchive({ name: '[expired] A', description: archiveDescription({ name: 'A' }, OLD)!.description })).toMatchObject({ name: 'A' });
+  expect(
+    readArchive({ id: 'cl-a', name: '[expired] A', description: archiveDescription('cl-a', { name: 'A', description: '' }, OLD, KEY)!.description }, KEY),
+  ).toMatchObject({
+    ours: true,
+    record: { name: 'A' },
+  });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { NO_DNC_REFERENCES } from '../../lib/guard/campaign-index';
-import { DNC_NAME } from '../../lib/guard/list';
+import { archiveDescription, archivedName, MarkKey } from '../../lib/guard/archive-mark';
+import { saysDoNotCall } from '../../lib/guard/list';
 import type { KoreObject } from '../../lib/kore/types';
 import { classifyList, selectCandidates } from '../../lib/sweep/policy';
 import { aList, dncReferences } from '../helpers/factories';
@@ -8,8 +9,9 @@ import { aList, dncReferences } from '../helpers/factories';
 const NOW = Date.UTC(2026, 10, 26);
 const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
 const policy = { minIdleDays: 30, maxLists: 200 };
+const KEYS = { markKey: new MarkKey('the-sweep-test-archive-key-of-32-chars') };
 const classify = (l: KoreObject, p = policy, dnc = NO_DNC_REFERENCES) => {
-  const v = classifyList(l, dnc, p, NOW);
+  const v = classifyList(l, dnc, p, KEYS, NOW);
   return v.candidate ? 'candidate' : v.reason;
 };
 
@@ -54,7 +56,7 @@ describe('sweep policy', () => {
       aList({ _id: 'cl-c', updatedAt: daysAgo(60) }),
       aList({ isDefault: true }),
     ];
-    const s = selectCandidates(lists, NO_DNC_REFERENCES, { ...policy, maxLists: 2 }, NOW);
+    const s = selectCandidates(lists, NO_DNC_REFERENCES, { ...policy, maxLists: 2 }, KEYS, NOW);
     expect(s.candidates.map((c) => c.list.id)).toEqual(['cl-a', 'cl-c']);
     expect(s.excluded).toEqual({ unverifiable: 0, protected: 1, 'in-use': 0, unsettled: 0, 'too-recent': 0, pattern: 0, archived: 0, 'not-ours': 0, cap: 1 });
   });
@@ -79,7 +81,7 @@ describe('sweep policy', () => {
     fc.assert(
       fc.property(fc.uniqueArray(anyList, { selector: (l) => l._id, maxLength: 40 }), anyPolicy, (raws, p) => {
         const lists = raws.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as KoreObject);
-        const { candidates, excluded } = selectCandidates(lists, NO_DNC_REFERENCES, p, NOW);
+        const { candidates, excluded } = selectCandidates(lists, NO_DNC_REFERENCES, p, KEYS, NOW);
         for (const { list: l } of candidates) {
           const raw = lists.find((x) => x._id === l.id)!;
           expect([raw.isGlobalDNC, raw.isDefault].every((f) => f === false || f === undefined)).toBe(true);
@@ -87,7 +89,7 @@ describe('sweep policy', () => {
           expect(l.unverified).toEqual(['isGlobalDNC', 'isDefault'].filter((k) => raw[k] === undefined));
           expect(l.campaignIds).toEqual([]);
           expect(['Ready', 'Validated', 'Invalid']).toContain(l.status);
-          expect(DNC_NAME.test(l.name)).toBe(false);
+          expect(saysDoNotCall(l.name)).toBe(false);
           expect(NOW - l.updatedAtMs).toBeGreaterThanOrEqual(p.minIdleDays * 86_400_000);
         }
         expect(candidates.length).toBeLessThanOrEqual(p.maxLists);
@@ -95,5 +97,34 @@ describe('sweep policy', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('sweep policy: archived lists (archive-then-delete)', () => {
+  const deletion = { mode: 'archive-then-delete' as const, graceDays: 7 };
+  const archived = (id: string, at: string, opts: { held?: boolean; key?: MarkKey; updatedAt?: string } = {}) =>
+    aList({
+      _id: id,
+      name: archivedName('Old leads'),
+      description: archiveDescription(id, { name: 'Old leads', description: 'x' }, at, opts.key ?? KEYS.markKey, { ...(opts.held ? { held: true } : {}) })!
+        .description,
+      updatedAt: opts.updatedAt ?? at,
+    });
+
+  it('queues for deletion only a verified mark past its grace period, counted from the recorded archive time', () => {
+    const p = { ...policy, deletion };
+    expect(classify(archived('cl-1', daysAgo(8)), p)).toBe('candidate');
+    expect(classify(archived('cl-2', daysAgo(3)), p)).toBe('archived');
+    // Kore did not move updatedAt on our rename three days ago: the record's time counts.
+    expect(classify(archived('cl-3', daysAgo(3), { updatedAt: daysAgo(90) }), p)).toBe('archived');
+  });
+
+  it('never queues a held list, nor a mark signed with another key (forged): the latter is not-ours', () => {
+    const p = { ...policy, deletion };
+    expect(classify(archived('cl-1', daysAgo(30), { held: true }), p)).toBe('archived');
+    expect(classify(archived('cl-2', daysAgo(30), { key: new MarkKey('a-forger-who-knows-the-format-only') }), p)).toBe('not-ours');
+    const s = selectCandidates([archived('cl-1', daysAgo(30), { held: true })], NO_DNC_REFERENCES, p, KEYS, NOW);
+    expect(s.waiting).toEqual([expect.objectContaining({ record: expect.objectContaining({ held: true }) })]);
+    expect(s.waiting[0]!.deleteAfterMs).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import type { Unwrapped } from '../envelope.js';
 import { campaignEnded } from './campaign-ended.js';
 import type { CampaignEnded } from './campaign-ended.js';
 import type { CommandSpec } from './define.js';
+import { ISO_DATE_TIME_FORMAT } from './define.js';
 import { listExpired } from './list-expired.js';
 import type { ListExpired } from './list-expired.js';
 import { listRestore } from './list-restore.js';
@@ -44,7 +45,8 @@ function describe(error: z.core.$ZodError): string {
       const path = i.path.join('.');
       if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
       const missing = i.code === 'invalid_type' && /received undefined$/.test(i.message);
-      if (path === 'occurredAt' && missing) return 'occurredAt is required (ISO 8601 time the event happened): it is the evidence the safety rules read';
+      if (path === 'occurredAt' && missing)
+        return `occurredAt is required (when the event happened: ${ISO_DATE_TIME_FORMAT}): it is the evidence the safety rules read`;
       if (missing && path) return `${path} is required`;
       return path && !i.message.startsWith(path) ? `${path}: ${i.message}` : i.message;
     })

@@ -1,7 +1,10 @@
 import * as z from 'zod/mini';
-import { readArchive } from '../../guard/archive-mark.js';
+import type { ArchiveRecord } from '../../guard/archive-mark.js';
+import { archiveDescription, readArchive } from '../../guard/archive-mark.js';
 import { verifyList } from '../../guard/list.js';
 import { refuse } from '../../guard/rules.js';
+import { KoreValidationError } from '../../kore/errors.js';
+import { NAME_MAX, truncateText } from '../../kore/limits.js';
 import type { CommandContext } from '../context.js';
 import { audited, callOptions, findList } from '../context.js';
 import { done, refused, skipped, wouldDo } from '../outcome.js';
@@ -17,11 +20,26 @@ export const listRestoreSchema = z.strictObject({
 });
 export type ListRestore = z.output<typeof listRestoreSchema>;
 
+/** What a restore that finds its name taken renames the list to (within Kore's 48 characters). */
+export function alternativeName(name: string): string {
+  const suffix = ' (restored)';
+  return truncateText(name, NAME_MAX - suffix.length) + suffix;
+}
+
+/** Kore's reply to a rename onto a name another list has (its wording is not documented: docs/kore-api.md). */
+function nameTaken(err: unknown): boolean {
+  return err instanceof KoreValidationError && /already exist|duplicate|is taken|not unique/i.test(err.koreMessage ?? '');
+}
+
 /**
- * Puts back the name and description an archive recorded (README, "Recovery window"). Only a
- * list archived by us is restored (our name and our description record); DNC and default lists
- * are never touched. A restored list carries no archive mark, so no sweep deletes it unless it
- * is archived again.
+ * Puts back the name and description an archive recorded (docs/safety-model.md, "Recovery
+ * window"), on the list's own GET read right before the PUT. Only a list archived by us is
+ * restored (our name and our signed record); DNC and default lists are never touched. A restored
+ * list carries no archive mark, so no sweep deletes it unless it is archived again.
+ *
+ * The undo always holds: when another list took the original name during the grace period, the
+ * list is restored under `<name> (restored)`; when that is taken too, our record is rewritten as
+ * held, so no sweep deletes it, and a later restore tries again. Each says so in its outcome.
  */
 async function run(cmd: ListRestore, ctx: CommandContext): Promise<Outcome> {
   const ids = { contactListId: cmd.contactListId };
@@ -32,31 +50,68 @@ async function run(cmd: ListRestore, ctx: CommandContext): Promise<Outcome> {
   const list = v.list;
   if (list.isGlobalDNC || list.isDefault)
     return refused(refuse(list.isGlobalDNC ? 'not-global-dnc' : 'not-default', 'a protected list is never touched'), { ...ids, listName: list.name });
-  const record = readArchive(list);
-  if (!record) return skipped('not-archived', { ...ids, listName: list.name, why: 'the list does not carry our archive record' });
-  const patch = { name: record.name, description: record.desc };
+  const key = await ctx.markKey();
+  const reading = readArchive(list, key);
+  if (!reading) return skipped('not-archived', { ...ids, listName: list.name, why: 'the list does not carry our archive record' });
+  if (!reading.ours) return skipped('not-ours', { ...ids, listName: list.name, why: reading.why });
+  const record = reading.record;
   const detail = { ...ids, listName: list.name, restoredName: record.name, archivedAt: record.at, ...(record.cut ? { descriptionCut: true } : {}) };
   if (ctx.dryRun) return wouldDo('would-restore', detail);
-  await audited(
-    ctx,
-    'restoreContactList',
-    ids,
-    raw,
-    () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
-    (echoed) => ({
-      result: 'restored',
-      ...(echoed ? { object: echoed } : {}),
-      extra: { restoredName: record.name },
-    }),
-  );
-  return done({ ...detail, metric: 'restored' });
+  const put = (patch: { name?: string; description: string }, result: 'restored' | 'held', extra: Record<string, unknown>) =>
+    audited(
+      ctx,
+      { action: 'restoreContactList', ids, before: raw, ...(cmd.streamId ? { streamId: cmd.streamId } : {}) },
+      () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
+      (echoed) => ({ result, ...(echoed ? { object: echoed } : {}), extra }),
+    );
+  try {
+    await put({ name: record.name, description: record.desc }, 'restored', { restoredName: record.name });
+    return done({ ...detail, metric: 'restored' });
+  } catch (err) {
+    if (!nameTaken(err)) throw err;
+  }
+  const alternative = alternativeName(record.name);
+  try {
+    await put({ name: alternative, description: record.desc }, 'restored', { restoredName: alternative, nameTaken: record.name });
+    return done({
+      ...detail,
+      restoredName: alternative,
+      why: `the name "${record.name}" is taken by another list: restored as "${alternative}"`,
+      metric: 'restored',
+    });
+  } catch (err) {
+    if (!nameTaken(err)) throw err;
+  }
+  return hold(ctx, cmd, list.id, record, detail, put);
+}
+
+/** Both names taken: keep the list archived but held (signed), so no sweep deletes it; a later restore tries again. */
+async function hold(
+  ctx: CommandContext,
+  cmd: ListRestore,
+  id: string,
+  record: ArchiveRecord,
+  detail: Record<string, unknown>,
+  put: (patch: { name?: string; description: string }, result: 'restored' | 'held', extra: Record<string, unknown>) => Promise<unknown>,
+): Promise<Outcome> {
+  const held = archiveDescription(id, { name: record.name, description: record.desc }, record.at, await ctx.markKey(), {
+    ...(record.reason ? { reason: record.reason } : {}),
+    held: true,
+  });
+  if (!held) throw new Error(`unreachable: the held record of ${cmd.contactListId} does not fit where the archived one did`);
+  await put({ description: held.description }, 'held', { held: true });
+  return done({
+    ...detail,
+    held: true,
+    why: `the names "${record.name}" and "${alternativeName(record.name)}" are both taken: kept archived and held (never deleted); free a name and restore again`,
+    metric: 'restored',
+  });
 }
 
 export const listRestore = defineCommand<ListRestore>({
   type: 'list.restore',
   schema: listRestoreSchema,
-  // GET + PUT.
+  // GET + PUT (one or two more PUTs only when the original name is taken).
   calls: 2,
-  readsCampaigns: false,
   run,
 });

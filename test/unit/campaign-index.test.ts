@@ -1,0 +1,225 @@
+import { Deadline } from '../../lib/deadline';
+import { DeadlineError } from '../../lib/errors';
+import { CampaignIndex, CampaignSetMovedError, StaleIndexError } from '../../lib/guard/campaign-index';
+import type { CampaignIndexOptions } from '../../lib/guard/campaign-index';
+import type { CampaignPageQuery } from '../../lib/kore/client';
+import type { CampaignType } from '../../lib/kore/types';
+import { aCampaign } from '../helpers/factories';
+import { FakeClock } from '../helpers/fake-clock';
+import { FakeKore } from '../helpers/fake-kore';
+
+/**
+ * The campaign index (lib/guard/campaign-index.ts) against a fake Kore: paging that cannot skip a
+ * campaign when the set moves, a build that keeps its progress across invocations, deltas that
+ * cost 2 calls whatever the account's size, and the age bound at a write.
+ */
+
+const MIN = 60_000;
+
+function campaigns(n: number, type: CampaignType, clock: FakeClock, over: (i: number) => Record<string, unknown> = () => ({})) {
+  return Array.from({ length: n }, (_, i) =>
+    aCampaign({
+      _id: `cd-${type}-${String(i).padStart(5, '0')}`,
+      campaignType: type,
+      createdAt: new Date(clock.now() - (n - i) * MIN).toISOString(),
+      updatedAt: new Date(clock.now() - (n - i) * MIN).toISOString(),
+      dncLists: { id: `cl-dnc-${type}-${i}`, name: `Opt-outs ${type} ${i}` },
+      ...over(i),
+    }),
+  );
+}
+
+function setup(seed: { voice?: number; sms?: number } = {}, opts: Partial<CampaignIndexOptions> = {}) {
+  const clock = new FakeClock();
+  const kore = new FakeKore({ campaigns: [...campaigns(seed.voice ?? 0, 'voice', clock), ...campaigns(seed.sms ?? 0, 'sms', clock)] });
+  kore.now = () => clock.now();
+  const index = new CampaignIndex(kore, {
+    deleteMaxAgeMs: 5 * MIN,
+    renameMaxAgeMs: 2 * MIN,
+    headroomMs: 10_000,
+    fullReadEveryMs: 24 * 60 * MIN,
+    clock,
+    pageSize: 50,
+    ...opts,
+  });
+  const pages = () => kore.calls.filter((c) => c.op === 'campaignPage').length;
+  const stats = { koreCalls: 0 };
+  return { clock, kore, index, pages, stats, opts: { stats } };
+}
+
+/** Campaigns created now, as a person in Kore's UI or a CRM would. */
+function create(kore: FakeKore, clock: FakeClock, c: Record<string, unknown>) {
+  const iso = new Date(clock.now()).toISOString();
+  kore.campaigns.set(String(c._id), { createdAt: iso, updatedAt: iso, ...c });
+}
+
+describe('the campaign index: building it', () => {
+  it('reads every campaign of both types, a probe and then 1 page per 45 campaigns (none when the probe held them all), and keeps their DNC references', async () => {
+    const t = setup({ voice: 120, sms: 30 });
+    const refs = await t.index.references(t.opts, 'delete');
+    // voice: probe + ceil(120 / 45) pages = 4; sms: its 30 campaigns fit the probe's page = 1.
+    expect(t.pages()).toBe(5);
+    expect(t.stats.koreCalls).toBe(5);
+    expect(refs.byId.get('cl-dnc-voice-119')).toEqual(['cd-voice-00119']);
+    expect(refs.byName.get('opt-outs sms 29')).toEqual(['cd-sms-00029']);
+    expect(t.index.typeOf('cd-sms-00003')).toBe('sms');
+    expect(t.index.typeOf('cd-voice-00003')).toBe('voice');
+  });
+
+  it('does not miss a campaign when one already read is deleted between two pages (a fixed skip would)', async () => {
+    const t = setup({ voice: 100 });
+    // The other consumer ends the first campaign right after page 1 of the full read is sent.
+    const page = t.kore.campaignPage.bind(t.kore);
+    t.kore.campaignPage = async (type: CampaignType, q: CampaignPageQuery, o) => {
+      const r = await page(type, q, o);
+      if (q.sortBy && 'createdAt' in q.sortBy && q.skip === 0) t.kore.campaigns.delete('cd-voice-00000');
+      return r;
+    };
+    const refs = await t.index.references(t.opts, 'delete');
+    for (let i = 1; i < 100; i++) expect(refs.byId.has(`cl-dnc-voice-${i}`)).toBe(true);
+  });
+
+  it('steps back when so many campaigns before the cursor were deleted that the next page lost its anchors', async () => {
+    const t = setup({ voice: 200 });
+    const page = t.kore.campaignPage.bind(t.kore);
+    let done = false;
+    t.kore.campaignPage = async (type: CampaignType, q: CampaignPageQuery, o) => {
+      const r = await page(type, q, o);
+      if (!done && q.sortBy && 'createdAt' in q.sortBy && q.skip > 0) {
+        done = true;
+        for (let i = 0; i < 60; i++) t.kore.campaigns.delete(`cd-voice-${String(i).padStart(5, '0')}`);
+      }
+      return r;
+    };
+    const refs = await t.index.references(t.opts, 'delete');
+    for (let i = 60; i < 200; i++) expect(refs.byId.has(`cl-dnc-voice-${i}`)).toBe(true);
+  });
+
+  it("reads a type again when it ends with fewer campaigns than Kore's own count, then fails (retryable) rather than keep a hole", async () => {
+    const t = setup({ voice: 60 });
+    const page = t.kore.campaignPage.bind(t.kore);
+    t.kore.campaignPage = async (type: CampaignType, q: CampaignPageQuery, o) => ({ ...(await page(type, q, o)), totalResults: 61 });
+    await expect(t.index.references(t.opts, 'delete')).rejects.toBeInstanceOf(CampaignSetMovedError);
+    expect(new CampaignSetMovedError('x').retryable).toBe(true);
+    expect(t.index.complete()).toBe(false);
+  });
+
+  it('keeps every page it read when the invocation runs out of time, and goes on from there on the next one', async () => {
+    const t = setup({ voice: 300 });
+    let budget = 3;
+    t.kore.fits = () => budget-- > 0;
+    const deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock });
+    await expect(t.index.references({ ...t.opts, deadline }, 'delete')).rejects.toBeInstanceOf(DeadlineError);
+    expect(t.pages()).toBe(3);
+    expect(t.index.complete()).toBe(false);
+    // Kore's count is known now: what is left is estimated from it (for admission).
+    expect(t.index.callsToEnsure(undefined, 'delete')).toBe(5 + 1);
+    t.kore.fits = () => true;
+    await t.index.references({ ...t.opts, deadline }, 'delete');
+    // voice: probe + ceil(300/45) = 7 pages, sms: the probe alone: the same 9 calls a single run costs.
+    expect(t.pages()).toBe(9);
+    expect(t.index.complete()).toBe(true);
+  });
+});
+
+describe('the campaign index: freshness at a write', () => {
+  it('refreshes with a delta of 2 calls (one per type) whatever the account size, and sees a campaign created since', async () => {
+    const t = setup({ voice: 400, sms: 400 });
+    await t.index.references(t.opts, 'delete');
+    const built = t.pages();
+    t.clock.advance(6 * MIN);
+    create(t.kore, t.clock, {
+      _id: 'cd-new-sms',
+      campaignType: 'sms',
+      status: 'Ready',
+      schedule: { isSchedulingEnabled: false },
+      dncLists: { name: '  Opt-outs WEST ' },
+    });
+    expect(t.index.callsToEnsure(undefined, 'delete')).toBe(2);
+    const refs = await t.index.references(t.opts, 'delete');
+    expect(t.pages() - built).toBe(2);
+    expect(refs.byName.get('opt-outs west')).toEqual(['cd-new-sms']);
+    expect(t.index.typeOf('cd-new-sms')).toBe('sms');
+  });
+
+  it('holds each kind of write to its own bound: a rename refreshes sooner than a DELETE', async () => {
+    const t = setup({ voice: 10 });
+    await t.index.references(t.opts, 'delete');
+    const built = t.pages();
+    t.clock.advance(2 * MIN);
+    expect(t.index.callsToEnsure(undefined, 'delete')).toBe(0);
+    expect(t.index.callsToEnsure(undefined, 'rename')).toBe(2);
+    await t.index.references(t.opts, 'delete');
+    expect(t.pages()).toBe(built);
+    await t.index.references(t.opts, 'rename');
+    expect(t.pages()).toBe(built + 2);
+  });
+
+  it('refuses a write when the index has grown older than its bound since it was refreshed (StaleIndexError, retryable)', async () => {
+    const t = setup({ voice: 10 });
+    await t.index.references(t.opts, 'rename');
+    expect(() => t.index.assertFresh(undefined, 'rename')).not.toThrow();
+    t.clock.advance(2 * MIN + 1);
+    expect(() => t.index.assertFresh(undefined, 'rename')).toThrow(StaleIndexError);
+    expect(() => t.index.assertFresh(undefined, 'delete')).not.toThrow();
+    expect(new StaleIndexError('x').retryable).toBe(true);
+  });
+
+  it('falls back to a full read when Kore does not sort by updatedAt: a delta could not prove anything', async () => {
+    const t = setup({ voice: 100 });
+    const page = t.kore.campaignPage.bind(t.kore);
+    // Kore ignores sortBy: insertion order, oldest first.
+    t.kore.campaignPage = (type: CampaignType, q: CampaignPageQuery, o) => page(type, { skip: q.skip, limit: q.limit }, o);
+    await t.index.references(t.opts, 'delete');
+    const built = t.pages();
+    t.clock.advance(6 * MIN);
+    expect(t.index.callsToEnsure(undefined, 'delete')).toBeGreaterThan(2);
+    await t.index.references(t.opts, 'delete');
+    expect(t.pages() - built).toBe(built);
+  });
+
+  it('reads itself in full again after CAMPAIGN_FULL_READ_HOURS, a page per call alongside the work, and drops deleted campaigns', async () => {
+    const t = setup({ voice: 90 }, { fullReadEveryMs: 60 * MIN, deleteMaxAgeMs: 120 * MIN });
+    await t.index.references(t.opts, 'delete');
+    t.kore.campaigns.delete('cd-voice-00005');
+    t.clock.advance(61 * MIN);
+    let calls = 0;
+    while (t.index.has('cd-voice-00005') && calls++ < 20) await t.index.references(t.opts, 'delete');
+    expect(t.index.has('cd-voice-00005')).toBe(false);
+    // probe + 2 pages for voice, the probe for sms: a page each call.
+    expect(calls).toBe(4);
+  });
+});
+
+describe('the campaign index: proving a campaign gone', () => {
+  it('believes a 404 for a campaign the built index never held, without a call', async () => {
+    const t = setup({ voice: 5 });
+    await t.index.references(t.opts, 'delete');
+    const before = t.pages();
+    expect(await t.index.confirmAbsent('cd-never', t.opts)).toBe(true);
+    expect(t.pages()).toBe(before);
+  });
+
+  it('reads the campaigns in full again for one it held, and says whether it is still there', async () => {
+    const t = setup({ voice: 5 });
+    await t.index.references(t.opts, 'delete');
+    expect(await t.index.confirmAbsent('cd-voice-00001', t.opts)).toBe(false);
+    t.kore.campaigns.delete('cd-voice-00001');
+    expect(await t.index.confirmAbsent('cd-voice-00001', t.opts)).toBe(true);
+  });
+
+  it('forgets a campaign we deleted ourselves, so a duplicate command finds it gone at no cost', async () => {
+    const t = setup({ voice: 5 });
+    await t.index.references(t.opts, 'delete');
+    t.index.forget('cd-voice-00002');
+    const before = t.pages();
+    expect(await t.index.confirmAbsent('cd-voice-00002', t.opts)).toBe(true);
+    expect(t.pages()).toBe(before);
+  });
+
+  it('counts an unreadable dncLists as "no reference can be ruled out"', async () => {
+    const t = setup();
+    create(t.kore, t.clock, { _id: 'cd-odd', dncLists: 'Opt-outs' });
+    expect((await t.index.references(t.opts, 'delete')).unreadable).toEqual(['cd-odd']);
+  });
+});
