@@ -5,6 +5,10 @@ import { bashBlocks, commandsFor, parseShell, readmeCommands, README, RUNNERS } 
 import type { RunnerName } from './readme-commands';
 import { read, root } from './markdown';
 
+/** What a program prints, or its error. */
+const stdout = (file: string, args: string[]) =>
+  new Promise<string>((resolve, reject) => execFile(file, args, { cwd: root }, (err, out) => (err ? reject(err) : resolve(out))));
+
 /**
  * Every shell command of the README's quick start and deploy steps is run as written by some test
  * (see RUNNERS). This file checks that each one has a runner, and runs the two that set up and
@@ -53,51 +57,36 @@ describe('the README’s shell commands', () => {
     expect({ regions: [...regions], stages: [...stages] }).toEqual({ regions: ['eu-west-1'], stages: ['prod'] });
   });
 
-  describe(
-    commandsFor('npm ci')
-      .map((c) => c.text)
-      .join(', '),
-    () => {
-      /** npm ci leaves a hidden lockfile of what it installed: it must be package-lock.json's tree. */
-      it('installed exactly the tree package-lock.json records, with Node 22 from the node devDependency', async () => {
-        type Lock = { packages: Record<string, { version?: string; optional?: boolean; dev?: boolean }> };
-        const lock = JSON.parse(read('package-lock.json')) as Lock;
-        const installed = JSON.parse(read('node_modules/.package-lock.json')) as Lock;
-        const differs = Object.entries(installed.packages)
-          .filter(([path, p]) => lock.packages[path]?.version !== p.version)
-          .map(([path]) => path);
-        const missing = Object.entries(lock.packages)
-          .filter(([path, p]) => path !== '' && !p.optional && !(path in installed.packages))
-          .map(([path]) => path);
-        expect({ differs, missing }).toEqual({ differs: [], missing: [] });
+  const [npmCi] = commandsFor('npm ci');
+  describe(npmCi!.text, () => {
+    /** npm ci leaves a hidden lockfile of what it installed: it must be package-lock.json's tree. */
+    it('installed exactly the tree package-lock.json records, with Node 22 from the node devDependency', async () => {
+      type Lock = { packages: Record<string, { version?: string; optional?: boolean; dev?: boolean }> };
+      const lock = JSON.parse(read('package-lock.json')) as Lock;
+      const installed = JSON.parse(read('node_modules/.package-lock.json')) as Lock;
+      const differs = Object.entries(installed.packages)
+        .filter(([path, p]) => lock.packages[path]?.version !== p.version)
+        .map(([path]) => path);
+      const missing = Object.entries(lock.packages)
+        .filter(([path, p]) => path !== '' && !p.optional && !(path in installed.packages))
+        .map(([path]) => path);
+      expect({ differs, missing }).toEqual({ differs: [], missing: [] });
 
-        const version = await new Promise<string>((resolve, reject) =>
-          execFile(join(root, 'node_modules/.bin/node'), ['--version'], (err, out) => (err ? reject(err) : resolve(out.trim()))),
-        );
-        expect(version).toMatch(/^v22\./);
-        expect(lock.packages['']).toMatchObject({ devDependencies: { node: expect.stringMatching(/^\^?22\./) } });
-      });
-    },
-  );
+      expect(await stdout(join(root, 'node_modules/.bin/node'), ['--version'])).toMatch(/^v22\./);
+      expect(lock.packages['']).toMatchObject({ devDependencies: { node: expect.stringMatching(/^\^?22\./) } });
+    });
+  });
 
-  describe(
-    commandsFor('npm test')
-      .map((c) => c.text)
-      .join(', '),
-    () => {
-      it('is Jest, and Jest runs every test file of test/, this folder included', async () => {
-        const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-        expect(pkg.scripts.test).toBe('jest');
-        const listed = await new Promise<string[]>((resolve, reject) =>
-          execFile(process.execPath, [join(root, 'node_modules/jest/bin/jest.js'), '--listTests'], { cwd: root }, (err, out) =>
-            err ? reject(err) : resolve(out.split('\n').filter(Boolean)),
-          ),
-        );
-        const relativeListed = listed.map((f) => relative(root, f)).sort();
-        expect(relativeListed).toContain(relative(root, __filename));
-        expect(relativeListed.filter((f) => f.startsWith('test/docs/')).length).toBeGreaterThanOrEqual(3);
-        expect(relativeListed.filter((f) => f.startsWith('test/integration/')).length).toBeGreaterThan(10);
-      });
-    },
-  );
+  const [npmTest] = commandsFor('npm test');
+  describe(npmTest!.text, () => {
+    it('is Jest, and Jest runs every test file of test/, this folder included', async () => {
+      const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+      expect(pkg.scripts.test).toBe('jest');
+      const listed = (await stdout(process.execPath, [join(root, 'node_modules/jest/bin/jest.js'), '--listTests'])).split('\n').filter(Boolean);
+      const relativeListed = listed.map((f) => relative(root, f)).sort();
+      expect(relativeListed).toContain(relative(root, __filename));
+      expect(relativeListed.filter((f) => f.startsWith('test/docs/')).length).toBeGreaterThanOrEqual(3);
+      expect(relativeListed.filter((f) => f.startsWith('test/integration/')).length).toBeGreaterThan(10);
+    });
+  });
 });
