@@ -13,7 +13,19 @@ const restrict = (files, patterns, why) => ({
 const outsideLib = ['**/local/**', '**/test/**', '**/functions/**', '**/bench/**', '**/scripts/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.serverless/**', '.esbuild/**', 'bench/results.json', 'bench/.out/**', '.local-stack/**', 'coverage/**', 'jest.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.serverless/**',
+      'artifacts/**',
+      '.esbuild/**',
+      'bench/results.json',
+      'bench/.out/**',
+      '.local-stack/**',
+      'coverage/**',
+      'jest.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

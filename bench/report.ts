@@ -2,7 +2,7 @@
  * What the benchmarks produce: table rows (goal, value, met), raw figures per section, side
  * tables (the consumers side by side, the sweep at two sizes, the bundles' dependencies), how
  * each section is measured and why a goal is not met. `bench/results.json` holds all of it, and
- * the README's Performance section is rendered from it (bench/readme.ts).
+ * docs/performance.md is rendered from it (bench/readme.ts).
  */
 import { cpus, loadavg } from 'node:os';
 
@@ -14,7 +14,7 @@ export interface Row {
   value: string;
   /** undefined: no goal, a figure reported for comparison. */
   met?: boolean;
-  /** Why the goal is not met (README, "Goals not met"). */
+  /** Why the goal is not met (the "Goals not met" list of docs/performance.md). */
   why?: string;
 }
 
@@ -29,7 +29,7 @@ export interface SideTable {
 
 export interface Results {
   scale: number;
-  /** Every section at scale 1: only such a run is written to bench/results.json and the README. */
+  /** Every section at scale 1: only such a run is written to bench/results.json and docs/performance.md. */
   full: boolean;
   node: string;
   cpus: number;
@@ -72,7 +72,7 @@ export class Bench {
     this.tables.push(t);
   }
 
-  /** How a section is measured: one or more sentences, each a README bullet. */
+  /** How a section is measured: one or more sentences, each a bullet of docs/performance.md. */
   describe(section: string, ...sentences: string[]): void {
     (this.how[section] ??= []).push(...sentences);
   }

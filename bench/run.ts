@@ -3,8 +3,8 @@
  * (one file per benchmark in bench/benchmarks/). Prints a table with each goal, the value and
  * met / not met. No goal is asserted in a test: the numbers belong to the machine.
  *
- * Only a full run (every benchmark, scale 1) writes bench/results.json and regenerates the
- * README's Performance section from it; any other run writes bench/.out/results.json and says
+ * Only a full run (every benchmark, scale 1) writes bench/results.json and regenerates
+ * docs/performance.md from it; any other run writes bench/.out/results.json and says
  * so, so a quick run never overwrites the tracked figures.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,17 +16,17 @@ import { chaos } from './benchmarks/chaos.js';
 import { cpu } from './benchmarks/cpu.js';
 import { sweep } from './benchmarks/sweep.js';
 import { ROOT } from './bundles.js';
-import { updateReadme } from './readme.js';
+import { PERFORMANCE_PAGE, writePerformancePage } from './readme.js';
 import type { Results } from './report.js';
 import { Bench, mainTable } from './report.js';
 
 const BENCHMARKS: Record<string, (b: Bench) => Promise<void>> = { bundle, cpu, sweep, budget, chaos };
-const USAGE = `Usage: npm run bench [-- --scale 0.25] [--only ${Object.keys(BENCHMARKS).join(',')}] [--readme]
+const USAGE = `Usage: npm run bench [-- --scale 0.25] [--only ${Object.keys(BENCHMARKS).join(',')}] [--docs]
 
   --scale n   multiply every size by n (default 1). A scaled run writes bench/.out/results.json,
               never the tracked bench/results.json, and warns where its sizes are too small to compare.
   --only a,b  run only these benchmarks (also written to bench/.out/ only).
-  --readme    regenerate the README's Performance section from bench/results.json and exit.
+  --docs      regenerate docs/performance.md from bench/results.json and exit (--readme: the same).
 `;
 
 const RESULTS = join(__dirname, 'results.json');
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
       options: {
         scale: { type: 'string', default: '1' },
         only: { type: 'string' },
+        docs: { type: 'boolean', default: false },
+        // The flag's name from when the results were a README section: kept so old habits still work.
         readme: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -55,9 +57,9 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (values.readme) {
-    updateReadme(join(ROOT, 'README.md'), JSON.parse(readFileSync(RESULTS, 'utf8')) as Results);
-    process.stdout.write('README.md: Performance section regenerated from bench/results.json\n');
+  if (values.docs || values.readme) {
+    writePerformancePage(join(ROOT, PERFORMANCE_PAGE), JSON.parse(readFileSync(RESULTS, 'utf8')) as Results);
+    process.stdout.write(`${PERFORMANCE_PAGE}: regenerated from bench/results.json\n`);
     return;
   }
   const scale = Number(values.scale);
@@ -87,10 +89,10 @@ async function main(): Promise<void> {
   const file = full ? RESULTS : join(OUT_DIR, 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   if (full) {
-    updateReadme(join(ROOT, 'README.md'), results);
-    process.stdout.write(`\nWrote bench/results.json and regenerated the README's Performance section.\n`);
+    writePerformancePage(join(ROOT, PERFORMANCE_PAGE), results);
+    process.stdout.write(`\nWrote bench/results.json and regenerated ${PERFORMANCE_PAGE}.\n`);
   } else {
-    process.stdout.write(`\nWrote bench/.out/results.json (bench/results.json and the README are written by a full run only).\n`);
+    process.stdout.write(`\nWrote bench/.out/results.json (bench/results.json and docs/performance.md are written by a full run only).\n`);
   }
 }
 

@@ -1,12 +1,12 @@
 /* global process, console */
 /**
  * Reads `cfn-lint --format json` output and decides: errors and warnings fail, I3011 fails, and
- * an informational note passes only if README.md explains it (EXPLAINED below, by rule and
+ * an informational note passes only if docs/deploy.md explains it (EXPLAINED below, by rule and
  * resource). Usage: node infra/cfn-lint-verdict.mjs <cfn-lint.json> <cfn-lint exit code>
  */
 import { readFileSync } from 'node:fs';
 
-// [rule, resource]: notes README.md "cfn-lint notes" explains. Keep both lists in step.
+// [rule, resource]: notes docs/deploy.md "cfn-lint notes" explains. Keep both lists in step.
 const EXPLAINED = [
   // osls writes its deployment bucket's TLS-only policy with Fn::Join; the template has no say.
   ['I1022', 'ServerlessDeploymentBucketPolicy'],
@@ -26,7 +26,7 @@ for (const m of matches) {
   const rule = m.Rule.Id;
   const resource = m.Location.Path[0] === 'Resources' ? m.Location.Path[1] : m.Location.Path.join('/');
   const explained = m.Level === 'Informational' && rule !== 'I3011' && EXPLAINED.some(([r, res]) => r === rule && res === resource);
-  const verdict = explained ? 'explained in README' : 'FAIL';
+  const verdict = explained ? 'explained in docs' : 'FAIL';
   failed ||= !explained;
   console.log(`${verdict.padEnd(19)} ${m.Level.padEnd(13)} ${rule} ${resource} (line ${m.Location.Start.LineNumber}): ${m.Message}`);
 }

@@ -2,7 +2,7 @@
 # Packages a stage's CloudFormation template offline and lints it with AWS's cfn-lint (the Python
 # one, not the unrelated npm package of that name), informational checks on. Fails on any error
 # or warning, on I3011 (a stateful resource without explicit DeletionPolicy/UpdateReplacePolicy),
-# and on any note README.md ("Deploying to AWS" → "cfn-lint notes") does not explain.
+# and on any note docs/deploy.md ("cfn-lint notes") does not explain.
 #
 # Usage: infra/lint-template.sh [stage (prod)] [region (eu-west-1)]
 set -euo pipefail

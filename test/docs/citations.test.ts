@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { headings } from './markdown';
 
 /**
  * Code comments cite the repository's own pages, by section: `docs/<page>.md, "<Heading>"`. A
@@ -15,14 +16,6 @@ function sources(dir: string): string[] {
     if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : sources(path);
     return /\.(ts|js|mjs|sh)$/.test(e.name) ? [path] : [];
   });
-}
-
-/** The headings of a markdown page, as written after the #s. */
-function headings(markdown: string): string[] {
-  return markdown
-    .split('\n')
-    .filter((l) => /^#{1,6} /.test(l))
-    .map((l) => l.replace(/^#+ /, '').trim());
 }
 
 interface Citation {
@@ -61,7 +54,10 @@ describe('citations in code comments', () => {
         } catch {
           // A page that does not exist has no headings: every citation of it is reported below.
         }
-        pages.set(page, headings(text));
+        pages.set(
+          page,
+          headings(text).map((h) => h.text),
+        );
       }
       return !pages.get(page)!.includes(section);
     });

@@ -18,7 +18,7 @@ export interface ConsumerHarnessOptions extends LocalStackOptions {
   secretTtlSeconds?: number;
   batchSize?: number;
   retry?: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
-  /** Any other consumer environment variable (README, "Configuration"). */
+  /** Any other consumer environment variable (docs/deploy.md, "Params and variables"). */
   env?: Record<string, string>;
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { READY_LINE } from '../../local/keep-running';
 import type { StackEndpoints } from '../../local/stack-file';
+import { commandsFor, fragments, lineMatches } from '../docs/readme-commands';
 
 const root = join(__dirname, '../..');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
@@ -27,14 +28,21 @@ interface Running {
   endpoints: StackEndpoints;
 }
 
-/** `npm start -- --keep-running`, in its own process group so a test can press Ctrl-C on it the way a terminal does. */
-async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--random-ports', '--skip-demo', '--stack-file', stackFile], {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * `npm start -- --keep-running` (or `command`, a shell command line), in its own process group so a
+ * test can press Ctrl-C on it the way a terminal does. Always on ports the OS picks, with its own
+ * endpoints file: a developer's own stack on the fixed ports may be running.
+ */
+async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv, command?: string): Promise<Running> {
+  const isolated = ['--random-ports', '--stack-file', stackFile];
+  const child = command
+    ? spawn('sh', ['-c', `${command} ${isolated.join(' ')}`], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--skip-demo', ...isolated], {
+        cwd: root,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -57,7 +65,9 @@ async function stop(r: Running | undefined): Promise<void> {
 
 /**
  * The hands-on loop of the README, end to end, as a person runs it in two terminals:
- * `npm start -- --keep-running` in one, `npm run cli -- …` in the other.
+ * `npm start -- --keep-running` in one, `npm run cli -- …` in the other. The README's block runs
+ * first, as written (with --random-ports and its own endpoints file added to the first command);
+ * its last command, `reset`, leaves the starting account for the tests after it.
  */
 describe('the local loop: npm start -- --keep-running with the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'local-loop-'));
@@ -68,10 +78,12 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
   let endpoints: StackEndpoints;
   const out = () => running!.output();
 
+  const [start, ...cliCommands] = commandsFor('hands-on loop');
+
   beforeAll(async () => {
-    running = await keepRunning(stackFile, env);
+    running = await keepRunning(stackFile, env, start!.text);
     endpoints = running.endpoints;
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await stop(running);
@@ -102,6 +114,39 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
       out,
     );
   }
+
+  /**
+   * Each command's comment in the README is what it prints, `…` standing for the rest of the line:
+   * one line of its own output, or of the first terminal's since the command ran, must hold it.
+   */
+  it('runs the README’s hands-on loop as written, and each command prints what its comment says', async () => {
+    expect(start!.text).toBe('npm start -- --keep-running');
+    const readyParts = fragments(start!.comment ?? '');
+    expect({
+      command: start!.text,
+      printed: out()
+        .split('\n')
+        .some((l) => lineMatches(l, readyParts)),
+    }).toEqual({ command: start!.text, printed: true });
+    expect(cliCommands.length).toBeGreaterThanOrEqual(3);
+    for (const c of cliCommands) {
+      expect(c.text).toMatch(/^npm run cli -- /);
+      const before = out().length;
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile('sh', ['-c', c.text], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stdout, stderr }),
+        ),
+      );
+      expect({ command: c.text, code: r.code, stderr: r.stderr }).toEqual({ command: c.text, code: 0, stderr: '' });
+      const parts = fragments(c.comment ?? '');
+      expect({ command: c.text, comment: parts.length > 0 }).toEqual({ command: c.text, comment: true });
+      await waitFor(
+        `README.md's comment "${c.comment}" for \`${c.text}\``,
+        () => [...r.stdout.split('\n'), ...out().slice(before).split('\n')].find((l) => lineMatches(l, parts)),
+        () => `${r.stdout}\n--- first terminal since the command:\n${out().slice(before)}`,
+      );
+    }
+  }, 120_000);
 
   it('writes the endpoints file and prints where everything is', () => {
     expect(endpoints).toMatchObject({ pid: expect.any(Number), queueUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/000000000000\/kore-lifecycle$/) });
@@ -135,12 +180,15 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     expect(await listNames()).toContainEqual([id, '[expired] NPS survey 2024']);
 
     // And the recovery window's undo, from the CLI.
+    // The story before the README's loop printed outcomes too: look only at what follows each command.
+    const mark = out().length;
     const restored = await cli('restore', id);
     expect(restored.code).toBe(0);
     await waitFor(
       'the restore',
       () =>
         out()
+          .slice(mark)
           .split('\n')
           .find((l) => /✔ done\s+list\.restore cl-survey-old-0005 .*restored as "NPS survey 2024"/.test(l)),
       out,
@@ -160,6 +208,7 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     expect(dry.stdout).toMatch(/cl-webinar-2024-0012\s+Summer 2024 webinar leads/);
     expect(dry.stdout).toMatch(/dry run: nothing queued/);
 
+    let mark = out().length;
     const live = await cli('sweep', '--live', '--name-pattern', 'webinar');
     expect(live.code).toBe(0);
     expect(live.stdout).toMatch(/1 list\.expired queued/);
@@ -167,6 +216,7 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
       'the sweep candidate archived',
       () =>
         out()
+          .slice(mark)
           .split('\n')
           .find((l) => /✔ done\s+list\.expired cl-webinar-2024-0012 .*archived as/.test(l)),
       out,
@@ -180,6 +230,7 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
     // The list archived more than GRACE_DAYS ago (seeded so): a live sweep queues it, the running
     // consumer deletes it, and it is gone from the emulator.
     expect((await listNames()).map(([listId]) => listId)).toContain('cl-autumn-survey-0017');
+    mark = out().length;
     const grace = await cli('sweep', '--live', '--name-pattern', '^Autumn 2025');
     expect(grace.code).toBe(0);
     expect(grace.stdout).toMatch(/1 list\.expired queued/);
@@ -187,6 +238,7 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
       'the archived list deleted after its grace period',
       () =>
         out()
+          .slice(mark)
           .split('\n')
           .find((l) => /✔ done\s+list\.expired cl-autumn-survey-0017 .*deleted after its grace period/.test(l)),
       out,

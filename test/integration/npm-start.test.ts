@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { read, section as docSection, tableWith } from '../docs/markdown';
+import { commandsFor } from '../docs/readme-commands';
 
 const root = join(__dirname, '../..');
 
@@ -11,6 +13,16 @@ function npmStart(args: string[]): Promise<{ code: number; out: string; err: str
       [join(root, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts', ...args],
       { cwd: root, timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, out: stdout, err: stderr }),
+    );
+  });
+}
+
+/** The README's `npm start`, as written, through the shell and npm (the first screen's promise). */
+function readmeNpmStart(): Promise<{ code: number; out: string; err: string }> {
+  const [command] = commandsFor('npm start');
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', command!.text], { cwd: root, timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, out: stdout, err: stderr }),
     );
   });
 }
@@ -29,10 +41,10 @@ function section(out: string, heading: string): string[] {
 }
 
 /** `npm start` is the README's first promise: it must tell the whole story and exit 0. */
-describe('npm start (local/start.ts)', () => {
+describe('npm start, as the README writes it', () => {
   let run: { code: number; out: string; err: string };
   beforeAll(async () => {
-    run = await npmStart([]);
+    run = await readmeNpmStart();
   }, 150_000);
 
   it('runs the sample commands and the sweep on the embedded stack and exits 0', () => {
@@ -97,6 +109,43 @@ describe('npm start (local/start.ts)', () => {
     const [calls] = section(run.out, 'Kore calls');
     // One 429 is injected on purpose; nothing else fails.
     expect(calls).toMatch(/^\d+\s+1\s+0\s+25 of 60\s/);
+  });
+
+  /** The counts the docs state, from this run: a change to the story shows which page to update. */
+  it('prints the counts docs/local.md and the README state for its summary', () => {
+    const count = (rows: string[], action: string) => rows.filter((r) => r.startsWith(`${action} `)).length;
+    const written = section(run.out, 'Written to Kore');
+    const observed: Record<string, number> = {
+      deleteContactList: count(written, 'deleteContactList'),
+      deleteCampaign: count(written, 'deleteCampaign'),
+      archiveContactList: count(written, 'archiveContactList'),
+      restoreContactList: count(written, 'restoreContactList'),
+      updateContactList: count(written, 'updateContactList'),
+      'refused (`skipped`)': section(run.out, 'Refused').length,
+      'dead-letter queue': section(run.out, 'Dead-letter queue').length,
+    };
+    expect(written).toHaveLength(
+      Object.values(observed)
+        .slice(0, 5)
+        .reduce((a, b) => a + b, 0),
+    ); // no other action
+
+    const table = tableWith('docs/local.md ("`npm start`")', docSection('docs/local.md', '`npm start`'), 'in the summary', 'count');
+    const documented = Object.fromEntries(table.rows.map(([what, n]) => [what!.replace(/^`([^`]+)`$/, '$1'), Number(n)]));
+    expect({ file: 'docs/local.md ("npm start": what the summary counts)', counts: documented }).toEqual({
+      file: 'docs/local.md ("npm start": what the summary counts)',
+      counts: observed,
+    });
+
+    const o = observed;
+    const sentence =
+      `Kore deleted ${o.deleteContactList} list and ${o.deleteCampaign} campaign, archived ${o.archiveContactList} lists, ` +
+      `restored ${o.restoreContactList} and renamed ${o.updateContactList}; ${o['refused (`skipped`)']} commands were refused, each with its safety rule; ` +
+      `the ${o['dead-letter queue']} malformed samples sit in the dead-letter queue`;
+    expect({ file: 'README.md ("Quick start")', states: read('README.md').replace(/\s+/g, ' ').includes(sentence) }).toEqual({
+      file: 'README.md ("Quick start")',
+      states: true,
+    });
   });
 });
 

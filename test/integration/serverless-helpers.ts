@@ -11,19 +11,29 @@ export const root = join(__dirname, '../..');
 const sls = join(root, 'node_modules/.bin/serverless');
 const load = createRequire(__filename);
 
+/** Offline: no telemetry, no notifications, no AWS credentials (so nothing could reach AWS). */
+const OFFLINE = { SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+
+type Run = { code: number; out: string };
+const settle = (resolve: (r: Run) => void) => (err: Error | null, stdout: string, stderr: string) =>
+  resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, out: `${stdout}${stderr}` });
+
 /** `serverless package` (osls, the maintained v3 fork) runs offline: no credentials, no network. */
-export function slsPackage(dir: string, stage: string, ...extra: string[]): Promise<{ code: number; out: string }> {
+export function slsPackage(dir: string, stage: string, ...extra: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       sls,
       ['package', '--stage', stage, '--region', 'eu-west-1', '--package', dir, ...extra],
-      {
-        cwd: root,
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
-        timeout: 120_000,
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) || 1 : 0, out: `${stdout}${stderr}` }),
+      { cwd: root, env: { ...process.env, ...OFFLINE }, timeout: 120_000 },
+      settle(resolve),
     );
+  });
+}
+
+/** A command line as a person types it (the README's deploy steps), through the shell, in the repository, offline. */
+export function shell(command: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', command], { cwd: root, env: { ...process.env, ...OFFLINE }, timeout: 120_000 }, settle(resolve));
   });
 }
 

@@ -1,15 +1,35 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
 import { batchTimeNeededMs } from '../../lib/time-budget';
-import { paramValues, settings, slsPackage, zipEntries } from './serverless-helpers';
+import { code as codeCell, section as docSection, tableWith } from '../docs/markdown';
+import { commandsFor } from '../docs/readme-commands';
+import { paramValues, root, settings, shell, zipEntries } from './serverless-helpers';
 
 /**
  * The CloudFormation `serverless package` generates for a stage, checked resource by resource:
  * what each principal may do, what is alarmed, what survives a stack replace, and that every
- * param reaches the function it configures.
+ * param reaches the function it configures. The package is the one the README's deploy step 2
+ * makes, with its command run as written: one packaging run serves both.
  */
+
+const documented = commandsFor('serverless');
+const packageCommand = documented.find((c) => c.text.startsWith('npx serverless package '));
+if (!packageCommand) throw new Error('README.md, "Deploy to AWS": no `npx serverless package` command in step 2');
+/** A flag's value in a command line: `--stage prod` → prod. */
+const flag = (text: string, name: string) => new RegExp(`--${name}[ =]("[^"]*"|\\S+)`).exec(text)?.[1]?.replace(/^"|"$/g, '');
+/** The flags of a command, without `--package <dir>` (and without `--param`s if asked), in a comparable form. */
+const flagsOf = (text: string, params = true) =>
+  text
+    .replace(/^npx serverless (package|deploy)/, '')
+    .replace(/--package \S+/, '')
+    .trim()
+    .split(/\s+/)
+    .filter((t) => params || !t.startsWith('--param='))
+    .sort()
+    .join(' ');
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -30,7 +50,8 @@ type Role = {
   PermissionsBoundary?: unknown;
 };
 
-const STAGE = 'ci';
+const STAGE = flag(packageCommand.text, 'stage')!;
+const PACKAGE_DIR = flag(packageCommand.text, 'package')!;
 const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
 const ref = (id: string) => ({ Ref: id });
 
@@ -40,12 +61,17 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
   let p: Record<string, string>;
   beforeAll(async () => {
     p = await paramValues(STAGE);
-    dir = mkdtempSync(join(tmpdir(), 'sls-'));
-    const r = await slsPackage(dir, STAGE);
-    if (r.code !== 0) throw new Error(`serverless package failed:\n${r.out}`);
+    dir = join(root, PACKAGE_DIR);
+    const r = await shell(packageCommand.text);
+    if (r.code !== 0) throw new Error(`README.md, "Deploy to AWS", step 2: \`${packageCommand.text}\` failed:\n${r.out.slice(-3000)}`);
     resources = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
   }, 150_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    // The folder the README packages into (artifacts/): removed too when this run left it empty.
+    const parent = dirname(dir);
+    if (parent !== root && existsSync(parent) && readdirSync(parent).length === 0) rmdirSync(parent);
+  });
 
   const ofType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
   const props = (id: string) => resources[id]!.Properties;
@@ -140,7 +166,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     });
 
     it('sizes the DLQ so any message the lifecycle queue accepts can be parked with its error attributes', () => {
-      const consumerMaxBody = 16 * 1024; // the consumer rejects larger bodies (README, message contract)
+      const consumerMaxBody = 16 * 1024; // the consumer rejects larger bodies (docs/contract.md, "Fields every command shares")
       const errorAttributes = 2 * 1024;
       const source = props('LifecycleQueue').MaximumMessageSize as number;
       const dlq = props('DeadLetterQueue').MaximumMessageSize as number;
@@ -464,6 +490,79 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },
       ]);
+    });
+  });
+  describe('the README’s deploy steps, as written', () => {
+    it('packages outside .serverless/, which osls would copy into itself (ENAMETOOLONG)', () => {
+      const inside = relative(join(root, '.serverless'), dir);
+      expect({ path: PACKAGE_DIR, insideDotServerless: !inside.startsWith('..') }).toEqual({ path: PACKAGE_DIR, insideDotServerless: false });
+      expect(existsSync(join(dir, 'cloudformation-template-update-stack.json'))).toBe(true);
+    });
+
+    const deploys = documented.filter((c) => c.text.startsWith('npx serverless deploy '));
+    it('deploys with the flags the package was made with, or adds only --param (checked by packaging below)', () => {
+      expect(deploys.length).toBeGreaterThan(0);
+      for (const d of deploys) expect({ command: d.text, flags: flagsOf(d.text, false) }).toEqual({ command: d.text, flags: flagsOf(packageCommand.text) });
+    });
+
+    it.each(deploys.filter((d) => flagsOf(d.text) !== flagsOf(packageCommand.text)).map((d) => [d.text]))(
+      '`%s` packages with the same flags, and each --param reaches its variable',
+      async (text) => {
+        const tmp = mkdtempSync(join(tmpdir(), 'sls-deploy-'));
+        try {
+          const r = await shell(`${text.replace('npx serverless deploy ', 'npx serverless package ')} --package ${tmp}`);
+          expect({ command: text, code: r.code, tail: r.code === 0 ? '' : r.out.slice(-2000) }).toEqual({ command: text, code: 0, tail: '' });
+          const res = JSON.parse(readFileSync(join(tmp, 'cloudformation-template-update-stack.json'), 'utf8')).Resources as Record<string, Resource>;
+          const vars = Object.values(res)
+            .filter((x) => x.Type === 'AWS::Lambda::Function')
+            .map((x) => (x.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+          for (const [, name, value] of text.matchAll(/--param="?([^=\s"]+)=([^\s"]*)"?/g)) {
+            const env = settings.PARAMS[name!]?.env;
+            expect({ param: name, known: env !== undefined }).toEqual({ param: name, known: true });
+            expect(vars.filter((v) => env! in v).map((v) => String(v[env!]))).toEqual(expect.arrayContaining([value]));
+          }
+        } finally {
+          rmSync(tmp, { recursive: true, force: true });
+        }
+      },
+      150_000,
+    );
+
+    const lint = documented.find((c) => c.text.startsWith('cfn-lint '));
+    const haveCfnLint = spawnSync('cfn-lint', ['--version']).status === 0;
+    if (!haveCfnLint && !process.env.CI) {
+      // CI (.ci/run) installs cfn-lint, and there this test runs. Locally it needs `pip install cfn-lint`.
+      console.warn('cfn-lint is not on PATH: the README’s cfn-lint step is NOT checked here (pip install cfn-lint; CI runs it).');
+    }
+    (haveCfnLint || process.env.CI ? it : it.skip)(
+      `\`${lint?.text ?? 'cfn-lint'}\` finds no error or warning, and every note it reports is explained in docs/deploy.md${haveCfnLint ? '' : ' (skipped: cfn-lint is not on PATH)'}`,
+      async () => {
+        expect(lint).toBeDefined();
+        const r = await shell(lint!.text);
+        // cfn-lint's exit code is a bit mask: 2 error, 4 warning, 8 informational.
+        expect({ command: lint!.text, errorsOrWarnings: r.code & ~8, out: r.code & ~8 ? r.out : '' }).toEqual({
+          command: lint!.text,
+          errorsOrWarnings: 0,
+          out: '',
+        });
+        const notes = [...new Set([...r.out.matchAll(/^([EWI]\d{4}) /gm)].map((m) => m[1]!))];
+        const explained = docSection('docs/deploy.md', 'cfn-lint notes');
+        expect({ file: 'docs/deploy.md ("cfn-lint notes")', unexplained: notes.filter((n) => !explained.includes(`**${n}**`)) }).toEqual({
+          file: 'docs/deploy.md ("cfn-lint notes")',
+          unexplained: [],
+        });
+      },
+      120_000,
+    );
+
+    it('documents every alarm of the template in docs/operations.md, and no other', () => {
+      const prefix = `kore-campaign-lifecycle-${STAGE}-`;
+      const inTemplate = ofType('AWS::CloudWatch::Alarm')
+        .map(([, a]) => String(a.Properties.AlarmName).replace(prefix, ''))
+        .sort();
+      const table = tableWith('docs/operations.md, "Alarms"', docSection('docs/operations.md', 'Alarms'), 'alarm');
+      const documented = table.rows.map((r) => codeCell(r[0]!)).sort();
+      expect({ file: 'docs/operations.md ("Alarms")', alarms: documented }).toEqual({ file: 'docs/operations.md ("Alarms")', alarms: inTemplate });
     });
   });
 });

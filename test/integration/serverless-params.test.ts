@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
 import { SWEEP_KORE_CALLS } from '../../lib/sweep/run';
 import { batchTimeNeededMs } from '../../lib/time-budget';
-import { paramBlocks, paramValues, root, settings, slsPackage } from './serverless-helpers';
+import { paramBlocks, paramValues, settings, slsPackage } from './serverless-helpers';
 
 /**
  * Package-time validation of the deployment params (infra/settings.js). Each refusal is checked
@@ -215,12 +215,6 @@ describe('deployment params (infra/settings.js)', () => {
       const message = await refusal({ sweepDryRun: 'flase', consumerBatchSize: '0', sweepNamePattern: '[' });
       expect(message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);
     });
-  });
-
-  it('documents every param in the README', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const missing = Object.keys(settings.PARAMS).filter((name) => !readme.includes(`\`${name}\``));
-    expect(missing).toEqual([]);
   });
 
   it('stops `serverless package` before it writes anything when a param is refused', async () => {

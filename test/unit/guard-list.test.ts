@@ -18,7 +18,7 @@ const without = (key: string): KoreObject => {
   return l;
 };
 
-/** Each row is one rule of the README's "Safety model" table and one way to fail it. */
+/** Each row is one rule of docs/safety-model.md's "The rules" table and one way to fail it. */
 const REFUSALS: Array<[string, KoreObject, Partial<ListGuardInput>, string, string, RegExp]> = [
   ['a reply about another list', { ...base(), _id: 'cl-2' }, {}, 'unverifiable', 'identity', /about cl-2/],
   ['a reply without _id', without('_id'), {}, 'unverifiable', 'identity', /_id missing/],

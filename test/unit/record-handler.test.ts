@@ -17,7 +17,7 @@ import { FakeClock } from '../helpers/fake-clock';
 import { FakeKore } from '../helpers/fake-kore';
 
 /**
- * The README's outcome table, one row per case, against a fake KoreClient: what each command
+ * docs/contract.md's outcome table, one row per case, against a fake KoreClient: what each command
  * does, what reaches Kore, what is parked, what is logged. No sockets.
  */
 
