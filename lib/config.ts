@@ -1,14 +1,14 @@
 import { ConfigError } from './errors.js';
 
 /**
- * Environment, read once at cold start (README, "Configuration"). Every problem is collected
+ * Environment, read once at cold start (docs/deploy.md, "Params and variables"). Every problem is collected
  * and reported at once, each naming its variable, never its value. Hand-written on purpose, in
  * the style of Powertools' env getters: a few small parsers cost less than a schema library in
  * every bundle, and the defaults below are the one place each default is written.
  */
 
 /**
- * What `list.expired` does (README, "Recovery window"): `delete` at once; `archive` (rename and
+ * What `list.expired` does (docs/safety-model.md, "Recovery window"): `delete` at once; `archive` (rename and
  * record, never delete); `archive-then-delete`: archive now, and the nightly sweep deletes what
  * stayed archived and unchanged for GRACE_DAYS. A command may ask for less than the mode allows,
  * never more.

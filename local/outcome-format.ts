@@ -1,5 +1,5 @@
 /**
- * The consumer's outcome lines (README, "Outcomes") in a form a person reads at a terminal:
+ * The consumer's outcome lines (docs/contract.md, "Outcomes") in a form a person reads at a terminal:
  * one line per message with the outcome, what it was about, why, and what it cost. The JSON line
  * stays the record (the log file); this is only its reading.
  */

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { DESCRIPTION_MAX, NAME_MAX } from '../lib/kore/limits.js';
-import { listDescription, listName } from '../lib/lifecycle/commands/define.js';
+import { listDescription, listName, reason, REASON_MAX } from '../lib/lifecycle/commands/define.js';
 import { COMMANDS } from '../lib/lifecycle/commands/index.js';
-import { listUpdateSchema } from '../lib/lifecycle/commands/list-update.js';
+import { listUpdateSchema, updateDescription, updateName } from '../lib/lifecycle/commands/list-update.js';
 
 const ROOT = join(__dirname, '..');
 export const SCHEMA_DIR = 'schemas';
@@ -28,6 +28,12 @@ type JsonSchema = Record<string, unknown>;
 const UTF16_NOTE = 'counted in UTF-16 units by the consumer (an emoji counts 2); maxLength counts code points, so text with emoji may pass here and be refused';
 /** No control character, and something besides whitespace (lib/kore/limits.ts, nameProblem). */
 const NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$';
+
+/** A name that starts with "[expired]" after blanks, in any case (lib/guard/archive-mark.ts, looksArchived). */
+const ARCHIVED_NAME_PATTERN = '^\\s*\\[[Ee][Xx][Pp][Ii][Rr][Ee][Dd]\\]';
+/** A description that starts as our record does (lib/guard/archive-mark.ts, looksLikeRecord). */
+const RECORD_PATTERN = '^\\s*\\{\\s*"kcl"\\s*:';
+const CONTROL_FREE_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
 
 /** The refinements of the commands' schemas, each as the JSON Schema keywords that say the same. */
 const REFINEMENTS = new Map<unknown, (json: JsonSchema) => void>([
@@ -42,6 +48,32 @@ const REFINEMENTS = new Map<unknown, (json: JsonSchema) => void>([
   ],
   [listDescription, (json) => Object.assign(json, { maxLength: DESCRIPTION_MAX, description: `At most ${DESCRIPTION_MAX} characters ${UTF16_NOTE}.` })],
   [listUpdateSchema, (json) => Object.assign(json, { anyOf: [{ required: ['name'] }, { required: ['description'] }] })],
+  [
+    updateName,
+    (json) =>
+      Object.assign(json, {
+        maxLength: NAME_MAX,
+        allOf: [{ pattern: NAME_PATTERN }, { not: { pattern: ARCHIVED_NAME_PATTERN } }],
+        description: `A list name: not blank, no control characters, not starting with "[expired]" (only an archive writes that), at most ${NAME_MAX} characters ${UTF16_NOTE}.`,
+      }),
+  ],
+  [
+    updateDescription,
+    (json) =>
+      Object.assign(json, {
+        maxLength: DESCRIPTION_MAX,
+        not: { pattern: RECORD_PATTERN },
+        description: `At most ${DESCRIPTION_MAX} characters ${UTF16_NOTE}; not shaped like an archive record ({"kcl": …}: the consumer also refuses any JSON object with a "kcl" key).`,
+      }),
+  ],
+  [
+    reason,
+    (json) =>
+      Object.assign(json, {
+        pattern: CONTROL_FREE_PATTERN,
+        description: `Free text, at most ${REASON_MAX} characters, no control characters: logged, never interpreted.`,
+      }),
+  ],
 ]);
 
 /** The zod checks of a schema, by kind (`custom` is a refinement). */

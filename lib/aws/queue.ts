@@ -123,7 +123,7 @@ export class QueueSender {
     const deadline = o.deadline ?? Deadline.none(this.clock);
     const attrs: Record<string, MessageAttributeValue> = {
       ErrorCode: { DataType: 'String', StringValue: m.errorCode },
-      // Kept short: the DLQ must accept the body plus these (README, "Queues and message sizes").
+      // Kept short: the DLQ must accept the body plus these (docs/deploy.md, "Fixed in the template").
       ErrorMessage: { DataType: 'String', StringValue: m.errorMessage.slice(0, 1024) || '(none)' },
       SourceMessageId: { DataType: 'String', StringValue: m.messageId },
       ReceiveCount: { DataType: 'Number', StringValue: String(m.receiveCount) },

@@ -1,6 +1,6 @@
 /**
  * The safety model as data: every rule a destructive step must pass, what evidence it reads and
- * what a failure becomes. The README's "Safety model" table is this table (a unit test checks
+ * what a failure becomes. The table of docs/safety-model.md, "The rules", is this table (a unit test checks
  * that every rule id appears there). Rules are an allowlist: each must be *proven* from Kore's
  * freshest reply; a field that is missing, mistyped or unknown fails the rule.
  */

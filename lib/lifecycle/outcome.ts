@@ -1,7 +1,7 @@
 import type { GuardReason, Refusal } from '../guard/rules.js';
 
 /**
- * Every message ends in exactly one of these (README, "Outcomes"). `would-*` are the consumer's
+ * Every message ends in exactly one of these (docs/contract.md, "Outcomes"). `would-*` are the consumer's
  * dry run (CONSUMER_DRY_RUN): the step was decided and allowed, nothing was written to Kore.
  */
 export type OutcomeKind = 'done' | 'already-done' | 'skipped' | 'would-delete' | 'would-archive' | 'would-update' | 'would-restore' | 'retry' | 'rejected';

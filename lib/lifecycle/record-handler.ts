@@ -35,7 +35,7 @@ export interface ConsumerSettings {
   deferredVisibilitySeconds: number;
   /** How old an account listing may be to stand as a batch's evidence (0: every list gets its own GET). */
   snapshotMaxAgeSeconds: number;
-  /** What list.expired does (README, "Recovery window"). */
+  /** What list.expired does (docs/safety-model.md, "Recovery window"). */
   deletionMode: DeletionMode;
   graceDays: number;
 }

@@ -25,7 +25,7 @@ Run any command with --help for its options.
 `,
   send: `Usage: npm run cli -- send <type> [--field value]…
 
-Types: ${COMMAND_TYPES.join(', ')}. Fields are the message contract's (README, "Message contract"):
+Types: ${COMMAND_TYPES.join(', ')}. Fields are the message contract's (docs/contract.md, "Commands"):
   --contactListId cl-…  --campaignId cd-…  --action delete|archive  --reason word
   --name text  --description text  --keepContactLists true|false  --eventId id  --streamId st-…
 occurredAt is now unless --occurredAt <ISO time> says otherwise. The command is checked by the
@@ -51,7 +51,7 @@ Example (npm's -s keeps its banner out of the file):
   restore: `Usage: npm run cli -- restore <contactListId> [--eventId id] [--streamId st-…]
 
 Queues {"type":"list.restore","contactListId":…}: the consumer puts back the name and description
-our archive recorded (README, "Recovery window"). A list not archived by us ends skipped
+our archive recorded (docs/safety-model.md, "Recovery window"). A list not archived by us ends skipped
 (not-archived), one already deleted skipped (not-found). See the waiting lists with \`archived\`.
 `,
   archived: `Usage: npm run cli -- archived

@@ -7,7 +7,7 @@ import { commandHint } from './help.js';
 import { send } from './send.js';
 import { sweepSetup } from './sweep.js';
 
-/** `restore cl-…`: queues a `list.restore` (README, "Recovery window"); the consumer puts the original name and description back. */
+/** `restore cl-…`: queues a `list.restore` (docs/safety-model.md, "Recovery window"); the consumer puts the original name and description back. */
 export async function restore(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [id, ...rest] = argv;
   if (id === undefined || id === '--help' || id === '-h') return ctx.help('restore');

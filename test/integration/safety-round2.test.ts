@@ -6,7 +6,7 @@ import { createSweepHandler } from '../../lib/sweep/handler';
 import { lambdaContext } from '../../local/event-source-mapping';
 import type { Realism, RecordedCall, Seed } from '../../local/kore-emulator/server';
 import { LENIENT_REALISM, STRICT_REALISM } from '../../local/kore-emulator/server';
-import { daysAgo, LOCAL_ARCHIVE_KEY } from '../../local/seed';
+import { daysAgo } from '../../local/seed';
 import { ConsumerHarness } from '../helpers/harness';
 import type { ConsumerHarnessOptions } from '../helpers/harness';
 
@@ -22,7 +22,6 @@ const DAY = 86_400_000;
 let offset = 0;
 const now = () => new Date(Date.now() + offset).toISOString();
 const expired = (contactListId: string, extra: Record<string, unknown> = {}) => ({ type: 'list.expired', contactListId, occurredAt: now(), ...extra });
-const KEY = new MarkKey(LOCAL_ARCHIVE_KEY);
 
 const seed = (): Seed => ({
   lists: [

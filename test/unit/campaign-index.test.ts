@@ -67,7 +67,8 @@ describe('the campaign index: building it', () => {
   });
 
   it('does not miss a campaign when one already read is deleted between two pages (a fixed skip would)', async () => {
-    const t = setup({ voice: 100 });
+    // 200 campaigns: the probe page holds the 50 newest, so the one that slides lies in the paged part.
+    const t = setup({ voice: 200 });
     // The other consumer ends the first campaign right after page 1 of the full read is sent.
     const page = t.kore.campaignPage.bind(t.kore);
     t.kore.campaignPage = async (type: CampaignType, q: CampaignPageQuery, o) => {
@@ -76,7 +77,7 @@ describe('the campaign index: building it', () => {
       return r;
     };
     const refs = await t.index.references(t.opts, 'delete');
-    for (let i = 1; i < 100; i++) expect(refs.byId.has(`cl-dnc-voice-${i}`)).toBe(true);
+    for (let i = 1; i < 200; i++) expect(refs.byId.has(`cl-dnc-voice-${i}`)).toBe(true);
   });
 
   it('steps back when so many campaigns before the cursor were deleted that the next page lost its anchors', async () => {

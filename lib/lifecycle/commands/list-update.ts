@@ -6,13 +6,18 @@ import { alreadyDone, done, refused, skipped, wouldDo } from '../outcome.js';
 import type { Outcome } from '../outcome.js';
 import { commonFields, contactListId, defineCommand, listDescription, listName, occurredAt } from './define.js';
 
+/** Our archive mark is written only by list.expired: a producer may not rename a list to look archived. */
+export const updateName = listName.check(
+  z.refine((s) => !looksArchived(s), `name must not start with "${ARCHIVE_PREFIX.trim()}": only an archive writes that`),
+);
+export const updateDescription = listDescription.check(z.refine((s) => !looksLikeRecord(s), 'description must not look like an archive record ({"kcl": …})'));
+
 export const listUpdateSchema = z
   .strictObject({
     type: z.literal('list.update'),
     contactListId,
-    // Our archive mark is written only by list.expired: a producer may not rename a list to look archived.
-    name: z.optional(listName.check(z.refine((s) => !looksArchived(s), `name must not start with "${ARCHIVE_PREFIX.trim()}": only an archive writes that`))),
-    description: z.optional(listDescription.check(z.refine((s) => !looksLikeRecord(s), 'description must not look like an archive record ({"kcl": …})'))),
+    name: z.optional(updateName),
+    description: z.optional(updateDescription),
     occurredAt,
     ...commonFields,
   })
