@@ -23,8 +23,10 @@
 
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-/** serverless.yml: LifecycleQueue.MessageRetentionPeriod (4 days). */
-const LIFECYCLE_QUEUE_RETENTION_SECONDS = 345_600;
+/** serverless.yml: LifecycleQueue.MessageRetentionPeriod (14 days, SQS's longest): at least the longest command age. */
+const LIFECYCLE_QUEUE_RETENTION_SECONDS = 1_209_600;
+/** The deletions and archives alarms: 5-minute periods, 2 of 3 above the threshold. */
+const ALARM_PERIOD_MINUTES = 5;
 /** In-function retries a batch must still have time for (docs/design.md, "Deadline and retries": at most 2). */
 const RETRY_ALLOWANCE = 2;
 /** AWS's guidance for SQS event sources: visibility timeout = 6 × the function timeout. */
@@ -109,6 +111,49 @@ const streamIdList = () => ({
   },
 });
 
+// ARNs of the principals and sources that may send commands: what the queue policy names.
+const ARN = {
+  role: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+  rule: /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[\w.\-/]{1,256}$/,
+  topic: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/,
+};
+const arnList = (kind, example) => ({
+  expects: `comma-separated ${kind} ARNs (${example}), or empty`,
+  parse(raw) {
+    if (raw === '') return [];
+    const arns = raw.split(',');
+    for (const a of arns) if (!ARN[kind].test(a)) throw new Error(`must list ${kind} ARNs like ${example}, comma-separated without spaces ("${a}" is not one)`);
+    return arns;
+  },
+});
+const optionalRoleArn = () => ({
+  expects: 'an IAM role ARN (arn:aws:iam::123456789012:role/ops-break-glass), or empty',
+  parse(raw) {
+    if (raw !== '' && !ARN.role.test(raw)) throw new Error(`must be an IAM role ARN like arn:aws:iam::123456789012:role/ops-break-glass`);
+    return raw;
+  },
+});
+// SQS SenderIds: an IAM role or user unique id (AROA…, AIDA…), or an account id.
+const SENDER_ID = /^(A[A-Z0-9]{15,127}|\d{12})$/;
+const senderIdList = () => ({
+  expects: 'comma-separated SQS sender ids: IAM role or user unique ids (AROA…, AIDA…: `aws iam get-role --query Role.RoleId`), or empty',
+  parse(raw) {
+    if (raw === '') return raw;
+    for (const id of raw.split(','))
+      if (!SENDER_ID.test(id)) throw new Error(`must list role or user unique ids like AROAEXAMPLE123456789 ("${id}" is not one)`);
+    return raw;
+  },
+});
+const autoOrInteger = (min, max) => ({
+  expects: `\`auto\` (derived from the caps) or an integer from ${min} to ${max}`,
+  parse(raw) {
+    if (raw === 'auto') return raw;
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(n >= min && n <= max)) throw new Error(`must be auto or an integer from ${min} to ${max}`);
+    return n;
+  },
+});
+
 // Secrets Manager's name alphabet. No `*` or `?`: the name is pasted into the IAM resource ARN,
 // where either would widen the grant beyond the one secret.
 const secretName = () => ({
@@ -186,7 +231,15 @@ const PARAMS = {
   sweepLogRetentionDays: { ...retentionDays() },
 
   oldestMessageAlarmSeconds: { ...integer(60, LIFECYCLE_QUEUE_RETENTION_SECONDS - 1) },
-  deletionsPerHourAlarmThreshold: { ...integer(1, 1_000_000) },
+  deletionsAlarmThreshold: { ...autoOrInteger(1, 1_000_000) },
+  archivesAlarmThreshold: { ...autoOrInteger(1, 1_000_000) },
+  autoBrake: { ...boolean() },
+
+  producerRoleArns: { ...arnList('role', 'arn:aws:iam::123456789012:role/crm-producer') },
+  producerEventBridgeRuleArns: { ...arnList('rule', 'arn:aws:events:eu-west-1:123456789012:rule/crm-events') },
+  producerSnsTopicArns: { ...arnList('topic', 'arn:aws:sns:eu-west-1:123456789012:crm-lifecycle') },
+  breakGlassRoleArn: { ...optionalRoleArn() },
+  overrideSenderIds: { ...senderIdList(), env: 'OVERRIDE_SENDER_IDS' },
 };
 
 /** The closest known name, for "did you mean" (case-insensitive match, else edit distance ≤ 3). */
@@ -218,10 +271,10 @@ const unknownName = (name, where) => {
 function loadTimeBudget() {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- osls loads this file as CommonJS
   const { require: tsxRequire } = require('tsx/cjs/api');
-  const { batchTimeNeededMs } = tsxRequire('../lib/time-budget.ts', __filename);
+  const { batchTimeNeededMs, dncHeadroomMs } = tsxRequire('../lib/time-budget.ts', __filename);
   const { MAX_CALLS_PER_RECORD } = tsxRequire('../lib/lifecycle/commands/index.ts', __filename);
   const { SWEEP_KORE_CALLS } = tsxRequire('../lib/sweep/run.ts', __filename);
-  return { batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS };
+  return { batchTimeNeededMs, dncHeadroomMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS };
 }
 
 /**
@@ -262,7 +315,7 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
   if (problems.length) throw refusal(problems);
 
   // 3. Cross-checks.
-  const { batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS } = (deps.loadTimeBudget ?? loadTimeBudget)();
+  const { batchTimeNeededMs, dncHeadroomMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS } = (deps.loadTimeBudget ?? loadTimeBudget)();
   const pacing = {
     callsPerMinute: v.koreCallsPerMinute,
     koreTimeoutMs: v.koreTimeoutMs,
@@ -276,6 +329,17 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
       `Kore budget exceeded: consumerMaxConcurrency (${v.consumerMaxConcurrency}) × koreCallsPerMinute (${v.koreCallsPerMinute}) + ${SWEEP_KORE_CALLS} (sweep) ` +
         `= ${budgetPerMinute} > koreAccountCallsPerMinute (${v.koreAccountCallsPerMinute}); lower one of them`,
     );
+  }
+
+  // The DNC references' bounds: no smaller age can be met at a write (lib/time-budget.ts, dncHeadroomMs).
+  const leastDncAge = Math.ceil(dncHeadroomMs(pacing) / 1000);
+  for (const name of ['dncMaxAgeSeconds', 'dncRenameMaxAgeSeconds']) {
+    if (v[name] < leastDncAge) {
+      problems.push(
+        `param ${name} (${v[name]} s) is below ${leastDncAge} s, the least age the DNC references can have at a write at koreCallsPerMinute ${v.koreCallsPerMinute} ` +
+          `and koreTimeoutMs ${v.koreTimeoutMs} (read, then the write's evidence, then the write): every write would be refused as stale`,
+      );
+    }
   }
 
   const batchNeedMs = batchTimeNeededMs({ ...pacing, batchSize: v.consumerBatchSize, callsPerRecord: MAX_CALLS_PER_RECORD });
@@ -307,12 +371,27 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
     problems.push(`a live sweep (sweepDryRun=false) needs sweepMaxLists (${v.sweepMaxLists}) ≤ sweepMaxListsCeiling (${v.sweepMaxListsCeiling})`);
   }
 
-  // Every deletion is at least one Kore call: above this, the alarm could never fire.
-  const maxDeletionsPerHour = v.consumerMaxConcurrency * v.koreCallsPerMinute * 60;
-  if (v.deletionsPerHourAlarmThreshold >= maxDeletionsPerHour) {
+  // A command may wait in the queue as long as it may be run: the queue must keep it that long.
+  if (v.maxCommandAgeHours * 3600 > LIFECYCLE_QUEUE_RETENTION_SECONDS) {
     problems.push(
-      `param deletionsPerHourAlarmThreshold (${v.deletionsPerHourAlarmThreshold}) can never be reached: the consumers make at most ${maxDeletionsPerHour} Kore calls an hour`,
+      `param maxCommandAgeHours (${v.maxCommandAgeHours}) exceeds the lifecycle queue's retention (${LIFECYCLE_QUEUE_RETENTION_SECONDS / 3600} h): a command could expire in the queue before it is stale`,
     );
+  }
+
+  // Every deletion or archive is at least one Kore call: a threshold above what the consumers can
+  // reach in a period could never fire. `auto`: half a live sweep's cap per period (a full sweep,
+  // which takes about one period at the shipped pace, never exceeds it in two of three periods),
+  // within 80 % of what the consumers can reach.
+  const reachable = v.consumerMaxConcurrency * v.koreCallsPerMinute * ALARM_PERIOD_MINUTES;
+  const thresholds = {};
+  for (const [param, name] of [
+    ['deletionsAlarmThreshold', 'deletions'],
+    ['archivesAlarmThreshold', 'archives'],
+  ]) {
+    const t = v[param] === 'auto' ? Math.max(1, Math.min(Math.ceil(v.sweepMaxLists / 2), Math.floor(0.8 * reachable))) : v[param];
+    if (t >= reachable)
+      problems.push(`param ${param} (${t}) can never be reached: the consumers make at most ${reachable} Kore calls in ${ALARM_PERIOD_MINUTES} minutes`);
+    thresholds[name] = t;
   }
 
   if (problems.length) throw refusal(problems);
@@ -321,8 +400,113 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
     budgetPerMinute,
     batchNeedSeconds: batchNeedMs / 1000,
     batchSlackSeconds: v.consumerTimeout - batchNeedMs / 1000,
+    deletionsAlarmThreshold: thresholds.deletions,
+    archivesAlarmThreshold: thresholds.archives,
+    ...policies(v, String(await resolveVariable('self:custom.alarmPrefix'))),
   };
 };
+
+// ---------------------------------------------------------------- who may send, who may read
+
+const getAtt = (resource, attribute) => ({ 'Fn::GetAtt': [resource, attribute] });
+const denyInsecureTransport = (resources) => ({
+  Sid: 'DenyInsecureTransport',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 'sqs:*',
+  Resource: resources,
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
+const accountOf = (arn) => arn.split(':')[4];
+
+/**
+ * The resource policies built from the producer params (docs/deploy.md, "Who may send commands"):
+ * - the lifecycle queue admits SendMessage from the consumer and sweep roles, the producer roles,
+ *   the break-glass role, and the EventBridge rules and SNS topics named (by aws:SourceArn and
+ *   aws:SourceAccount); everyone else is denied, whatever their IAM policies say;
+ * - the DLQ admits SendMessage from the consumer role only (SQS's own redrive is not a SendMessage);
+ * - the Kore secret may be read (GetSecretValue) by the two function roles and the break-glass role only.
+ */
+function policies(v, alarmPrefix) {
+  const functionRoles = [getAtt('LifecycleEventsRole', 'Arn'), getAtt('NightlySweepRole', 'Arn')];
+  const breakGlass = v.breakGlassRoleArn ? [v.breakGlassRoleArn] : [];
+  const sources = [...v.producerEventBridgeRuleArns, ...v.producerSnsTopicArns];
+  const services = [...(v.producerEventBridgeRuleArns.length ? ['events.amazonaws.com'] : []), ...(v.producerSnsTopicArns.length ? ['sns.amazonaws.com'] : [])];
+  const queue = getAtt('LifecycleQueue', 'Arn');
+  const lifecycleQueuePolicy = [
+    denyInsecureTransport([queue]),
+    ...(sources.length
+      ? [
+          {
+            Sid: 'NamedEventSources',
+            Effect: 'Allow',
+            Principal: { Service: services },
+            Action: 'sqs:SendMessage',
+            Resource: queue,
+            Condition: { ArnEquals: { 'aws:SourceArn': sources }, StringEquals: { 'aws:SourceAccount': [...new Set(sources.map(accountOf))] } },
+          },
+        ]
+      : []),
+    {
+      Sid: 'OnlyNamedProducers',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: queue,
+      // Both must hold for the deny: a principal not named, and (for an AWS service) a source not named.
+      Condition: {
+        ArnNotLike: { 'aws:PrincipalArn': [...functionRoles, ...v.producerRoleArns, ...breakGlass] },
+        ...(sources.length ? { ArnNotLikeIfExists: { 'aws:SourceArn': sources } } : {}),
+      },
+    },
+  ];
+  const dlq = getAtt('DeadLetterQueue', 'Arn');
+  const deadLetterQueuePolicy = [
+    denyInsecureTransport([dlq]),
+    {
+      Sid: 'OnlyTheConsumerParks',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: dlq,
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [getAtt('LifecycleEventsRole', 'Arn')] } },
+    },
+  ];
+  const secretPolicy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OnlyTheFunctionsRead',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': [...functionRoles, ...breakGlass] } },
+      },
+    ],
+  };
+  const brakeAlarms = [`${alarmPrefix}-deletions`, `${alarmPrefix}-archives`];
+  return {
+    lifecycleQueuePolicy,
+    deadLetterQueuePolicy,
+    secretPolicy,
+    brakeAlarms: brakeAlarms.join(','),
+    brakeEvents: v.autoBrake ? [brakeEvent(brakeAlarms)] : [],
+  };
+}
+
+/** The EventBridge rule that starts the brake function when the deletions or archives alarm goes to ALARM. */
+function brakeEvent(alarmNames) {
+  return {
+    eventBridge: {
+      pattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
+      },
+    },
+  };
+}
 
 /** One error listing every problem. osls prints `error.stack`: make it the message alone. */
 function refusal(problems) {

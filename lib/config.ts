@@ -1,3 +1,4 @@
+import { dncHeadroomMs } from './time-budget.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -32,6 +33,12 @@ export const DEFAULTS = {
   CONSUMER_DRY_RUN: false,
   MAX_COMMAND_AGE_HOURS: 168,
   ALLOWED_STREAM_IDS: '',
+  OVERRIDE_SENDER_IDS: '',
+  /** Empty: not set (then no requeued copy's KclOrigin is believed). */
+  CONSUMER_SENDER_ID: '',
+  /** Set by Lambda's advanced logging controls, not by this project; empty: not set. */
+  AWS_LAMBDA_LOG_LEVEL: '',
+  BRAKE_ALARM_NAMES: '',
   MAX_RECEIVE_COUNT: 5,
   DNC_MAX_AGE_SECONDS: 300,
   DNC_RENAME_MAX_AGE_SECONDS: 120,
@@ -124,6 +131,15 @@ class Reader {
     return items.filter((s) => item.test(s));
   }
 
+  optional(name: string, pattern: RegExp, what: string): string | undefined {
+    const v = this.raw(name);
+    if (v !== undefined && !pattern.test(v)) {
+      this.problems.push(`${name} must be ${what}`);
+      return undefined;
+    }
+    return v;
+  }
+
   check(ok: boolean, problem: string): void {
     if (!ok) this.problems.push(problem);
   }
@@ -159,10 +175,38 @@ function common(r: Reader) {
   };
 }
 
+/** An SQS queue ARN (the consumer compares every record's eventSourceARN with it). */
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/;
+/** An SQS SenderId: an IAM user or role unique id (AIDA…, AROA…), or an account id. */
+const SENDER_ID = /^(A[A-Z0-9]{15,127}|\d{12})$/;
+/** Lambda's own log-level filter (advanced logging controls): above INFO it would drop the audit lines. */
+const LAMBDA_LOG_LEVELS_KEEPING_INFO = ['TRACE', 'DEBUG', 'INFO'];
+
 export function loadConsumerConfig(env: Env = process.env) {
   const r = new Reader(env);
-  return r.done({
+  const queueArn = r.required('LIFECYCLE_QUEUE_ARN');
+  r.check(
+    !queueArn || QUEUE_ARN.test(queueArn),
+    'LIFECYCLE_QUEUE_ARN must be an SQS queue ARN such as arn:aws:sqs:eu-west-1:123456789012:kore-campaign-lifecycle-prod',
+  );
+  const lambdaLogLevel = env.AWS_LAMBDA_LOG_LEVEL?.trim().toUpperCase();
+  r.check(
+    !lambdaLogLevel || LAMBDA_LOG_LEVELS_KEEPING_INFO.includes(lambdaLogLevel),
+    `AWS_LAMBDA_LOG_LEVEL is ${lambdaLogLevel}: Lambda would drop the INFO audit lines of every deletion; the consumer does not run without its audit trail (set the function's application log level to INFO, or its log format to Text)`,
+  );
+  const c = {
     ...common(r),
+    /** Records from any other event source are refused: the queue is the only way in. */
+    LIFECYCLE_QUEUE_ARN: queueArn,
+    /** SQS SenderIds whose messages may carry overrides (AllowStale): the operator's or redrive role's unique id. */
+    OVERRIDE_SENDER_IDS: r.list(
+      'OVERRIDE_SENDER_IDS',
+      DEFAULTS.OVERRIDE_SENDER_IDS,
+      SENDER_ID,
+      'SQS sender ids (an IAM role or user unique id such as AROA…, or an account id)',
+    ),
+    /** The consumer's own SenderId (its role's unique id): only a copy it requeued may say where it first came from. */
+    CONSUMER_SENDER_ID: r.optional('CONSUMER_SENDER_ID', SENDER_ID, 'an SQS sender id (the consumer role unique id, AROA…)'),
     DEAD_LETTER_QUEUE_URL: r.url('DEAD_LETTER_QUEUE_URL'),
     /** Delay of the list.expired commands campaign.ended fans out, so they arrive after the campaign is gone. */
     FANOUT_DELAY_SECONDS: r.int('FANOUT_DELAY_SECONDS', DEFAULTS.FANOUT_DELAY_SECONDS, 0, 900),
@@ -186,7 +230,16 @@ export function loadConsumerConfig(env: Env = process.env) {
     DEFERRED_VISIBILITY_SECONDS: r.int('DEFERRED_VISIBILITY_SECONDS', DEFAULTS.DEFERRED_VISIBILITY_SECONDS, 0, 43_200),
     /** How old the batch's shared account listing may be to stand as a deletion's evidence (0: a GET per list). */
     SNAPSHOT_MAX_AGE_SECONDS: r.int('SNAPSHOT_MAX_AGE_SECONDS', DEFAULTS.SNAPSHOT_MAX_AGE_SECONDS, 0, 120),
-  });
+  };
+  const least = Math.ceil(dncHeadroomMs({ callsPerMinute: c.KORE_CALLS_PER_MINUTE, koreTimeoutMs: c.KORE_TIMEOUT_MS }) / 1000);
+  for (const name of ['DNC_MAX_AGE_SECONDS', 'DNC_RENAME_MAX_AGE_SECONDS'] as const) {
+    r.check(
+      !Number.isFinite(least) || !Number.isFinite(c[name]) || c[name] >= least,
+      `${name} (${c[name]}) must be at least ${least} s at KORE_CALLS_PER_MINUTE ${c.KORE_CALLS_PER_MINUTE} and KORE_TIMEOUT_MS ${c.KORE_TIMEOUT_MS}: ` +
+        'the DNC references are read right before the write and its evidence, and no smaller age can be met (every write would be refused as stale)',
+    );
+  }
+  return r.done(c);
 }
 
 export function loadSweepConfig(env: Env = process.env) {
@@ -215,3 +268,22 @@ export function loadSweepConfig(env: Env = process.env) {
 export type CommonConfig = ReturnType<typeof common>;
 export type ConsumerConfig = ReturnType<typeof loadConsumerConfig>;
 export type SweepConfig = ReturnType<typeof loadSweepConfig>;
+
+/** The consumer's event source mapping id (a UUID). */
+const MAPPING_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The brake function (functions/alarm-brake.ts): what it switches off. */
+export function loadBrakeConfig(env: Env = process.env) {
+  const r = new Reader(env);
+  const uuid = r.required('CONSUMER_EVENT_SOURCE_MAPPING_UUID');
+  r.check(!uuid || MAPPING_UUID.test(uuid), 'CONSUMER_EVENT_SOURCE_MAPPING_UUID must be an event source mapping UUID');
+  return r.done({
+    LIFECYCLE_QUEUE_URL: r.url('LIFECYCLE_QUEUE_URL'),
+    /** The consumer's event source mapping on the lifecycle queue: disabled when the brake is pulled. */
+    CONSUMER_EVENT_SOURCE_MAPPING_UUID: uuid,
+    /** The alarms whose ALARM state pulls the brake (comma-separated names). */
+    BRAKE_ALARM_NAMES: r.list('BRAKE_ALARM_NAMES', DEFAULTS.BRAKE_ALARM_NAMES, /^[\w.-]{1,255}$/, 'CloudWatch alarm names'),
+  });
+}
+
+export type BrakeConfig = ReturnType<typeof loadBrakeConfig>;

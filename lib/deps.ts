@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -7,17 +8,21 @@ import { QueueSender } from './aws/queue.js';
 import { SecretCredentials } from './aws/secrets.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import type { CommonConfig, ConsumerConfig, SweepConfig } from './config.js';
+import type { BrakeConfig, CommonConfig, ConsumerConfig, SweepConfig } from './config.js';
+import type { BrakeDeps } from './brake/handler.js';
 import { CampaignIndex } from './guard/campaign-index.js';
 import { HttpKoreClient } from './kore/http-client.js';
 import type { ConsumerDeps } from './lifecycle/record-handler.js';
 import { ListingCapability } from './lifecycle/snapshot.js';
-import { createLogger, createMetrics } from './log.js';
+import { createAuditLogger, createLogger, createMetrics } from './log.js';
+import { BrakeWatch } from './aws/brake.js';
+import { KoreBreaker } from './lifecycle/breaker.js';
+import type { BreakerOptions } from './lifecycle/breaker.js';
 import { RateLimiter } from './rate-limit.js';
 import type { RetryPolicy } from './retry.js';
 import type { SweepDeps } from './sweep/handler.js';
 import { SWEEP_KORE_CALLS } from './sweep/run.js';
-import { callIntervalMs } from './time-budget.js';
+import { dncHeadroomMs } from './time-budget.js';
 
 /**
  * The one way to build a function's dependencies, used by functions/, `npm start`, the CLI,
@@ -36,7 +41,11 @@ export interface IoOverrides {
   random?: () => number;
   /** Tests shorten the backoff; production uses the default (2 retries, 200 ms base, 5 s cap). */
   retryPolicy?: RetryPolicy;
+  /** Tests that run time fast shorten the circuit breaker's cool-downs; production uses 5 failures, 60 s, up to 15 min. */
+  breaker?: BreakerOptions;
   logger?: Logger;
+  /** The audit trail's logger (tests capture it); production pins its level to INFO (lib/log.ts). */
+  auditLogger?: Logger;
   metrics?: Metrics;
 }
 
@@ -99,7 +108,7 @@ export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {})
     deleteMaxAgeMs: config.DNC_MAX_AGE_SECONDS * 1000,
     renameMaxAgeMs: config.DNC_RENAME_MAX_AGE_SECONDS * 1000,
     // Between the index's refresh and the write: the evidence read, then the write's slot and a reply.
-    headroomMs: 2 * callIntervalMs(config.KORE_CALLS_PER_MINUTE) + config.KORE_TIMEOUT_MS,
+    headroomMs: dncHeadroomMs({ callsPerMinute: config.KORE_CALLS_PER_MINUTE, koreTimeoutMs: config.KORE_TIMEOUT_MS }),
     fullReadEveryMs: config.CAMPAIGN_FULL_READ_HOURS * 3_600_000,
     clock: core.clock,
   });
@@ -107,8 +116,14 @@ export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {})
     ...core,
     campaigns,
     listing: new ListingCapability(core.clock),
+    auditLogger: io.auditLogger ?? createAuditLogger(),
+    brake: new BrakeWatch(core.sqs, config.LIFECYCLE_QUEUE_URL, { clock: core.clock }),
+    breaker: new KoreBreaker(core.clock, io.breaker),
     settings: {
       lifecycleQueueUrl: config.LIFECYCLE_QUEUE_URL,
+      lifecycleQueueArn: config.LIFECYCLE_QUEUE_ARN,
+      overrideSenderIds: config.OVERRIDE_SENDER_IDS,
+      ...(config.CONSUMER_SENDER_ID ? { consumerSenderId: config.CONSUMER_SENDER_ID } : {}),
       deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
       deadlineMarginMs: config.DEADLINE_MARGIN_MS,
       fanoutDelaySeconds: config.FANOUT_DELAY_SECONDS,
@@ -143,5 +158,15 @@ export function createSweepDeps(config: SweepConfig, io: IoOverrides = {}): Swee
     },
     limits: { minIdleDaysFloor: config.SWEEP_MIN_IDLE_DAYS_FLOOR, maxListsCeiling: config.SWEEP_MAX_LISTS_CEILING },
     deadlineMarginMs: config.DEADLINE_MARGIN_MS,
+  };
+}
+
+/** The brake function: the SQS client (the queue's tag) and the Lambda client (the event source mapping). */
+export function createBrakeDeps(config: BrakeConfig, io: IoOverrides & { endpoints?: { lambda?: string } } = {}): BrakeDeps {
+  return {
+    sqs: new SQSClient(awsClientConfig(io, io.aws?.endpoints?.sqs)),
+    lambda: new LambdaClient(awsClientConfig(io, io.endpoints?.lambda)),
+    logger: io.logger ?? createLogger(),
+    config,
   };
 }

@@ -29,6 +29,16 @@ export interface BatchBudgetInput extends PacingSettings {
 
 export const callIntervalMs = (callsPerMinute: number): number => 60_000 / callsPerMinute;
 
+/**
+ * The least age the DNC references can have at a write: they are read fresh right before the
+ * write's own evidence, so between them come that read (a GET or the batch's listing) and the
+ * write, each waiting for its paced slot, and a reply. A DNC_*_MAX_AGE_SECONDS below this could
+ * never be met (every write would be refused as stale), so the configuration refuses it.
+ */
+export function dncHeadroomMs(s: Pick<PacingSettings, 'callsPerMinute' | 'koreTimeoutMs'>): number {
+  return 2 * callIntervalMs(s.callsPerMinute) + s.koreTimeoutMs;
+}
+
 /** Worst-case time for `calls` paced calls on an empty bucket, from the first slot to the last reply. */
 export function pacedCallsMs(calls: number, s: PacingSettings): number {
   return Math.max(0, calls - 1) * callIntervalMs(s.callsPerMinute) + s.koreTimeoutMs;

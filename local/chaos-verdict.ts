@@ -72,6 +72,8 @@ export interface ChaosReport {
   /** Messages tracked: the commands sent plus the follow-ups the consumers queued. */
   messages: number;
   followUps: number;
+  /** Copies the consumer requeued (the circuit breaker, the brake, a deadline on a last receive). */
+  requeuedCopies: number;
   /** Of `shouldBeGoneButAreNot`, the lists only a campaign.ended's fan-out could delete. */
   fanoutListsLeft: string[];
   /** Lists only a campaign.ended's fan-out could delete that are gone. */
@@ -164,8 +166,24 @@ export function assessChaos(i: ChaosInput): ChaosReport {
   for (const l of outcomeLines) last.set(String(l.messageId), l);
 
   // ------------------------------------------------------------ the queues' side
-  const followUps = i.proxy.sent.filter((s) => s.queue === i.lifecycleQueue);
-  const tracked = [...new Set([...i.sentIds, ...followUps.map((f) => f.messageId)])];
+  // What the consumer sent to the lifecycle queue: follow-ups (a campaign's lists), and copies it
+  // requeued (KclOrigin names the message each stands for).
+  const toLifecycle = i.proxy.sent.filter((s) => s.queue === i.lifecycleQueue);
+  const followUps = toLifecycle.filter((s) => s.origin === undefined);
+  const firstOf = new Map<string, string>();
+  for (const s of toLifecycle) {
+    if (s.origin === undefined) continue;
+    try {
+      const first = (JSON.parse(s.origin) as { messageId?: unknown }).messageId;
+      if (typeof first === 'string') firstOf.set(s.messageId, first);
+    } catch {
+      // not a copy we can place: tracked as a message of its own
+    }
+  }
+  const copiesOf = new Map<string, string[]>();
+  for (const [copy, first] of firstOf) copiesOf.set(first, [...(copiesOf.get(first) ?? []), copy]);
+  const rootOf = (id: string) => firstOf.get(id) ?? id;
+  const tracked = [...new Set([...i.sentIds, ...toLifecycle.map((f) => f.messageId)])];
   const parkedBy = new Map<string, Message[]>();
   const redriven = new Set<string>();
   for (const m of i.dlq) {
@@ -180,7 +198,9 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     ...i.proxy.lostReceives.filter((r) => (r.receiveCount ?? i.maxReceiveCount) >= i.maxReceiveCount).map((r) => r.messageId),
     ...i.pollers.flatMap((p) => [...p.deleteFailed].filter(([, count]) => count >= i.maxReceiveCount).map(([id]) => id)),
   ]);
-  const finished = (id: string) => FINISHED.has(String(last.get(id)?.outcome));
+  // A message requeued is accounted for by its copy (itself tracked until it ends).
+  const handedOff = (id: string) => last.get(id)?.outcome === 'requeued' && (copiesOf.get(rootOf(id)) ?? []).some((c) => c !== id);
+  const finished = (id: string) => FINISHED.has(String(last.get(id)?.outcome)) || handedOff(id);
   const parked = (id: string) => parkedBy.has(id) || redriven.has(id);
   const final: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
@@ -282,7 +302,10 @@ export function assessChaos(i: ChaosInput): ChaosReport {
   };
   // How a command ended: `dlq:<ErrorCode>@<ReceiveCount>` for the consumer's own park; SQS's redrive
   // (no ErrorCode) with what explains it; else its last outcome.
-  const howEnded = (id: string): string => {
+  const howEnded = (sent: string): string => {
+    // A command requeued ended where its last copy did.
+    const chain = [sent, ...(copiesOf.get(sent) ?? [])];
+    const id = [...chain].reverse().find((c) => parkedBy.has(c) || redriven.has(c) || (last.has(c) && !handedOff(c))) ?? sent;
     const p = parkedBy.get(id)?.[0];
     if (p) return `dlq:${attr(p, 'ErrorCode')}@${attr(p, 'ReceiveCount')}`;
     if (redriven.has(id)) return harness.has(id) ? 'dlq:redriven (harness)' : parkFailedOnLastReceive(id) ? 'dlq:redriven (park failed)' : 'dlq:redriven';
@@ -319,6 +342,7 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     maxReceiveCount: i.maxReceiveCount,
     messages: tracked.length,
     followUps: followUps.length,
+    requeuedCopies: firstOf.size,
     fanoutListsLeft: shouldBeGoneButAreNot.filter((id) => account.mustGo.get(id)?.campaignId),
     fanoutGone: mustGo.filter(([id, m]) => m.campaignId && !i.kore.state.lists.has(id)).length,
     fanoutKept,
@@ -361,7 +385,7 @@ export function assessChaos(i: ChaosInput): ChaosReport {
     notAllowed: i.sentIds.filter((id) => sentBodies.get(id)!.includes(account.notAllowedStreamId)).map(howEnded),
     unknownBot: {
       commands: unknownBotIds.length,
-      parked: unknownBotIds.filter(parked).length,
+      parked: unknownBotIds.filter((id) => howEnded(id).startsWith('dlq:')).length,
       calls: calls.filter((c) => c.path.includes(`/${account.unknownStreamId}/`)).length,
       notFound: calls.filter((c) => c.path.includes(`/${account.unknownStreamId}/`) && c.status === 404).length,
     },

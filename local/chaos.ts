@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { BREAKER_DEFAULTS } from '../lib/lifecycle/breaker.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { buildChaosAccount } from './chaos-account.js';
 import { assessChaos } from './chaos-verdict.js';
@@ -215,6 +216,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const { handler } = createLocalConsumer(viaProxy, env, {
         fetch: failingDeletes(account.undeletable, undeletableDeletes),
         retryPolicy: { maxRetries: 2, baseDelayMs: Math.round(SHIPPED.retryBaseMs / scale), maxDelayMs: Math.round(SHIPPED.retryCapMs / scale) },
+        breaker: {
+          threshold: BREAKER_DEFAULTS.threshold,
+          firstOpenMs: Math.round(BREAKER_DEFAULTS.firstOpenMs / scale),
+          maxOpenMs: Math.round(BREAKER_DEFAULTS.maxOpenMs / scale),
+        },
       });
       return new ChaosPoller({ sqs: pollerSqs, queueUrl: stack.queueUrl, queueArn: stack.queueArn, handler, batchSize: 10, functionTimeoutMs });
     });

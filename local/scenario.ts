@@ -60,9 +60,9 @@ export async function runScenario(o: { root: string; stack: LocalStack; esm: Loc
   await drain();
 
   // 2. The nightly sweep: a dry run first, then live.
-  io.step('Nightly sweep, dry run (the default)');
-  const schedule = JSON.parse(readFileSync(join(o.root, 'events/schedule.json'), 'utf8')) as unknown;
-  const dry = await sweep(schedule, lambdaContext(300_000, 'nightly-sweep'));
+  // The local deployment is live (SWEEP_DRY_RUN=false, local/start.ts); an event may only narrow it.
+  io.step('Nightly sweep, dry run ({"dryRun": true}: an event may narrow the deployment, never widen it)');
+  const dry = await sweep({ dryRun: true }, lambdaContext(300_000, 'nightly-sweep'));
   io.note(
     formatTable(
       dry.candidateLists.map((c) => ({
@@ -88,8 +88,9 @@ export async function runScenario(o: { root: string; stack: LocalStack; esm: Loc
     ),
   );
 
-  io.step('Nightly sweep, live ({"dryRun": false})');
-  const live = await sweep({ dryRun: false }, lambdaContext(300_000, 'nightly-sweep'));
+  io.step("Nightly sweep, live (the schedule's event on a deployment with sweepDryRun=false)");
+  const schedule = JSON.parse(readFileSync(join(o.root, 'events/schedule.json'), 'utf8')) as unknown;
+  const live = await sweep(schedule, lambdaContext(300_000, 'nightly-sweep'));
   io.note(io.dim(`  run ${live.runId}: ${live.queued} list.expired commands queued`));
   io.step('Consumer archives or deletes what the sweep queued, passing the guard on each list first');
   await drain();

@@ -82,7 +82,7 @@ export class SqsFaultProxy {
   /** Messages claimed by a ReceiveMessage whose reply was lost. */
   readonly lostReceives: LostReceive[] = [];
   /** Every message a SendMessage(Batch) through the proxy put in a queue (whatever the client saw). */
-  readonly sent: Array<{ queue: string; body: string; messageId: string }> = [];
+  readonly sent: Array<{ queue: string; body: string; messageId: string; origin?: string }> = [];
   faults: SqsFaults;
   private readonly script: Map<string, ScriptedFault[]>;
   private readonly random: () => number;
@@ -189,7 +189,10 @@ export class SqsFaultProxy {
       return;
     }
     if (operation === 'SendMessage') {
-      if (typeof payload.MessageBody === 'string' && parsed.MessageId) this.sent.push({ queue, body: payload.MessageBody, messageId: parsed.MessageId });
+      // A copy the consumer requeued carries KclOrigin: which message it stands for.
+      const origin = (payload.MessageAttributes as Record<string, { StringValue?: unknown }> | undefined)?.KclOrigin?.StringValue;
+      if (typeof payload.MessageBody === 'string' && parsed.MessageId)
+        this.sent.push({ queue, body: payload.MessageBody, messageId: parsed.MessageId, ...(typeof origin === 'string' ? { origin } : {}) });
       return;
     }
     const bodies = new Map(

@@ -139,6 +139,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     KORE_SECRET_ID: created.ARN!,
     LIFECYCLE_QUEUE_URL: queueUrl,
+    LIFECYCLE_QUEUE_ARN: mainArn,
+    // The local SQS says every message came from 000000000000, the consumer's requeued copies too.
+    CONSUMER_SENDER_ID: '000000000000',
     DEAD_LETTER_QUEUE_URL: dlqUrl,
     // The emulator speaks plain http on 127.0.0.1: the secret's host is allowed only because of this.
     KORE_ALLOW_LOOPBACK_HTTP: 'true',

@@ -77,7 +77,8 @@ function lambdaEnvironment(stack: LocalStack, speed: number): Record<string, str
     // The queue's redrive limit and the consumer's last receive are one number, as in serverless.yml.
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
     DEFERRED_VISIBILITY_SECONDS: '1',
-    SWEEP_DRY_RUN: 'true',
+    // Live, as a deployment with sweepDryRun=false: the story's dry run narrows it by its event.
+    SWEEP_DRY_RUN: 'false',
     POWERTOOLS_SERVICE_NAME: 'kore-campaign-lifecycle',
     POWERTOOLS_METRICS_NAMESPACE: 'KoreCampaignLifecycle',
   };

@@ -19,6 +19,31 @@ export interface ParkedMessage {
   errorCode: string;
   errorMessage: string;
   eventId?: string;
+  /** The message's own attributes (AllowStale, KclOrigin, a producer's): kept, so a redrive restores them. */
+  attributes?: Record<string, MessageAttributeValue>;
+}
+
+/** A message the consumer sends again in place of the one it received (lib/lifecycle/origin.ts). */
+export interface RequeuedMessage {
+  body: string;
+  /** The message's own attributes, kept. */
+  attributes: Record<string, MessageAttributeValue>;
+  /** Where and when it first came from (the KclOrigin attribute). */
+  origin: string;
+  delaySeconds: number;
+}
+
+/** SQS takes at most 10 message attributes per message. */
+const MAX_ATTRIBUTES = 10;
+
+/** `first` whole, then as many of `rest` as the limit leaves room for (their order kept). */
+function withinLimit(first: Record<string, MessageAttributeValue>, rest: Record<string, MessageAttributeValue> = {}): Record<string, MessageAttributeValue> {
+  const out = { ...first };
+  for (const [k, v] of Object.entries(rest)) {
+    if (Object.keys(out).length >= MAX_ATTRIBUTES) break;
+    if (!(k in out)) out[k] = v;
+  }
+  return out;
 }
 
 export interface SendOptions {
@@ -130,6 +155,10 @@ export class QueueSender {
       RejectedAt: { DataType: 'String', StringValue: new Date(this.clock.now()).toISOString() },
     };
     if (m.eventId) attrs.EventId = { DataType: 'String', StringValue: m.eventId.slice(0, 256) };
+    // The message's own attributes go with it (AllowStale and KclOrigin first: a redrive needs them).
+    const own = m.attributes ?? {};
+    const { AllowStale, KclOrigin, ...others } = own;
+    const attributes = withinLimit(attrs, { ...(AllowStale ? { AllowStale } : {}), ...(KclOrigin ? { KclOrigin } : {}), ...others });
     let lastError: unknown;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) {
@@ -139,7 +168,7 @@ export class QueueSender {
       }
       try {
         await this.timed(deadline, 'park', (abortSignal) =>
-          this.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: m.body || '(empty body)', MessageAttributes: attrs }), { abortSignal }),
+          this.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: m.body || '(empty body)', MessageAttributes: attributes }), { abortSignal }),
         );
         return;
       } catch (err) {
@@ -149,6 +178,43 @@ export class QueueSender {
       }
     }
     throw new QueueSendError(`could not park message ${m.messageId} in the DLQ: ${describe(lastError)}`, { cause: lastError });
+  }
+
+  /**
+   * Sends a message again, delayed, in place of the one received (the caller then lets SQS delete
+   * that one): its receive count starts over, which a long Kore outage or the brake would otherwise
+   * use up. One attempt per try, within the deadline; throws a QueueSendError when it cannot.
+   */
+  async requeue(queueUrl: string, m: RequeuedMessage, o: SendOptions = {}): Promise<void> {
+    const deadline = o.deadline ?? Deadline.none(this.clock);
+    const attributes = withinLimit({ KclOrigin: { DataType: 'String', StringValue: m.origin } }, m.attributes);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) {
+        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 1_000 }, this.random);
+        if (!deadline.fits(delay + this.attemptTimeoutMs)) break;
+        await this.clock.sleep(delay, deadline.cancelled);
+      }
+      try {
+        await this.timed(deadline, 'requeue', (abortSignal) =>
+          this.sqs.send(
+            new SendMessageCommand({
+              QueueUrl: queueUrl,
+              MessageBody: m.body,
+              MessageAttributes: attributes,
+              DelaySeconds: Math.max(0, Math.min(900, Math.round(m.delaySeconds))),
+            }),
+            { abortSignal },
+          ),
+        );
+        return;
+      } catch (err) {
+        if (err instanceof DeadlineError) throw err;
+        lastError = err;
+        if (isNoReply(err)) break;
+      }
+    }
+    throw new QueueSendError(`could not requeue a message: ${describe(lastError)}`, { cause: lastError });
   }
 
   /**

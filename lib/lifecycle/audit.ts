@@ -15,12 +15,15 @@ export type AuditResult = 'deleted' | 'archived' | 'restored' | 'held' | 'update
  * The audit trail of every write to Kore: an `intent` line before the request, with the object
  * the guard approved, and a `result` line after it, with the object Kore returned (or, when the
  * reply was lost, the one the GET returned). One JSON line each, `audit: true`, in the
- * consumer's log group; a metric filter counts `result` lines of deletions.
+ * consumer's log group, written by a logger whose level is pinned to INFO (lib/log.ts,
+ * `createAuditLogger`): raising POWERTOOLS_LOG_LEVEL cannot switch them off. Metric filters count
+ * the `result` lines of deletions and archives, for the alarms.
  */
 export class AuditLog {
   constructor(
     private readonly logger: Logger,
-    private readonly context: { messageId: string; eventId?: string },
+    /** The message and who sent it (SQS's SenderId, the envelope's source). */
+    private readonly context: { messageId: string; firstMessageId?: string; eventId?: string; senderId?: string; source?: string },
   ) {}
 
   intent(action: AuditAction, ids: Record<string, string>, object: KoreObject): void {

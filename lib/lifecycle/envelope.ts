@@ -23,6 +23,8 @@ export interface Unwrapped {
   envelopeId?: string;
   /** When the envelope was published (EventBridge `time`, SNS `Timestamp`): the command's occurredAt when it has none. */
   envelopeTime?: string;
+  /** Who published it, as the envelope says (EventBridge `source`, SNS `TopicArn`): logged, never trusted. */
+  source?: string;
 }
 
 /** EventBridge delivers `{ "detail-type": <type>, detail: <fields>, id, source, time, … }`. */
@@ -40,6 +42,7 @@ const snsSchema = z.looseObject({
   MessageId: z.string(),
   Message: z.string(),
   Timestamp: z.optional(z.string()),
+  TopicArn: z.optional(z.string()),
 });
 
 function issues(error: z.core.$ZodError): string {
@@ -111,6 +114,7 @@ function unwrapValue(parsed: unknown, insideSns: boolean): Unwrapped {
       envelope: 'eventbridge',
       ...(e.id ? { envelopeId: e.id } : {}),
       ...(e.time ? { envelopeTime: e.time } : {}),
+      source: e.source.slice(0, 256),
     };
   }
   if (Object.hasOwn(value, 'Type') || Object.hasOwn(value, 'TopicArn')) {
@@ -123,6 +127,7 @@ function unwrapValue(parsed: unknown, insideSns: boolean): Unwrapped {
       envelope: 'sns',
       envelopeId: inner.envelopeId ?? env.data.MessageId,
       ...((inner.envelopeTime ?? env.data.Timestamp) ? { envelopeTime: inner.envelopeTime ?? env.data.Timestamp } : {}),
+      ...((inner.source ?? env.data.TopicArn) ? { source: (inner.source ?? env.data.TopicArn)!.slice(0, 256) } : {}),
     };
   }
   return { value, envelope: 'none' };

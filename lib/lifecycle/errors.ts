@@ -46,3 +46,28 @@ export class NotAnSqsEventError extends KoreLifecycleError {
   readonly code = 'not-an-sqs-event';
   readonly retryable = false;
 }
+
+/** An invocation whose records did not come from the lifecycle queue: refused whole, before any call. */
+export class ForeignEventSourceError extends KoreLifecycleError {
+  readonly code = 'foreign-event-source';
+  readonly retryable = false;
+}
+
+/** The brake is on (lib/aws/brake.ts): the record is put back for later, nothing run. */
+export class BrakeOnError extends KoreLifecycleError {
+  readonly code = 'brake';
+  readonly retryable = true;
+}
+
+/** Kore has been failing (the circuit breaker is open): the record is requeued for later, nothing run. */
+export class KoreUnavailableError extends KoreLifecycleError {
+  readonly code = 'kore-unavailable';
+  readonly retryable = true;
+  constructor(
+    message: string,
+    /** How long until Kore is tried again (ms). */
+    readonly retryInMs: number,
+  ) {
+    super(message);
+  }
+}

@@ -8,7 +8,7 @@ import type { DeletionMode } from '../config.js';
 import { parseCommand } from './commands/index.js';
 import { wantsDelete } from './commands/list-expired.js';
 import { unwrap } from './envelope.js';
-import { NotAnSqsEventError } from './errors.js';
+import { ForeignEventSourceError, NotAnSqsEventError } from './errors.js';
 import { ListSnapshot } from './snapshot.js';
 import type { ConsumerDeps, Invocation } from './record-handler.js';
 import { createRecordHandler } from './record-handler.js';
@@ -60,6 +60,13 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
     .handler(async (event, context, { signal }) => {
       if (!Array.isArray((event as Partial<SQSEvent> | undefined)?.Records)) {
         throw new NotAnSqsEventError('lifecycleEvents expects an SQS event ({"Records": [...]}); a schedule or sweep event goes to nightlySweep');
+      }
+      // The queue is the only way in: whoever may invoke the function may not hand it records of their own.
+      const foreign = event.Records.find((r) => r?.eventSourceARN !== deps.settings.lifecycleQueueArn);
+      if (foreign) {
+        const from = typeof foreign?.eventSourceARN === 'string' ? foreign.eventSourceARN.slice(0, 200) : '(none)';
+        deps.logger.error('foreign event source', { eventSourceARN: from, records: event.Records.length });
+        throw new ForeignEventSourceError(`refused: a record's eventSourceARN is ${from}, not the lifecycle queue (LIFECYCLE_QUEUE_ARN); nothing was run`);
       }
       const invocation: Invocation = {
         deadline: Deadline.fromContext(context, deps.settings.deadlineMarginMs, { clock: deps.clock, signal }),

@@ -3,8 +3,11 @@ import type { GuardReason, Refusal } from '../guard/rules.js';
 /**
  * Every message ends in exactly one of these (docs/contract.md, "Outcomes"). `would-*` are the consumer's
  * dry run (CONSUMER_DRY_RUN): the step was decided and allowed, nothing was written to Kore.
+ * `requeued`: not run, sent again (delayed, its receive count starting over) in place of the one
+ * received: the brake, Kore down (the circuit breaker), or no time left on its last receive.
  */
-export type OutcomeKind = 'done' | 'already-done' | 'skipped' | 'would-delete' | 'would-archive' | 'would-update' | 'would-restore' | 'retry' | 'rejected';
+export type OutcomeKind =
+  'done' | 'already-done' | 'skipped' | 'would-delete' | 'would-archive' | 'would-update' | 'would-restore' | 'retry' | 'requeued' | 'rejected';
 
 /** Guard refusals, and what a command finds it cannot do: a list gone, not archived by us, whose archive record cannot fit, or archived (update: restore first). */
 export type SkipReason = GuardReason | 'not-found' | 'not-archived' | 'not-ours' | 'unarchivable' | 'archived';

@@ -16,13 +16,23 @@ import { parseCommand } from './commands/index.js';
 import type { CommandContext } from './context.js';
 import { unwrap } from './envelope.js';
 import type { EnvelopeKind } from './envelope.js';
-import { StreamNotAllowedError } from './errors.js';
+import type { BrakeWatch } from '../aws/brake.js';
+import { KoreBreaker } from './breaker.js';
+import { BrakeOnError, KoreUnavailableError, StreamNotAllowedError } from './errors.js';
+import type { Origin } from './origin.js';
+import { originOf, senderMatches } from './origin.js';
 import type { Outcome } from './outcome.js';
 import { settle } from './settle.js';
 import type { ListingCapability, ListSnapshot } from './snapshot.js';
 
 export interface ConsumerSettings {
   lifecycleQueueUrl: string;
+  /** Records from any other event source are refused (the queue is the only way in). */
+  lifecycleQueueArn: string;
+  /** SQS SenderIds whose AllowStale is honoured (OVERRIDE_SENDER_IDS). */
+  overrideSenderIds: readonly string[];
+  /** The consumer's own SenderId: a copy it requeued may carry where the message first came from. */
+  consumerSenderId?: string;
   deadLetterQueueUrl: string;
   deadlineMarginMs: number;
   fanoutDelaySeconds: number;
@@ -51,6 +61,12 @@ export interface ConsumerDeps {
   settings: ConsumerSettings;
   /** Whether this account's listings carry what the guard needs (learnt per container). */
   listing?: ListingCapability;
+  /** Writes the audit lines whatever the log level (lib/log.ts); `logger` when absent. */
+  auditLogger?: Logger;
+  /** The brake (a tag on the lifecycle queue): while on, no record runs. */
+  brake?: BrakeWatch;
+  /** Kore outages: while open, records are requeued instead of run. */
+  breaker?: KoreBreaker;
 }
 
 /** One invocation: its deadline, the records deferred for lack of time (their visibility is shortened at the end), the batch's shared listing. */
@@ -75,7 +91,13 @@ export interface RecordState {
   receiveCount: number;
   startedAt: number;
   stats: { koreCalls: number };
+  /** Who sent it and when, as SQS says (or, for a copy we requeued, as the original said). */
+  origin: Origin;
   envelope?: EnvelopeKind;
+  /** The envelope's own source (EventBridge source, SNS topic): logged, never trusted. */
+  source?: string;
+  /** An override the message asked for and its sender may not use. */
+  overrideIgnored?: string;
   command?: Command;
 }
 
@@ -83,6 +105,7 @@ export interface RecordState {
 function parse(state: RecordState, now: number): ParsedCommand {
   const u = unwrap(state.record.body);
   state.envelope = u.envelope;
+  if (u.source) state.source = u.source;
   const parsed = parseCommand(u, now);
   state.command = parsed.command;
   return parsed;
@@ -94,6 +117,16 @@ function parse(state: RecordState, now: number): ParsedCommand {
  */
 async function admit(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocation: Invocation): Promise<void> {
   if (invocation.deadline.expired()) throw new DeadlineError('the invocation is past its deadline before the record started');
+  const brake = await deps.brake?.state(invocation.deadline);
+  if (brake?.on) throw new BrakeOnError(`the brake is on (${brake.note ?? 'on'}): nothing runs until it is released`);
+  const breaker = deps.breaker;
+  if (breaker?.probeDue) {
+    // One cheap read, not counted to this record: Kore's answer, not the record's, decides.
+    await breaker.probe(() => deps.kore.campaignPage('voice', { skip: 0, limit: 1 }, { deadline: invocation.deadline }));
+    deps.logger.info('breaker probe', { open: breaker.openForMs() > 0, openForMs: breaker.openForMs() });
+  }
+  const openForMs = breaker?.openForMs() ?? 0;
+  if (openForMs > 0) throw new KoreUnavailableError(`Kore has been failing: tried again in ${Math.ceil(openForMs / 1000)} s (circuit breaker)`, openForMs);
   const stream = p.command.streamId;
   if (stream !== undefined && !deps.settings.allowedStreamIds.includes(stream)) {
     const own = (await deps.credentials.get(invocation.deadline)).streamId;
@@ -113,16 +146,23 @@ async function admit(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, i
   }
 }
 
-/** SQS's SentTimestamp (epoch ms), when the record carries one. */
-function sentAt(record: SQSRecord): { sentAtMs?: number } {
-  const t = Number(record.attributes?.SentTimestamp);
-  return Number.isSafeInteger(t) && t > 0 ? { sentAtMs: t } : {};
+/**
+ * AllowStale (an operator's redrive of an old command) is honoured only when its sender is one
+ * OVERRIDE_SENDER_IDS lists; from anyone else the command is run without it (and the outcome line
+ * says the override was ignored).
+ */
+function allowStale(deps: ConsumerDeps, state: RecordState): boolean {
+  if (state.record.messageAttributes?.AllowStale?.stringValue !== 'true') return false;
+  if (deps.settings.overrideSenderIds.some((id) => senderMatches(state.origin.senderId, id))) return true;
+  state.overrideIgnored = 'AllowStale';
+  return false;
 }
 
 /** 3. run: the command's own handler, with a context built for this record. */
 function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocation: Invocation): Promise<Outcome> {
   const { record } = state;
   const eventId = p.command.eventId;
+  const sender = { ...(state.origin.senderId ? { senderId: state.origin.senderId } : {}), ...(state.source ? { source: state.source } : {}) };
   const ctx: CommandContext = {
     kore: deps.kore,
     campaigns: deps.campaigns,
@@ -137,8 +177,8 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
       messageId: record.messageId,
       ...(eventId ? { eventId } : {}),
       receiveCount: state.receiveCount,
-      allowStale: record.messageAttributes?.AllowStale?.stringValue === 'true',
-      ...sentAt(record),
+      allowStale: allowStale(deps, state),
+      ...(state.origin.sentAtMs !== undefined ? { sentAtMs: state.origin.sentAtMs } : {}),
     },
     markKey: async () => markKeyOf(await deps.credentials.get(invocation.deadline)),
     enqueue: async (messages: OutgoingMessage[]) => {
@@ -148,7 +188,12 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
         { deadline: invocation.deadline },
       );
     },
-    audit: new AuditLog(deps.logger, { messageId: record.messageId, ...(eventId ? { eventId } : {}) }),
+    audit: new AuditLog(deps.auditLogger ?? deps.logger, {
+      messageId: record.messageId,
+      ...(state.origin.firstMessageId && state.origin.firstMessageId !== record.messageId ? { firstMessageId: state.origin.firstMessageId } : {}),
+      ...(eventId ? { eventId } : {}),
+      ...sender,
+    }),
   };
   return p.spec.run(p.command, ctx);
 }
@@ -165,17 +210,23 @@ export function createRecordHandler(deps: ConsumerDeps) {
       receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1,
       startedAt: deps.clock.now(),
       stats: { koreCalls: 0 },
+      origin: originOf(record, deps.settings.consumerSenderId),
     };
     let outcome: Outcome;
     let error: unknown;
+    let admitted = false;
     try {
       const p = parse(state, deps.clock.now());
       await admit(deps, p, state, invocation);
+      admitted = true;
       outcome = await run(deps, p, state, invocation);
     } catch (err) {
       error = err;
       outcome = { outcome: isRetryable(err) ? 'retry' : 'rejected', reason: errorCode(err) };
     }
+    // What this record says about Kore: an outage (the breaker counts it), or Kore answering.
+    if (admitted && KoreBreaker.isOutage(error)) deps.breaker?.failure();
+    else if (state.stats.koreCalls > 0 && !(error instanceof DeadlineError)) deps.breaker?.success();
     return settle(deps, state, invocation, outcome, error);
   };
 }

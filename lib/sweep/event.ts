@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import '../zod-messages.js';
 import { SweepEventError, SweepLimitError } from './errors.js';
-import type { SweepPolicy } from './policy.js';
+import type { NamePattern, SweepPolicy } from './policy.js';
 
 /** What the schedule's input (or an operator's invoke) may override; anything else is an error. */
 export const sweepOverridesSchema = z.strictObject({
@@ -40,16 +40,34 @@ export interface SweepLimits {
   maxListsCeiling: number;
 }
 
-/** The deployment's defaults with the event's overrides; a live run beyond the limits is refused, not clamped. */
+/**
+ * The deployment's settings, narrowed by the event. The event may only narrow a run: turn a live
+ * deployment's run dry, queue fewer lists, want lists idle longer, add a name pattern (both
+ * patterns must then match). It may never turn a dry deployment live, nor widen a live run's caps:
+ * whoever may invoke the sweep may not make it do more than the deployment says
+ * (docs/operations.md, "A live sweep on purpose"). A dry run may look further (it queues nothing).
+ * Refused, not clamped.
+ */
 export function resolveSettings(defaults: SweepSettings, o: SweepOverrides, limits: SweepLimits): SweepSettings {
-  let namePattern = defaults.namePattern;
+  const wider: string[] = [];
+  if (o.dryRun === false && defaults.dryRun) wider.push('dryRun false on a dry-run deployment (deploy with sweepDryRun=false to run live)');
+  // A dry run queues nothing: it may look further than the deployment would queue.
+  const live = !(o.dryRun ?? defaults.dryRun);
+  if (live && o.maxLists !== undefined && o.maxLists > defaults.maxLists) wider.push(`maxLists ${o.maxLists} above the deployment's ${defaults.maxLists}`);
+  if (live && o.minIdleDays !== undefined && o.minIdleDays < defaults.minIdleDays)
+    wider.push(`minIdleDays ${o.minIdleDays} below the deployment's ${defaults.minIdleDays}`);
+  if (wider.length) throw new SweepLimitError(`a sweep event may only narrow a run: ${wider.join('; ')}`);
+  let eventPattern: NamePattern | undefined;
   if (o.namePattern !== undefined) {
     try {
-      namePattern = new RegExp(o.namePattern);
+      eventPattern = new RegExp(o.namePattern);
     } catch {
       throw new SweepEventError('invalid sweep event: namePattern is not a valid regular expression');
     }
   }
+  const deployed = defaults.namePattern;
+  // Both must match: a pattern can only narrow what the deployment's already selects.
+  const namePattern = eventPattern && deployed ? both(deployed, eventPattern) : (eventPattern ?? deployed);
   const s: SweepSettings = {
     dryRun: o.dryRun ?? defaults.dryRun,
     maxLists: o.maxLists ?? defaults.maxLists,
@@ -65,4 +83,9 @@ export function resolveSettings(defaults: SweepSettings, o: SweepOverrides, limi
     throw new SweepLimitError(`a live sweep may queue at most ${limits.maxListsCeiling} lists (SWEEP_MAX_LISTS_CEILING); got maxLists ${s.maxLists}`);
   }
   return s;
+}
+
+/** A name filter both patterns must match. */
+function both(a: NamePattern, b: NamePattern): NamePattern {
+  return { test: (name: string) => a.test(name) && b.test(name), source: `(${a.source}) and (${b.source})` };
 }

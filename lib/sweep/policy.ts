@@ -17,10 +17,16 @@ import type { KoreObject } from '../kore/types.js';
 export const EXCLUSION_REASONS = ['unverifiable', 'protected', 'in-use', 'unsettled', 'too-recent', 'pattern', 'archived', 'not-ours', 'cap'] as const;
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
+/** A list-name filter: a RegExp, or several that must all match (a sweep event narrowing the deployment's). */
+export interface NamePattern {
+  test(name: string): boolean;
+  readonly source: string;
+}
+
 export interface SweepPolicy {
   minIdleDays: number;
   maxLists: number;
-  namePattern?: RegExp;
+  namePattern?: NamePattern;
   /** DELETION_MODE and GRACE_DAYS (default: delete at once). */
   deletion?: { mode: DeletionMode; graceDays: number };
 }

@@ -18,10 +18,10 @@ const DAY_MS = 86_400_000;
  * environment, what the target implies filling the rest), with `overrides` on top and the
  * Lambda's limits: a live run wider than the floor or ceiling is refused.
  */
-export function sweepSetup(ctx: CliContext, overrides: (defaults: SweepSettings) => SweepOverrides) {
+export function sweepSetup(ctx: CliContext, overrides: (defaults: SweepSettings) => SweepOverrides, deployment: Record<string, string> = {}) {
   const t = ctx.target();
   if (!t.secretId) throw new LocalError('KORE_SECRET_ID is not set: the sweep reads the Kore credentials from that secret.');
-  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl });
+  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl, ...deployment });
   const deps = createSweepDeps(config, { aws: t.aws, logger: new Logger({ logLevel: 'SILENT' }) });
   return { deps, settings: resolveSettings(deps.defaults, overrides(deps.defaults), deps.limits) };
 }
@@ -60,12 +60,24 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
       throw new UsageError(`--name-pattern ${JSON.stringify(namePattern)} is not a valid regular expression`);
     }
   }
-  const { deps, settings } = sweepSetup(ctx, (d) => ({
-    dryRun: !values.live,
-    maxLists: intFlag('max-lists', values['max-lists'], d.maxLists, 0, 100_000),
-    minIdleDays: intFlag('min-idle-days', values['min-idle-days'], d.minIdleDays, 0, 3650),
-    ...(namePattern !== undefined ? { namePattern } : {}),
-  }));
+  const maxLists = values['max-lists'];
+  const minIdleDays = values['min-idle-days'];
+  // --live (local only) deploys: the flags are the deployment's settings, as sweepDryRun=false and
+  // the sweep* params are in AWS, and the floor and ceiling hold them as they hold the Lambda. A
+  // dry run takes them as an event's overrides (a dry run may look further: it queues nothing).
+  const { deps, settings } = values.live
+    ? sweepSetup(ctx, () => ({}), {
+        SWEEP_DRY_RUN: 'false',
+        ...(maxLists !== undefined ? { SWEEP_MAX_LISTS: String(intFlag('max-lists', maxLists, 0, 0, 100_000)) } : {}),
+        ...(minIdleDays !== undefined ? { SWEEP_MIN_IDLE_DAYS: String(intFlag('min-idle-days', minIdleDays, 0, 0, 3650)) } : {}),
+        ...(namePattern !== undefined ? { SWEEP_NAME_PATTERN: namePattern } : {}),
+      })
+    : sweepSetup(ctx, (d) => ({
+        dryRun: true,
+        maxLists: intFlag('max-lists', maxLists, d.maxLists, 0, 100_000),
+        minIdleDays: intFlag('min-idle-days', minIdleDays, d.minIdleDays, 0, 3650),
+        ...(namePattern !== undefined ? { namePattern } : {}),
+      }));
   try {
     const report = await runSweep(deps, settings);
     ctx.out(

@@ -1,4 +1,4 @@
-import { DEFAULTS, loadConsumerConfig, loadSweepConfig } from '../../lib/config';
+import { DEFAULTS, loadBrakeConfig, loadConsumerConfig, loadSweepConfig } from '../../lib/config';
 import { paramBlocks, settings } from '../integration/serverless-helpers';
 import { code, read, section, tableWith } from './markdown';
 
@@ -35,7 +35,7 @@ const rows = table.rows.map(([param, variable, dflt, accepted]) => ({
   dflt: dflt!,
   accepted: accepted!,
 }));
-const read_ = [...new Set([...variablesRead(loadConsumerConfig), ...variablesRead(loadSweepConfig)])].sort();
+const read_ = [...new Set([...variablesRead(loadConsumerConfig), ...variablesRead(loadSweepConfig), ...variablesRead(loadBrakeConfig)])].sort();
 
 /** A default as the table writes it: `value`, `empty` for '', `required` for none. */
 const written = (v: unknown) => (v === undefined ? 'required' : String(v) === '' ? 'empty' : `\`${String(v)}\``);

@@ -133,7 +133,7 @@ export class FakeKore implements KoreClient {
 
   /** One page of one type, in insertion order or sorted as asked; `campaignType` on a campaign says its type (voice when absent). */
   async campaignPage(type: CampaignType, q: CampaignPageQuery, opts?: CallOptions): Promise<CampaignPage> {
-    const o = this.record('campaignPage', opts, type);
+    const o = this.record('campaignPage', opts, type, q);
     if (o) return o() as CampaignPage;
     let all = [...this.campaigns.values()].filter((c) => (c.campaignType ?? 'voice') === type);
     const sort = q.sortBy as Record<string, 'asc' | 'desc'> | undefined;

@@ -50,7 +50,7 @@ describe('chaos (lenient Kore)', () => {
     expect(r.sqsFaults.ChangeMessageVisibilityBatch).toMatchObject({ 'server-error': expect.any(Number) });
   });
 
-  it('took every refusal path: running, recurring, protected, in use, unsettled, changed, stale, invalid, bot not allowed, and deferred records for time', () => {
+  it('took every refusal path: running, recurring, protected, in use, unsettled, changed, stale, invalid, bot not allowed, deferred records for time, and the circuit breaker', () => {
     expect(Object.keys(r.outcomeLines)).toEqual(
       expect.arrayContaining([
         'skipped:campaign-active',
@@ -63,9 +63,12 @@ describe('chaos (lenient Kore)', () => {
         'rejected:invalid-message',
         'rejected:stream-not-allowed',
         'retry:deadline',
+        'requeued:kore-unavailable',
       ]),
     );
     expect(r.deferred).toBeGreaterThan(0);
+    // The outage opened the breaker: those records were requeued, each copy tracked to its end above.
+    expect(r.requeuedCopies).toBeGreaterThan(0);
   });
 
   it("takes Kore's 404 for an unknown bot as proof of nothing (its listing does not confirm): retried, then parked", () => {

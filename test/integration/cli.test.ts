@@ -74,7 +74,7 @@ describe('operator CLI', () => {
     expect(await depth(stack.queueUrl)).toBe(2);
     const tooWide = await run('sweep', '--live', '--min-idle-days', '1');
     expect(tooWide.code).toBe(1);
-    expect(tooWide.out).toMatch(/a live sweep needs minIdleDays ≥ 7 \(SWEEP_MIN_IDLE_DAYS_FLOOR\); got 1/);
+    expect(tooWide.out).toMatch(/SWEEP_MIN_IDLE_DAYS must not be below SWEEP_MIN_IDLE_DAYS_FLOOR when SWEEP_DRY_RUN is false/);
     expect(await depth(stack.queueUrl)).toBe(2);
   });
 

@@ -162,9 +162,11 @@ describe('deletion safety: a listing that does not carry the DNC flags', () => {
     // Strict: getAllListDetails omits isGlobalDNC and isDefault (Kore does not document them there).
     h = await ConsumerHarness.start({ kore: { seed: demoSeed(), rateLimit: { perMinute: 0 }, realism: STRICT_REALISM } });
     const sweep = createSweepHandler(
-      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }),
+      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete', SWEEP_DRY_RUN: 'false' }), {
+        aws: h.stack.aws,
+      }),
     );
-    const report = await sweep({ dryRun: false }, lambdaContext(60_000, 'nightly-sweep'));
+    const report = await sweep({}, lambdaContext(60_000, 'nightly-sweep'));
     // In delete mode the list the demo archived ten days ago is an ordinary list, idle for only ten days.
     const expected = ['cl-archive-me-0011', 'cl-webinar-2024-0012', 'cl-survey-old-0005', 'cl-tradeshow-0013', 'cl-promo-spring-0006', 'cl-reactivation-0014'];
     expect(report.candidateLists.map((c) => c.contactListId)).toEqual(expected);

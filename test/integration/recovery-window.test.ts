@@ -43,10 +43,13 @@ describe('the recovery window, through SQS and the emulator', () => {
       env: { DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7', MAX_COMMAND_AGE_HOURS: '720' },
     });
     sweep = createSweepHandler(
-      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7' }), {
-        aws: h.stack.aws,
-        clock: { now: () => Date.now() + offset, sleep: systemClock.sleep },
-      }),
+      createSweepDeps(
+        loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'archive-then-delete', GRACE_DAYS: '7', SWEEP_DRY_RUN: 'false' }),
+        {
+          aws: h.stack.aws,
+          clock: { now: () => Date.now() + offset, sleep: systemClock.sleep },
+        },
+      ),
     );
   };
   /**
@@ -72,7 +75,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     await start();
     expect(await archiveDaysAgo('cl-a', 3)).toMatchObject({ outcome: 'done', action: 'archive', newName: '[expired] Spring promo leads' });
     // Three days in: the sweep reports it as waiting, with its deletion date, and queues nothing for it.
-    const early = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
+    const early = await sweep({ minIdleDays: 30 }, ctx());
     expect(early.archived.map((a) => a.contactListId)).toEqual(['cl-a']);
     // GRACE_DAYS after the later of the recorded archive time and Kore's updatedAt (a few ms after it).
     const wait = Date.parse(early.archived[0]!.deleteAfter!) - Date.parse(early.archived[0]!.archivedAt);
@@ -90,7 +93,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     await start();
     await archiveDaysAgo('cl-b', 8);
     // Kore does not say that a rename moves updatedAt: the grace period also counts from the time our record holds.
-    const late = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
+    const late = await sweep({ minIdleDays: 30 }, ctx());
     expect(late.candidateLists.find((c) => c.contactListId === 'cl-b')).toMatchObject({ kind: 'grace' });
     expect(late.graceElapsed).toBe(1);
     await h.drain();
@@ -111,7 +114,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     await h.drain();
     expect(h.outcomeOf(r!)).toMatchObject({ outcome: 'done', restoredName: 'Spring promo leads' });
     expect(h.stack.kore.state.lists.get('cl-a')).toMatchObject({ name: 'Spring promo leads', description: 'Imported from the CRM, March' });
-    const report = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
+    const report = await sweep({ minIdleDays: 30 }, ctx());
     expect(report.candidateLists.map((c) => c.contactListId)).not.toContain('cl-a');
     await h.drain();
     expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
@@ -119,7 +122,7 @@ describe('the recovery window, through SQS and the emulator', () => {
 
   it('never touches a list named "[expired] …" by hand', async () => {
     await start();
-    const report = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
+    const report = await sweep({ minIdleDays: 30 }, ctx());
     expect(report.excluded['not-ours']).toBe(1);
     const ids = await h.send(expired('cl-hand'), expired('cl-hand', { action: 'delete' }), { type: 'list.restore', contactListId: 'cl-hand' });
     await h.drain();
@@ -132,7 +135,7 @@ describe('the recovery window, through SQS and the emulator', () => {
     await start();
     await archiveDaysAgo('cl-a', 8);
     h.stack.kore.state.addCampaign({ _id: 'cd-new', name: 'New campaign', contactLists: ['[expired] Spring promo leads'], status: 'Active' });
-    const report = await sweep({ dryRun: false, minIdleDays: 30 }, ctx());
+    const report = await sweep({ minIdleDays: 30 }, ctx());
     expect(report.candidateLists.map((c) => c.contactListId)).not.toContain('cl-a');
     const [asked] = await h.send(expired('cl-a', { action: 'delete' }));
     await h.drain();

@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, toSqsRecord } from '../../local/event-source-mapping';
 import { createLocalConsumer } from '../../local/consumer';
 import { STRICT_REALISM } from '../../local/kore-emulator/server';
+import { receiveAll } from '../../local/queues';
 import { SqsFaultProxy } from '../../local/sqs-fault-proxy';
 import type { Seed } from '../../local/kore-emulator/state';
 import { daysAgo } from '../../local/seed';
@@ -134,7 +135,7 @@ describe('runtime robustness', () => {
     expect(h.stack.kore.state.lists.has('cl-b')).toBe(true);
   });
 
-  it('2a. an SQS endpoint that never answers costs only the records that need it, and the handler answers in time', async () => {
+  it('2a. an SQS endpoint that never answers: the brake cannot be read, so nothing runs (fail closed), nothing is lost, and the handler answers in time', async () => {
     h = await ConsumerHarness.start({ kore: { seed, rateLimit: { perMinute: 0 } } });
     const hole = await blackHole();
     try {
@@ -145,13 +146,20 @@ describe('runtime robustness', () => {
       await h.send(expired('cl-a'), 'not json');
       const event = await receive(h, 2);
       const bad = event.Records.find((r) => r.body === 'not json')!;
+      const good = event.Records.find((r) => r.body !== 'not json')!;
       const { response, remainingMs } = await invoke(handler, event, 8_000);
-      // The valid record was done; the malformed one could not be parked, so it is retried, not lost.
-      expect(response.batchItemFailures).toEqual([{ itemIdentifier: bad.messageId }]);
-      expect(h.stack.kore.state.lists.has('cl-a')).toBe(false);
+      // Whether the brake is on is unknown: the valid record is not run; the malformed one could not be parked. Both are retried.
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([bad.messageId, good.messageId].sort());
+      expect(h.stack.kore.apiCalls()).toEqual([]);
+      expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
       expect(remainingMs).toBeGreaterThan(0);
       expect(hole.connections()).toBeGreaterThan(0);
       expect(h.out.outcomes().find((o) => o.messageId === bad.messageId)).toMatchObject({ outcome: 'retry', reason: 'queue-send' });
+      expect(h.out.outcomes().find((o) => o.messageId === good.messageId)).toMatchObject({
+        outcome: 'retry',
+        reason: 'brake',
+        error: { message: expect.stringMatching(/could not be read/) },
+      });
     } finally {
       await hole.stop();
     }
@@ -213,11 +221,12 @@ describe('runtime robustness', () => {
     expect((back.Messages ?? []).length).toBeGreaterThan(0);
   });
 
-  it('5b. records on their last receive are parked with their ErrorCode although a slow SQS send ate the work time', async () => {
+  it('5b. on their last receive, a record that failed is parked with its ErrorCode and one out of time is requeued, although a slow SQS send ate the work time', async () => {
     // Work ends at 5 s − 2 s margin = 3 s. The first record's fan-out (SendMessageBatch) hangs
     // until then; the second record then finds the work time over. Both are on their last
-    // receive: parking (one SendMessage each) may use the margin, so both reach the DLQ with
-    // their ErrorCode now instead of by a redrive without one.
+    // receive: settling (one SendMessage each) may use the margin. The failed one reaches the DLQ
+    // with its ErrorCode now instead of by a redrive without one; the one that never ran is a
+    // fresh copy in the queue (no command reaches the DLQ for lack of time).
     h = await ConsumerHarness.start({
       kore: {
         seed: { ...seed, campaigns: [{ _id: 'cd-done', name: 'Done', status: 'Completed', contactLists: ['List a'] }] },
@@ -236,6 +245,7 @@ describe('runtime robustness', () => {
         DEADLINE_MARGIN_MS: '2000',
         MAX_RECEIVE_COUNT: '1',
         DELETION_MODE: 'delete',
+        DEFERRED_VISIBILITY_SECONDS: '1',
       });
       await h.send({ type: 'campaign.ended', campaignId: 'cd-done', occurredAt: now() }, expired('cl-b'));
       const event = await receive(h, 2);
@@ -249,10 +259,13 @@ describe('runtime robustness', () => {
       expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
       expect(h.stack.kore.state.lists.has('cl-b')).toBe(true);
       const parked = await h.dlqMessages();
-      expect(parked.map((m) => [JSON.parse(m.Body!).type, m.MessageAttributes?.ErrorCode?.StringValue]).sort()).toEqual([
-        ['campaign.ended', 'queue-send'],
-        ['list.expired', 'deadline'],
+      expect(parked.map((m) => [JSON.parse(m.Body!).type, m.MessageAttributes?.ErrorCode?.StringValue]).sort()).toEqual([['campaign.ended', 'queue-send']]);
+      await new Promise((r) => setTimeout(r, 1_500)); // the copy's delay
+      const copies = await receiveAll(h.stack.sqs, h.stack.queueUrl, 0);
+      expect(copies.map((m) => [JSON.parse(m.Body!).contactListId, JSON.parse(m.MessageAttributes?.KclOrigin?.StringValue ?? '{}').requeues])).toEqual([
+        ['cl-b', 1],
       ]);
+      expect(h.out.outcomes().find((o) => o.contactListId === 'cl-b')).toMatchObject({ outcome: 'requeued', reason: 'deadline' });
     } finally {
       await proxy.stop();
     }

@@ -7,6 +7,7 @@ import { lambdaContext } from '../../local/event-source-mapping';
 import type { Realism, RecordedCall, Seed } from '../../local/kore-emulator/server';
 import { LENIENT_REALISM, STRICT_REALISM } from '../../local/kore-emulator/server';
 import { daysAgo } from '../../local/seed';
+import { createLocalConsumer } from '../../local/consumer';
 import { ConsumerHarness } from '../helpers/harness';
 import type { ConsumerHarnessOptions } from '../helpers/harness';
 
@@ -107,17 +108,29 @@ describe.each([
     }
   });
 
-  it('1b. with DNC_RENAME_MAX_AGE_SECONDS=0 every rename confirms the DNC references first: the list named a DNC list after the batch began is refused', async () => {
-    await start({ DELETION_MODE: 'archive-then-delete', DNC_RENAME_MAX_AGE_SECONDS: '0' });
+  it('1b. a campaign that named a list its DNC list longer than DNC_RENAME_MAX_AGE_SECONDS ago is always seen: the references are read again before the rename', async () => {
+    // 2 s timeout at 60,000 calls per minute: the least bound is 2 × 1 ms + 2 s, so 3 s.
+    await start({ DELETION_MODE: 'archive-then-delete', DNC_RENAME_MAX_AGE_SECONDS: '3' });
     const k = h.stack.kore;
-    once(
-      () => true,
-      () => k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' }),
-    );
-    const ids = await h.send(expired('cl-a'), expired('cl-d'));
+    const [a] = await h.send(expired('cl-a'));
     await h.drain();
-    expect(h.outcomeOf(ids[1]!)).toMatchObject({ outcome: 'skipped', reason: 'protected', rule: 'not-dnc-of-campaign' });
+    expect(h.outcomeOf(a!)).toMatchObject({ outcome: 'done', action: 'archive' }); // the references are read
+    k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' });
+    pass(3_000); // the campaign is now as old as the bound: it must be seen
+    const pagesBefore = k.apiCalls().filter((c) => c.path.endsWith('/getAllCampaignDetails')).length;
+    const [d] = await h.send(expired('cl-d'));
+    await h.drain();
+    expect(h.outcomeOf(d!)).toMatchObject({ outcome: 'skipped', reason: 'protected', rule: 'not-dnc-of-campaign' });
     expect(writes(h, 'cl-d')).toEqual([]);
+    // Seen through a delta (2 calls), not a full read.
+    expect(k.apiCalls().filter((c) => c.path.endsWith('/getAllCampaignDetails')).length - pagesBefore).toBe(2);
+  });
+
+  it('1c. a DNC_RENAME_MAX_AGE_SECONDS no write could meet is refused at cold start, before any record runs', async () => {
+    await start();
+    expect(() => createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DNC_RENAME_MAX_AGE_SECONDS: '0' })).toThrow(
+      /DNC_RENAME_MAX_AGE_SECONDS \(0\) must be at least 3 s/,
+    );
   });
 
   it('2a. the DNC references cannot miss a campaign when another consumer deletes campaigns between pages', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import type { batchTimeNeededMs } from '../../lib/time-budget';
+import type { batchTimeNeededMs, dncHeadroomMs } from '../../lib/time-budget';
 
 /** Shared by the serverless-*.test.ts files: the offline `serverless package` run and what it reads. */
 
@@ -58,7 +58,14 @@ export interface ParamSpec {
 }
 export type Settings = ((
   input: { options: { param?: string[]; stage?: string }; resolveVariable: (v: string) => Promise<unknown> },
-  deps?: { loadTimeBudget?: () => { batchTimeNeededMs: typeof batchTimeNeededMs; MAX_CALLS_PER_RECORD: number; SWEEP_KORE_CALLS: number } },
+  deps?: {
+    loadTimeBudget?: () => {
+      batchTimeNeededMs: typeof batchTimeNeededMs;
+      dncHeadroomMs: typeof dncHeadroomMs;
+      MAX_CALLS_PER_RECORD: number;
+      SWEEP_KORE_CALLS: number;
+    };
+  },
 ) => Promise<Record<string, number>>) & {
   PARAMS: Record<string, ParamSpec>;
 };

@@ -58,13 +58,15 @@ const ref = (id: string) => ({ Ref: id });
 describe(`serverless package --stage ${STAGE} (offline)`, () => {
   let dir: string;
   let resources: Record<string, Resource>;
+  let template: Record<string, unknown>;
   let p: Record<string, string>;
   beforeAll(async () => {
     p = await paramValues(STAGE);
     dir = join(root, PACKAGE_DIR);
     const r = await shell(packageCommand.text);
     if (r.code !== 0) throw new Error(`README.md, "Deploy to AWS", step 2: \`${packageCommand.text}\` failed:\n${r.out.slice(-3000)}`);
-    resources = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+    template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    resources = template.Resources as Record<string, Resource>;
   }, 150_000);
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -78,6 +80,8 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
   const env = (fn: string) => (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
   const consumer = 'LifecycleEventsLambdaFunction';
   const sweep = 'NightlySweepLambdaFunction';
+  const brake = 'AlarmBrakeLambdaFunction';
+  const mapping = 'LifecycleEventsEventSourceMappingSQSLifecycleQueue';
 
   describe('bundles', () => {
     it('deploys both handlers on nodejs22.x arm64, each in its own bundle with a source map beside it', () => {
@@ -121,13 +125,18 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       'CAMPAIGN_FULL_READ_HOURS',
       'DEFERRED_VISIBILITY_SECONDS',
       'SNAPSHOT_MAX_AGE_SECONDS',
+      'LIFECYCLE_QUEUE_ARN',
+      'CONSUMER_SENDER_ID',
+      'OVERRIDE_SENDER_IDS',
     ];
+    const brakeOnly = ['CONSUMER_EVENT_SOURCE_MAPPING_UUID', 'BRAKE_ALARM_NAMES'];
     const sweepOnly = ['SWEEP_DRY_RUN', 'SWEEP_MIN_IDLE_DAYS', 'SWEEP_MAX_LISTS', 'SWEEP_NAME_PATTERN', 'SWEEP_MIN_IDLE_DAYS_FLOOR', 'SWEEP_MAX_LISTS_CEILING'];
 
     it('gives each function exactly its variables, and never the local-only loopback switch', () => {
       expect(Object.keys(env(consumer)).sort()).toEqual([...common, ...consumerOnly].sort());
       expect(Object.keys(env(sweep)).sort()).toEqual([...common, ...sweepOnly].sort());
-      for (const fn of [consumer, sweep]) expect(env(fn)).not.toHaveProperty('KORE_ALLOW_LOOPBACK_HTTP');
+      expect(Object.keys(env(brake)).sort()).toEqual([...common, ...brakeOnly].sort());
+      for (const fn of [consumer, sweep, brake]) expect(env(fn)).not.toHaveProperty('KORE_ALLOW_LOOPBACK_HTTP');
     });
 
     it('sets every param-backed variable from its param', () => {
@@ -140,10 +149,14 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       }
     });
 
-    it('points the functions at this stack’s queues', () => {
-      for (const fn of [consumer, sweep]) expect(env(fn).LIFECYCLE_QUEUE_URL).toEqual(ref('LifecycleQueue'));
+    it('points the functions at this stack’s queues, and tells the consumer which queue and which sender are its own', () => {
+      for (const fn of [consumer, sweep, brake]) expect(env(fn).LIFECYCLE_QUEUE_URL).toEqual(ref('LifecycleQueue'));
       expect(env(consumer).DEAD_LETTER_QUEUE_URL).toEqual(ref('DeadLetterQueue'));
       expect(env(consumer).KORE_SECRET_ID).toBe(`kore/campaign-lifecycle/${STAGE}`);
+      expect(env(consumer).LIFECYCLE_QUEUE_ARN).toEqual(getAtt('LifecycleQueue'));
+      expect(env(consumer).CONSUMER_SENDER_ID).toEqual(getAtt('LifecycleEventsRole', 'RoleId'));
+      expect(env(brake).CONSUMER_EVENT_SOURCE_MAPPING_UUID).toEqual(ref(mapping));
+      expect(env(brake).BRAKE_ALARM_NAMES).toBe(`kore-campaign-lifecycle-${STAGE}-deletions,kore-campaign-lifecycle-${STAGE}-archives`);
     });
   });
 
@@ -159,10 +172,10 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(props(consumer).Timeout).toBe(Number(p.consumerTimeout));
     });
 
-    it('encrypts every queue and keeps dead letters longer than the source keeps messages', () => {
+    it('encrypts every queue, and keeps a command at least as long as it may be run (14 days, SQS’s longest)', () => {
       for (const [, q] of ofType('AWS::SQS::Queue')) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
-      expect(props('DeadLetterQueue').MessageRetentionPeriod).toBe(14 * 86_400);
-      expect(props('DeadLetterQueue').MessageRetentionPeriod as number).toBeGreaterThan(props('LifecycleQueue').MessageRetentionPeriod as number);
+      for (const q of ['LifecycleQueue', 'DeadLetterQueue', 'SweepFailureQueue']) expect(props(q).MessageRetentionPeriod).toBe(14 * 86_400);
+      expect(Number(p.maxCommandAgeHours) * 3600).toBeLessThanOrEqual(props('LifecycleQueue').MessageRetentionPeriod as number);
     });
 
     it('sizes the DLQ so any message the lifecycle queue accepts can be parked with its error attributes', () => {
@@ -185,25 +198,85 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(props('SweepFailureQueue').RedriveAllowPolicy).toEqual({ redrivePermission: 'denyAll' });
     });
 
-    it('denies every non-TLS request to every queue', () => {
+    const policyOf = (queue: string) => {
+      const found = ofType('AWS::SQS::QueuePolicy').filter(([, r]) => JSON.stringify(r.Properties.Queues) === JSON.stringify([ref(queue)]));
+      expect({ queue, policies: found.length }).toEqual({ queue, policies: 1 });
+      return (found[0]![1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    };
+    const tlsOnly = (queue: string) => ({
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:*',
+      Resource: queue === 'SweepFailureQueue' ? getAtt(queue) : [getAtt(queue)],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    const functionRoles = [getAtt('LifecycleEventsRole'), getAtt('NightlySweepRole')];
+
+    it('denies every non-TLS request to every queue, each queue under one policy', () => {
       const queues = ofType('AWS::SQS::Queue')
         .map(([id]) => id)
         .sort();
       expect(queues).toEqual(['DeadLetterQueue', 'LifecycleQueue', 'SweepFailureQueue']);
-      const policies = ofType('AWS::SQS::QueuePolicy');
-      expect(policies).toHaveLength(1);
-      const [, policy] = policies[0]!;
-      expect((policy.Properties.Queues as unknown[]).slice().sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(queues.map(ref));
-      expect((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      expect(ofType('AWS::SQS::QueuePolicy')).toHaveLength(3);
+      for (const q of queues) expect(policyOf(q)[0]).toEqual(tlsOnly(q));
+    });
+
+    it('lets only the consumer and sweep roles send to the lifecycle queue when no producer is named', () => {
+      expect(policyOf('LifecycleQueue').slice(1)).toEqual([
         {
-          Sid: 'DenyInsecureTransport',
+          Sid: 'OnlyNamedProducers',
           Effect: 'Deny',
           Principal: '*',
-          Action: 'sqs:*',
-          Resource: ['LifecycleQueue', 'DeadLetterQueue', 'SweepFailureQueue'].map((q) => getAtt(q)),
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Action: 'sqs:SendMessage',
+          Resource: getAtt('LifecycleQueue'),
+          Condition: { ArnNotLike: { 'aws:PrincipalArn': functionRoles } },
         },
       ]);
+    });
+
+    it('lets only the consumer send to the DLQ (SQS’s own redrive is no SendMessage)', () => {
+      expect(policyOf('DeadLetterQueue').slice(1)).toEqual([
+        {
+          Sid: 'OnlyTheConsumerParks',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:SendMessage',
+          Resource: getAtt('DeadLetterQueue'),
+          Condition: { ArnNotLike: { 'aws:PrincipalArn': [getAtt('LifecycleEventsRole')] } },
+        },
+      ]);
+    });
+
+    it('lets only the two function roles read the Kore secret, through a resource policy on it', () => {
+      const [[, policy]] = ofType('AWS::SecretsManager::ResourcePolicy') as [[string, Resource]];
+      expect(policy.Properties).toEqual({
+        SecretId: `kore/campaign-lifecycle/${STAGE}`,
+        BlockPublicPolicy: true,
+        ResourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'OnlyTheFunctionsRead',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: '*',
+              Condition: { ArnNotLike: { 'aws:PrincipalArn': functionRoles } },
+            },
+          ],
+        },
+      });
+    });
+
+    it('gives a producer the exact IAM policy it needs as a stack output', () => {
+      const outputs = template.Outputs as Record<string, { Value: unknown }>;
+      expect(outputs.ProducerPolicy!.Value).toEqual({
+        'Fn::Sub':
+          '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"${LifecycleQueue.Arn}","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}',
+      });
+      expect(outputs.LifecycleQueueArn!.Value).toEqual(getAtt('LifecycleQueue'));
+      expect(outputs.ConsumerEventSourceMappingUuid!.Value).toEqual(ref(mapping));
     });
   });
 
@@ -211,6 +284,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     it('retains every queue and log group when the stack is replaced or removed', () => {
       const stateful = [...ofType('AWS::SQS::Queue'), ...ofType('AWS::Logs::LogGroup')];
       expect(stateful.map(([id]) => id).sort()).toEqual([
+        'AlarmBrakeLogGroup',
         'DeadLetterQueue',
         'LifecycleEventsLogGroup',
         'LifecycleQueue',
@@ -297,7 +371,10 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     const expected: Record<string, Array<[string[], unknown]>> = {
       LifecycleEventsRole: [
         [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('LifecycleEventsLogGroup')],
-        [['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'], getAtt('LifecycleQueue')],
+        [
+          ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage', 'sqs:ListQueueTags'],
+          getAtt('LifecycleQueue'),
+        ],
         [['sqs:SendMessage'], getAtt('DeadLetterQueue')],
         [['secretsmanager:GetSecretValue'], secretArn],
       ],
@@ -310,6 +387,14 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       SweepSchedulerRole: [
         [['lambda:InvokeFunction'], getAtt(sweep)],
         [['sqs:SendMessage'], getAtt('SweepFailureQueue')],
+      ],
+      AlarmBrakeRole: [
+        [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('AlarmBrakeLogGroup')],
+        [
+          ['lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping'],
+          { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:event-source-mapping:\${${mapping}}` },
+        ],
+        [['sqs:TagQueue', 'sqs:ListQueueTags'], getAtt('LifecycleQueue')],
       ],
     };
     const lines = (grants: Array<[string[], unknown]>) => grants.flatMap(([actions, res]) => actions.map((a) => `${a} on ${JSON.stringify(res)}`)).sort();
@@ -325,6 +410,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect([...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]).toEqual([]);
       expect(props(consumer).Role).toEqual({ 'Fn::Sub': '${LifecycleEventsRole.Arn}' });
       expect(props(sweep).Role).toEqual({ 'Fn::Sub': '${NightlySweepRole.Arn}' });
+      expect(props(brake).Role).toEqual({ 'Fn::Sub': '${AlarmBrakeRole.Arn}' });
     });
 
     it.each(Object.keys(expected))('grants %s exactly what its principal does, each action on one resource', (id) => {
@@ -342,11 +428,20 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       expect(granted).toEqual(lines(expected[id]!));
     });
 
-    it('lets no function invoke another: no Lambda action in a function role, no Lambda resource policy, no function destination', () => {
+    it('lets no function invoke another: no Lambda action in the consumer or sweep role, only the alarm rule may start the brake, no function destination', () => {
       for (const id of ['LifecycleEventsRole', 'NightlySweepRole']) {
         for (const st of allows(id)) for (const a of [st.Action].flat()) expect(a).not.toMatch(/^lambda:/);
       }
-      expect(ofType('AWS::Lambda::Permission')).toEqual([]);
+      // The one resource policy: EventBridge may invoke the brake function, for its alarm rule only.
+      const permissions = ofType('AWS::Lambda::Permission');
+      expect(permissions).toHaveLength(1);
+      const [[, perm]] = permissions as [[string, Resource]];
+      const [rule] = ofType('AWS::Events::Rule')[0]!;
+      expect(perm.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
+      // osls writes the rule's ARN from its name (rule/<Name>), not with GetAtt.
+      expect(JSON.stringify(perm.Properties.SourceArn)).toContain('"events"');
+      expect(JSON.stringify(perm.Properties.SourceArn)).toContain(JSON.stringify(props(rule).Name));
+      expect(JSON.stringify(perm.Properties.FunctionName)).toContain('AlarmBrakeLambdaFunction');
       const invokers = Object.keys(expected).filter((id) => allows(id).some((st) => [st.Action].flat().includes('lambda:InvokeFunction')));
       expect(invokers).toEqual(['SweepSchedulerRole']);
       const destinations = ofType('AWS::Lambda::EventInvokeConfig').flatMap(([, c]) =>
@@ -356,7 +451,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     });
 
     it('lets Lambda assume the function roles only for this account, and the scheduler only for this stack’s schedule group', () => {
-      for (const id of ['LifecycleEventsRole', 'NightlySweepRole']) {
+      for (const id of ['LifecycleEventsRole', 'NightlySweepRole', 'AlarmBrakeRole']) {
         expect(role(id).AssumeRolePolicyDocument.Statement).toEqual([
           {
             Effect: 'Allow',
@@ -407,12 +502,24 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       SweepErrorsAlarm: lambdaAlarm('Errors', sweep),
       SweepThrottlesAlarm: lambdaAlarm('Throttles', sweep),
       SweepFailureAlarm: queueDepth('SweepFailureQueue'),
-      DeletionsPerHourAlarm: {
+      // 5-minute periods, 2 of 3: half of a live sweep's cap (sweepMaxLists) by default.
+      DeletionsAlarm: {
         Namespace: `KoreCampaignLifecycle/${STAGE}`,
         MetricName: 'AuditDeletions',
         Statistic: 'Sum',
-        Period: 3600,
-        Threshold: Number(p.deletionsPerHourAlarmThreshold),
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: Math.ceil(Number(p.sweepMaxLists) / 2),
+      },
+      ArchivesAlarm: {
+        Namespace: `KoreCampaignLifecycle/${STAGE}`,
+        MetricName: 'AuditArchives',
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: Math.ceil(Number(p.sweepMaxLists) / 2),
       },
     });
 
@@ -436,17 +543,34 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       }
     });
 
-    it('counts audited deletions (not archives) from the consumer’s log group', () => {
-      const filters = ofType('AWS::Logs::MetricFilter');
-      expect(filters).toHaveLength(1);
-      const f = filters[0]![1].Properties as { LogGroupName: unknown; FilterPattern: string; MetricTransformations: Json[] };
-      expect(f.LogGroupName).toEqual(ref('LifecycleEventsLogGroup'));
-      expect(f.FilterPattern).toBe(
-        '{ ($.audit IS TRUE) && ($.phase = "result") && ($.action = "delete*") && (($.result = "deleted") || ($.result = "unconfirmed")) }',
-      );
-      expect(f.MetricTransformations).toEqual([
-        { MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', MetricValue: '1', Unit: 'Count' },
-      ]);
+    it('counts audited deletions and archives from the consumer’s log group', () => {
+      const filters = Object.fromEntries(ofType('AWS::Logs::MetricFilter').map(([id, r]) => [id, r.Properties]));
+      expect(Object.keys(filters).sort()).toEqual(['ArchivesMetricFilter', 'DeletionsMetricFilter']);
+      expect(filters.DeletionsMetricFilter).toEqual({
+        LogGroupName: ref('LifecycleEventsLogGroup'),
+        FilterPattern: '{ ($.audit IS TRUE) && ($.phase = "result") && ($.action = "delete*") && (($.result = "deleted") || ($.result = "unconfirmed")) }',
+        MetricTransformations: [{ MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditDeletions', MetricValue: '1', Unit: 'Count' }],
+      });
+      expect(filters.ArchivesMetricFilter).toEqual({
+        LogGroupName: ref('LifecycleEventsLogGroup'),
+        FilterPattern: '{ ($.audit IS TRUE) && ($.phase = "result") && ($.action = "archiveContactList") && ($.result = "archived") }',
+        MetricTransformations: [{ MetricNamespace: `KoreCampaignLifecycle/${STAGE}`, MetricName: 'AuditArchives', MetricValue: '1', Unit: 'Count' }],
+      });
+    });
+
+    it('pulls the brake when the deletions or archives alarm goes to ALARM (autoBrake), from the default event bus', () => {
+      const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Resource]];
+      expect(rule.Properties.EventPattern).toEqual({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [`${prefix}deletions`, `${prefix}archives`], state: { value: ['ALARM'] } },
+      });
+      expect(JSON.stringify(rule.Properties.Targets)).toContain('AlarmBrakeLambdaFunction');
+    });
+
+    it('logs the functions as plain text, which Lambda never filters by level, and runs one sweep at a time', () => {
+      for (const fn of [consumer, sweep]) expect(props(fn).LoggingConfig).toEqual({ LogFormat: 'Text' });
+      expect(props(sweep).ReservedConcurrentExecutions).toBe(1);
     });
 
     it('encrypts the topic with a rotating customer key that only this stack’s alarms may use', () => {

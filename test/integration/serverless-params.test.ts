@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
 import { SWEEP_KORE_CALLS } from '../../lib/sweep/run';
-import { batchTimeNeededMs } from '../../lib/time-budget';
+import { batchTimeNeededMs, dncHeadroomMs } from '../../lib/time-budget';
 import { paramBlocks, paramValues, settings, slsPackage } from './serverless-helpers';
 
 /**
@@ -24,13 +24,14 @@ async function validate(cli: Record<string, string> = {}, extraBlocks: Record<st
       options: { stage: STAGE, param: Object.entries(cli).map(([k, v]) => `${k}=${v}`) },
       resolveVariable: async (variable) => {
         if (variable === 'self:params') return blocks;
+        if (variable === 'self:custom.alarmPrefix') return `kore-campaign-lifecycle-${STAGE}`;
         const name = variable.replace(/^param:/, '');
         if (!(name in values)) throw new Error(`Cannot resolve variable ${variable}`);
         return values[name];
       },
     },
     // The lib/ modules settings.js loads through tsx under osls, here through Jest's own transform.
-    { loadTimeBudget: () => ({ batchTimeNeededMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS }) },
+    { loadTimeBudget: () => ({ batchTimeNeededMs, dncHeadroomMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS }) },
   );
 }
 
@@ -163,6 +164,15 @@ describe('deployment params (infra/settings.js)', () => {
       await expect(validate({ consumerTimeout: String(tooShort + 1) })).resolves.toMatchObject({ visibilityTimeout: 6 * (tooShort + 1) });
     });
 
+    it('a DNC references bound below the least age they can have at a write, one second under it, and accepts that age', async () => {
+      const least = Math.ceil(dncHeadroomMs({ callsPerMinute: Number(p.koreCallsPerMinute), koreTimeoutMs: Number(p.koreTimeoutMs) }) / 1000);
+      expect(least).toBe(13); // 2 × 2.4 s (25 calls per minute) + 8 s
+      const message = await refusal({ dncRenameMaxAgeSeconds: String(least - 1), dncMaxAgeSeconds: '0' });
+      expect(message).toContain(`param dncRenameMaxAgeSeconds (${least - 1} s) is below ${least} s, the least age the DNC references can have at a write`);
+      expect(message).toContain(`param dncMaxAgeSeconds (0 s) is below ${least} s`);
+      await expect(validate({ dncRenameMaxAgeSeconds: String(least), dncMaxAgeSeconds: String(least) })).resolves.toBeDefined();
+    });
+
     it('a larger batch without a longer timeout', async () => {
       expect(await refusal({ consumerBatchSize: '10', consumerTimeout: '60' })).toContain('param consumerTimeout (60 s) is too short for a batch of 10');
     });
@@ -202,13 +212,85 @@ describe('deployment params (infra/settings.js)', () => {
       );
     });
 
-    it('a deletions alarm threshold the consumers can never reach', async () => {
-      const maxPerHour = Number(p.consumerMaxConcurrency) * Number(p.koreCallsPerMinute) * 60;
-      expect(await refusal({ deletionsPerHourAlarmThreshold: String(maxPerHour) })).toContain('param deletionsPerHourAlarmThreshold');
+    it('a deletions or archives alarm threshold the consumers can never reach in 5 minutes', async () => {
+      const reachable = Number(p.consumerMaxConcurrency) * Number(p.koreCallsPerMinute) * 5;
+      expect(await refusal({ deletionsAlarmThreshold: String(reachable) })).toContain(`param deletionsAlarmThreshold (${reachable}) can never be reached`);
+      expect(await refusal({ archivesAlarmThreshold: 'lots' })).toContain('param archivesAlarmThreshold must be auto or an integer');
     });
 
-    it('an oldest-message alarm threshold beyond the queue’s 4-day retention', async () => {
-      expect(await refusal({ oldestMessageAlarmSeconds: '345600' })).toContain('param oldestMessageAlarmSeconds must be an integer from 60 to 345599');
+    it('an oldest-message alarm threshold beyond the queue’s 14-day retention', async () => {
+      expect(await refusal({ oldestMessageAlarmSeconds: '1209600' })).toContain('param oldestMessageAlarmSeconds must be an integer from 60 to 1209599');
+    });
+
+    it('a command age longer than the queue keeps a message', async () => {
+      expect(await refusal({ maxCommandAgeHours: '337' })).toContain("param maxCommandAgeHours (337) exceeds the lifecycle queue's retention (336 h)");
+    });
+
+    it.each([
+      ['producerRoleArns', 'arn:aws:iam::123456789012:user/jane', 'must list role ARNs'],
+      ['producerEventBridgeRuleArns', 'arn:aws:events:eu-west-1:123456789012:event-bus/default', 'must list rule ARNs'],
+      ['producerSnsTopicArns', 'arn:aws:sqs:eu-west-1:123456789012:q', 'must list topic ARNs'],
+      ['breakGlassRoleArn', 'arn:aws:iam::123456789012:role/*', 'must be an IAM role ARN'],
+      ['overrideSenderIds', 'arn:aws:iam::123456789012:role/ops', 'must list role or user unique ids'],
+    ])('a %s that is not what it names (%s)', async (name, value, why) => {
+      expect(await refusal({ [name]: value })).toContain(why);
+    });
+  });
+
+  describe('who may send commands and read the secret', () => {
+    const roles = [{ 'Fn::GetAtt': ['LifecycleEventsRole', 'Arn'] }, { 'Fn::GetAtt': ['NightlySweepRole', 'Arn'] }];
+    const statement = (doc: unknown[], sid: string) => (doc as Array<{ Sid: string }>).find((st) => st.Sid === sid);
+
+    it('admits the named producer roles, EventBridge rules and SNS topics (by source ARN and account), and the break-glass role; denies everyone else', async () => {
+      const d = (await validate({
+        producerRoleArns: 'arn:aws:iam::111111111111:role/crm-producer,arn:aws:iam::123456789012:role/ops-cli',
+        producerEventBridgeRuleArns: 'arn:aws:events:eu-west-1:123456789012:rule/crm-events',
+        producerSnsTopicArns: 'arn:aws:sns:eu-west-1:222222222222:crm-lifecycle',
+        breakGlassRoleArn: 'arn:aws:iam::123456789012:role/ops-break-glass',
+      })) as unknown as { lifecycleQueuePolicy: unknown[]; deadLetterQueuePolicy: unknown[]; secretPolicy: { Statement: unknown[] } };
+      const sources = ['arn:aws:events:eu-west-1:123456789012:rule/crm-events', 'arn:aws:sns:eu-west-1:222222222222:crm-lifecycle'];
+      expect(statement(d.lifecycleQueuePolicy, 'NamedEventSources')).toEqual({
+        Sid: 'NamedEventSources',
+        Effect: 'Allow',
+        Principal: { Service: ['events.amazonaws.com', 'sns.amazonaws.com'] },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['LifecycleQueue', 'Arn'] },
+        Condition: { ArnEquals: { 'aws:SourceArn': sources }, StringEquals: { 'aws:SourceAccount': ['123456789012', '222222222222'] } },
+      });
+      expect(statement(d.lifecycleQueuePolicy, 'OnlyNamedProducers')).toEqual({
+        Sid: 'OnlyNamedProducers',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['LifecycleQueue', 'Arn'] },
+        Condition: {
+          ArnNotLike: {
+            'aws:PrincipalArn': [
+              ...roles,
+              'arn:aws:iam::111111111111:role/crm-producer',
+              'arn:aws:iam::123456789012:role/ops-cli',
+              'arn:aws:iam::123456789012:role/ops-break-glass',
+            ],
+          },
+          ArnNotLikeIfExists: { 'aws:SourceArn': sources },
+        },
+      });
+      // The DLQ takes parking from the consumer alone, break-glass or not.
+      expect(statement(d.deadLetterQueuePolicy, 'OnlyTheConsumerParks')).toMatchObject({
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['LifecycleEventsRole', 'Arn'] }] } },
+      });
+      expect(d.secretPolicy.Statement).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'secretsmanager:GetSecretValue',
+          Condition: { ArnNotLike: { 'aws:PrincipalArn': [...roles, 'arn:aws:iam::123456789012:role/ops-break-glass'] } },
+        }),
+      ]);
+    });
+
+    it('has no EventBridge rule for the brake when autoBrake is false', async () => {
+      expect(await validate({ autoBrake: 'false' })).toMatchObject({ brakeEvents: [] });
+      expect(((await validate()) as unknown as { brakeEvents: unknown[] }).brakeEvents).toHaveLength(1);
     });
 
     it('every bad value at once, one line each', async () => {

@@ -35,6 +35,8 @@ const EXPECTED = ['cl-idle-90', 'cl-idle-60', 'cl-idle-45', 'cl-idle-31'];
 describe('nightly sweep, fanned out through the lifecycle queue', () => {
   let h: ConsumerHarness;
   let sweep: SweepHandler;
+  /** The same, deployed with sweepDryRun=false: an event may narrow a deployment, never make it live. */
+  let liveSweep: SweepHandler;
   const ctx = (): Context => lambdaContext(60_000, 'nightly-sweep');
 
   beforeEach(async () => {
@@ -42,6 +44,11 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
     // The shipped wiring and defaults (dry run, 30 idle days, 200 lists), pointed at the local stack.
     sweep = createSweepHandler(
       createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete' }), { aws: h.stack.aws }),
+    );
+    liveSweep = createSweepHandler(
+      createSweepDeps(loadSweepConfig({ ...h.stack.env, KORE_CALLS_PER_MINUTE: '60000', DELETION_MODE: 'delete', SWEEP_DRY_RUN: 'false' }), {
+        aws: h.stack.aws,
+      }),
     );
   });
   afterEach(() => h.stop());
@@ -79,7 +86,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
   });
 
   it('a live run queues exactly the candidates, and the consumer deletes exactly those', async () => {
-    const report = await sweep({ dryRun: false }, ctx());
+    const report = await liveSweep({}, ctx());
     expect(report).toMatchObject({ dryRun: false, candidates: 4, queued: 4, koreCalls: 1 });
     const queued = await peek();
     expect(queued.map((c) => c.contactListId).sort()).toEqual([...EXPECTED].sort());
@@ -110,7 +117,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
   });
 
   it('holds the cap, taking the oldest first', async () => {
-    const report = await sweep({ dryRun: false, maxLists: 2 }, ctx());
+    const report = await liveSweep({ maxLists: 2 }, ctx());
     expect(report).toMatchObject({ candidates: 2, queued: 2 });
     expect(report.excluded.cap).toBe(2);
     expect((await peek()).map((c) => c.contactListId).sort()).toEqual(['cl-idle-60', 'cl-idle-90']);
@@ -123,7 +130,7 @@ describe('nightly sweep, fanned out through the lifecycle queue', () => {
   });
 
   it('the consumer skips a list that came into use, or changed, after the sweep', async () => {
-    await sweep({ dryRun: false }, ctx());
+    await liveSweep({}, ctx());
     h.stack.kore.state.addCampaign({ _id: 'cd-late', name: 'Late campaign', contactLists: ['Idle 90'] });
     const changed = h.stack.kore.state.lists.get('cl-idle-60')!;
     changed.updatedAt = new Date().toISOString();

@@ -5,6 +5,7 @@ const base = {
   KORE_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:1:secret:kore',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
   LIFECYCLE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q',
+  LIFECYCLE_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:q',
 };
 
 describe('config', () => {
@@ -34,6 +35,11 @@ describe('config', () => {
   });
 
   it.each([
+    [{ LIFECYCLE_QUEUE_ARN: undefined }, /LIFECYCLE_QUEUE_ARN is required/],
+    [{ LIFECYCLE_QUEUE_ARN: 'https://sqs.us-east-1.amazonaws.com/1/q' }, /LIFECYCLE_QUEUE_ARN must be an SQS queue ARN/],
+    [{ OVERRIDE_SENDER_IDS: 'jane' }, /OVERRIDE_SENDER_IDS must be a comma-separated list of SQS sender ids/],
+    [{ CONSUMER_SENDER_ID: 'arn:aws:iam::1:role/x' }, /CONSUMER_SENDER_ID must be an SQS sender id/],
+    [{ AWS_LAMBDA_LOG_LEVEL: 'ERROR' }, /AWS_LAMBDA_LOG_LEVEL is ERROR: Lambda would drop the INFO audit lines/],
     [{ KORE_SECRET_ID: undefined }, /KORE_SECRET_ID is required/],
     [{ DEAD_LETTER_QUEUE_URL: 'not a url' }, /DEAD_LETTER_QUEUE_URL/],
     [{ KORE_CALLS_PER_MINUTE: 'lots' }, /KORE_CALLS_PER_MINUTE must be an integer/],
@@ -46,6 +52,19 @@ describe('config', () => {
   ])('names the bad variable: %j', (over, msg) => {
     expect(() => loadConsumerConfig({ ...base, ...over })).toThrow(ConfigError);
     expect(() => loadConsumerConfig({ ...base, ...over })).toThrow(msg);
+  });
+
+  it('refuses a DNC references bound no write could meet: below the reads and the write that follow it at the configured pace', () => {
+    // 25 calls per minute, 8 s timeout: 2 × 2.4 s + 8 s = 12.8 s, so 13 s at least.
+    expect(() => loadConsumerConfig({ ...base, DNC_RENAME_MAX_AGE_SECONDS: '12' })).toThrow(
+      /DNC_RENAME_MAX_AGE_SECONDS \(12\) must be at least 13 s at KORE_CALLS_PER_MINUTE 25 and KORE_TIMEOUT_MS 8000/,
+    );
+    expect(() => loadConsumerConfig({ ...base, DNC_MAX_AGE_SECONDS: '0' })).toThrow(/DNC_MAX_AGE_SECONDS \(0\) must be at least 13 s/);
+    expect(loadConsumerConfig({ ...base, DNC_RENAME_MAX_AGE_SECONDS: '13' }).DNC_RENAME_MAX_AGE_SECONDS).toBe(13);
+    // A faster pace makes a smaller bound possible: 600 calls per minute, 2 s timeout → 2.2 s.
+    expect(
+      loadConsumerConfig({ ...base, KORE_CALLS_PER_MINUTE: '600', KORE_TIMEOUT_MS: '2000', DNC_RENAME_MAX_AGE_SECONDS: '3' }).DNC_RENAME_MAX_AGE_SECONDS,
+    ).toBe(3);
   });
 
   it('reports every problem at once', () => {

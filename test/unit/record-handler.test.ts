@@ -1,14 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import type { OutgoingMessage, ParkedMessage, QueueSender } from '../../lib/aws/queue';
+import type { OutgoingMessage, ParkedMessage, QueueSender, RequeuedMessage } from '../../lib/aws/queue';
 import { Deadline } from '../../lib/deadline';
 import { archiveDescription, archivedName, MarkKey } from '../../lib/guard/archive-mark';
 import { CampaignIndex } from '../../lib/guard/campaign-index';
 import { StaticCredentials } from '../../lib/kore/credentials';
-import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreValidationError } from '../../lib/kore/errors';
+import { KoreInUseError, KoreNotFoundError, KoreServerError, KoreThrottledError, KoreValidationError } from '../../lib/kore/errors';
 import type { KoreObject } from '../../lib/kore/types';
 import { RecordRetry } from '../../lib/lifecycle/errors';
+import { KoreBreaker } from '../../lib/lifecycle/breaker';
+import type { BrakeWatch } from '../../lib/aws/brake';
+import { MAX_REQUEUES } from '../../lib/lifecycle/settle';
 import { ListingCapability, ListSnapshot } from '../../lib/lifecycle/snapshot';
 import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
@@ -31,7 +34,8 @@ function fakeLogger(lines: Line[]): Logger {
 function fakeSender() {
   const sent: Array<{ url: string; messages: OutgoingMessage[] }> = [];
   const parked: ParkedMessage[] = [];
-  const fail = { park: false };
+  const requeued: RequeuedMessage[] = [];
+  const fail = { park: false, requeue: false };
   const sender = {
     sendBatch: jest.fn(async (url: string, messages: OutgoingMessage[]) => {
       sent.push({ url, messages });
@@ -42,12 +46,18 @@ function fakeSender() {
       parked.push(m);
     }),
     changeVisibility: jest.fn(async () => 0),
+    requeue: jest.fn(async (_url: string, m: RequeuedMessage) => {
+      if (fail.requeue) throw new Error('SQS down');
+      requeued.push(m);
+    }),
   };
-  return { sender: sender as unknown as QueueSender, sent, parked, fail };
+  return { sender: sender as unknown as QueueSender, sent, parked, requeued, fail };
 }
 
 const SETTINGS: ConsumerSettings = {
   lifecycleQueueUrl: 'https://sqs/q',
+  lifecycleQueueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+  overrideSenderIds: ['AROAOPERATOR1234567890'],
   deadLetterQueueUrl: 'https://sqs/dlq',
   deadlineMarginMs: 2_000,
   fanoutDelaySeconds: 30,
@@ -62,7 +72,7 @@ const SETTINGS: ConsumerSettings = {
   graceDays: 7,
 };
 
-function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, settings: Partial<ConsumerSettings> = {}) {
+function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, settings: Partial<ConsumerSettings> = {}, extra: { brake?: BrakeWatch } = {}) {
   const clock = new FakeClock();
   const kore = new FakeKore(seed);
   const lines: Line[] = [];
@@ -77,17 +87,23 @@ function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, se
     metrics: { addMetric: (name: string, _u: unknown, v: number) => metrics.push([name, v]) } as unknown as Metrics,
     clock,
     settings: { ...SETTINGS, ...settings },
+    breaker: new KoreBreaker(clock),
+    ...(extra.brake ? { brake: extra.brake } : {}),
   };
   const handle = createRecordHandler(deps);
   const invocation: Invocation = { deadline: Deadline.at(clock.now() + 60_000, { clock }), deferred: [] };
   let n = 0;
-  const run = async (body: object | string, over: { receiveCount?: number; attrs?: Record<string, string>; sentAt?: number } = {}) => {
+  const run = async (body: object | string, over: { receiveCount?: number; attrs?: Record<string, string>; sentAt?: number; sender?: string } = {}) => {
     n++;
     const record = {
       messageId: `m-${n}`,
       receiptHandle: `rh-${n}`,
       body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: String(over.receiveCount ?? 1), ...(over.sentAt !== undefined ? { SentTimestamp: String(over.sentAt) } : {}) },
+      attributes: {
+        ApproximateReceiveCount: String(over.receiveCount ?? 1),
+        ...(over.sentAt !== undefined ? { SentTimestamp: String(over.sentAt) } : {}),
+        ...(over.sender !== undefined ? { SenderId: over.sender } : {}),
+      },
       messageAttributes: Object.fromEntries(Object.entries(over.attrs ?? {}).map(([k, v]) => [k, { dataType: 'String', stringValue: v }])),
     } as unknown as SQSRecord;
     try {
@@ -98,7 +114,7 @@ function setup(seed: { lists?: KoreObject[]; campaigns?: KoreObject[] } = {}, se
   };
   const outcomeLine = () => lines.filter((l) => l.message === 'outcome').pop()!;
   const audit = () => lines.filter((l) => l.audit === true);
-  return { clock, kore, lines, metrics, run, invocation, outcomeLine, audit, ...s };
+  return { clock, kore, lines, metrics, run, invocation, outcomeLine, audit, deps, ...s };
 }
 
 const now = () => new FakeClock().now();
@@ -254,11 +270,16 @@ describe('outcome: skipped (the guard refuses, nothing is written)', () => {
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'skipped', reason: 'protected', detail: { rule: 'not-dnc-of-campaign' } });
   });
 
-  it('stale: a command older than MAX_COMMAND_AGE_HOURS costs no call, unless redriven with AllowStale', async () => {
+  it('stale: a command older than MAX_COMMAND_AGE_HOURS costs no call, unless redriven with AllowStale by a sender OVERRIDE_SENDER_IDS lists', async () => {
     const t = setup({ lists: [free('cl-1')] });
-    expect(await t.run(expired('cl-1', { occurredAt: at(8 * 86_400_000) }))).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+    const old = expired('cl-1', { occurredAt: at(8 * 86_400_000) });
+    expect(await t.run(old)).toMatchObject({ outcome: 'skipped', reason: 'stale' });
     expect(t.kore.calls).toEqual([]);
-    expect(await t.run(expired('cl-1', { occurredAt: at(8 * 86_400_000) }), { attrs: { AllowStale: 'true' } })).toMatchObject({ outcome: 'done' });
+    // AllowStale from anyone else is ignored, and the outcome says so.
+    expect(await t.run(old, { attrs: { AllowStale: 'true' }, sender: 'AROAPRODUCER123456789:crm' })).toMatchObject({ outcome: 'skipped', reason: 'stale' });
+    expect(t.outcomeLine()).toMatchObject({ overrideIgnored: 'AllowStale', senderId: 'AROAPRODUCER123456789:crm' });
+    expect(t.kore.calls).toEqual([]);
+    expect(await t.run(old, { attrs: { AllowStale: 'true' }, sender: 'AROAOPERATOR1234567890:jane' })).toMatchObject({ outcome: 'done' });
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -674,5 +695,165 @@ describe('safety round 2: evidence that cannot be stale, forged or lost', () => 
     const t = setup({ lists: [free('cl-1')] });
     expect(await t.run(expired('cl-1', { reason: 'Campaign ended by user' }))).toMatchObject({ outcome: 'done' });
     expect(await t.run(expired('cl-1', { reason: 'x'.repeat(129) }))).toMatchObject({ outcome: 'rejected', reason: 'invalid-message' });
+  });
+});
+
+describe('the brake, Kore outages and time: put back without spending receives', () => {
+  const down = () => new KoreServerError('503', { status: 503 });
+
+  it('opens the circuit breaker after 5 records in a row fail on Kore: the next records are requeued (delayed copies), not run', async () => {
+    const t = setup({ lists: ['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5', 'cl-6', 'cl-7'].map((id) => free(id)) });
+    t.kore.overrides.getContactList = () => {
+      throw down();
+    };
+    for (const id of ['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5']) expect(await t.run(expired(id))).toMatchObject({ outcome: 'retry', reason: 'kore-server' });
+    const callsBefore = t.kore.calls.length;
+    const o = await t.run(expired('cl-6'), { attrs: { AllowStale: 'true' }, sender: 'AROAPRODUCER123456789:crm', sentAt: now() - 5_000 });
+    expect(o).toMatchObject({ outcome: 'requeued', reason: 'kore-unavailable', detail: { delaySeconds: 60, requeues: 1 } });
+    expect(t.kore.calls.length).toBe(callsBefore);
+    // The copy keeps the body and its attributes, and says where and when the message first came from.
+    expect(t.requeued[0]).toMatchObject({ body: JSON.stringify(expired('cl-6')), delaySeconds: 60 });
+    expect(t.requeued[0]!.attributes).toMatchObject({ AllowStale: { StringValue: 'true' } });
+    expect(JSON.parse(t.requeued[0]!.origin)).toEqual({ senderId: 'AROAPRODUCER123456789:crm', sentAtMs: now() - 5_000, messageId: 'm-6', requeues: 1 });
+    // After the cool-down the breaker asks Kore (one campaign page); Kore answers, it closes, records run.
+    delete t.kore.overrides.getContactList;
+    t.clock.advance(60_000);
+    t.invocation.deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock }); // a later invocation
+    const before = t.kore.calls.length;
+    expect(await t.run(expired('cl-7'))).toMatchObject({ outcome: 'done' });
+    expect(t.kore.calls[before]).toMatchObject({ op: 'campaignPage', body: { skip: 0, limit: 1 } });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done' });
+    expect(t.kore.calls.filter((c) => c.op === 'campaignPage' && (c.body as { limit?: number }).limit === 1)).toHaveLength(1);
+  });
+
+  it('after the cool-down, a probe Kore fails opens it for twice as long: no record is the test, none spends a receive, none is parked', async () => {
+    const t = setup({ lists: ['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5', 'cl-6'].map((id) => free(id)) });
+    t.kore.overrides.getContactList = () => {
+      throw down();
+    };
+    for (const id of ['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5']) await t.run(expired(id));
+    t.kore.overrides.campaignPage = () => {
+      throw down();
+    };
+    t.clock.advance(60_000);
+    t.invocation.deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock });
+    expect(await t.run(expired('cl-6'), { receiveCount: 5 })).toMatchObject({ outcome: 'requeued', reason: 'kore-unavailable', detail: { delaySeconds: 120 } });
+    expect(t.kore.calls.filter((c) => c.op === 'getContactList' && c.id === 'cl-6')).toEqual([]);
+    expect(t.parked).toEqual([]);
+  });
+
+  it('a command that fails on its own (Kore answers others) is parked on its last receive, not taken for an outage', async () => {
+    const t = setup({ lists: ['cl-bad', 'cl-1'].map((id) => free(id)) });
+    t.kore.overrides.deleteContactList = (id) => {
+      if (id === 'cl-bad') throw down();
+      return { deleted: true };
+    };
+    // Alone in the queue, it opens the breaker after 5 receives; the probe finds Kore up; it runs and fails.
+    for (let receive = 1; receive <= 5; receive++) {
+      const o = await t.run(expired('cl-bad'), { receiveCount: receive });
+      expect(o.outcome).toBe(receive < 5 ? 'retry' : 'rejected');
+    }
+    expect(t.parked).toHaveLength(1);
+    t.clock.advance(60_000);
+    t.invocation.deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock });
+    expect(await t.run(expired('cl-bad'), { receiveCount: 5 })).toMatchObject({ outcome: 'rejected', reason: 'kore-server' });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done' });
+    expect(t.requeued).toEqual([]);
+  });
+
+  it('opens again for twice as long each time the probe after the cool-down fails, up to 15 minutes', async () => {
+    const clock = new FakeClock();
+    const b = new KoreBreaker(clock);
+    for (let i = 0; i < 5; i++) b.failure();
+    expect(b.openForMs()).toBe(60_000);
+    b.failure(); // a record that started before it opened
+    expect(b.openForMs()).toBe(60_000);
+    for (const expected of [120_000, 240_000, 480_000, 900_000, 900_000]) {
+      clock.advance(b.openForMs());
+      expect(b.probeDue).toBe(true);
+      await b.probe(async () => {
+        throw down();
+      });
+      expect(b.openForMs()).toBe(expected);
+    }
+    // A 429 or a refusal is Kore answering: closed.
+    clock.advance(b.openForMs());
+    await b.probe(async () => {
+      throw new KoreThrottledError('429');
+    });
+    expect(b.openForMs()).toBe(0);
+    expect(b.probeDue).toBe(false);
+    expect(b.probes).toBe(6);
+    b.success();
+    expect(b.openForMs()).toBe(0);
+    expect(KoreBreaker.isOutage(new KoreThrottledError('429'))).toBe(false);
+    expect(KoreBreaker.isOutage(new KoreValidationError('400'))).toBe(false);
+  });
+
+  it('requeues a record out of time on its last receive instead of parking it: no command reaches the DLQ for lack of time', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    t.kore.fitsAnswer = false;
+    expect(await t.run(expired('cl-1'), { receiveCount: 5 })).toMatchObject({ outcome: 'requeued', reason: 'deadline' });
+    expect(t.parked).toEqual([]);
+    expect(t.requeued).toHaveLength(1);
+    // Not its last receive: an ordinary deferral (visibility shortened), no copy.
+    expect(await t.run(expired('cl-1'), { receiveCount: 2 })).toMatchObject({ outcome: 'retry', reason: 'deadline' });
+    expect(t.requeued).toHaveLength(1);
+  });
+
+  it('parks a record requeued a thousand times, and one whose copy cannot be sent on its last receive: never lost', async () => {
+    const t = setup({ lists: [free('cl-1')] }, { consumerSenderId: 'AROACONSUMER12345678' });
+    t.kore.fitsAnswer = false;
+    const origin = JSON.stringify({ senderId: 'AROAPRODUCER123456789:crm', requeues: MAX_REQUEUES });
+    expect(await t.run(expired('cl-1'), { receiveCount: 5, sender: 'AROACONSUMER12345678:lambda', attrs: { KclOrigin: origin } })).toMatchObject({
+      outcome: 'rejected',
+      reason: 'deadline',
+    });
+    // Written before copies said which message they stand for: the copy's own MessageId stands in.
+    expect(t.parked[0]!.attributes?.KclOrigin?.StringValue).toBe(
+      JSON.stringify({ senderId: 'AROAPRODUCER123456789:crm', messageId: 'm-1', requeues: MAX_REQUEUES }),
+    );
+    t.fail.requeue = true;
+    expect(await t.run(expired('cl-1'), { receiveCount: 5 })).toMatchObject({ outcome: 'rejected', reason: 'deadline', detail: { requeueFailed: 'internal' } });
+    expect(t.parked).toHaveLength(2);
+  });
+
+  it('believes KclOrigin only on a copy the consumer sent: from a producer it is ignored', async () => {
+    const old = expired('cl-1', { occurredAt: at(8 * 86_400_000) });
+    const claim = JSON.stringify({ senderId: 'AROAOPERATOR1234567890:jane', requeues: 0 });
+    const t = setup({ lists: [free('cl-1')] }, { consumerSenderId: 'AROACONSUMER12345678' });
+    // A producer claims to be the operator: its own SenderId counts, so AllowStale is ignored.
+    expect(await t.run(old, { attrs: { AllowStale: 'true', KclOrigin: claim }, sender: 'AROAPRODUCER123456789:crm' })).toMatchObject({
+      outcome: 'skipped',
+      reason: 'stale',
+    });
+    expect(t.outcomeLine()).toMatchObject({ senderId: 'AROAPRODUCER123456789:crm', overrideIgnored: 'AllowStale' });
+    // The consumer's own copy of the operator's redrive keeps the operator as its sender.
+    expect(await t.run(old, { attrs: { AllowStale: 'true', KclOrigin: claim }, sender: 'AROACONSUMER12345678:lambda' })).toMatchObject({ outcome: 'done' });
+    expect(t.outcomeLine()).toMatchObject({ senderId: 'AROAOPERATOR1234567890:jane' });
+    // A copy names the message it stands for, in its outcome and audit lines; a producer's claim is not believed.
+    const copy = JSON.stringify({ senderId: 'AROAPRODUCER123456789:crm', messageId: 'first-1', requeues: 2 });
+    await t.run(expired('cl-2'), { attrs: { KclOrigin: copy }, sender: 'AROACONSUMER12345678:lambda' });
+    expect(t.outcomeLine()).toMatchObject({ firstMessageId: 'first-1', messageId: expect.stringMatching(/^m-/) });
+    await t.run(expired('cl-3'), { attrs: { KclOrigin: copy }, sender: 'AROAPRODUCER123456789:crm' });
+    expect(t.outcomeLine().firstMessageId).toBeUndefined();
+  });
+
+  it('runs nothing while the brake is on: the record is put back (deferred), and requeued on its last receive', async () => {
+    const brake = { state: async () => ({ on: true, note: 'jane: runaway CRM' }) } as unknown as BrakeWatch;
+    const t = setup({ lists: [free('cl-1')] }, {}, { brake });
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'retry', reason: 'brake' });
+    expect(t.invocation.deferred).toEqual(['rh-1']);
+    expect(await t.run(expired('cl-1'), { receiveCount: 5 })).toMatchObject({ outcome: 'requeued', reason: 'brake' });
+    expect(t.kore.calls).toEqual([]);
+    expect(t.parked).toEqual([]);
+  });
+
+  it('writes who sent a command in its outcome and audit lines: SQS SenderId and the envelope source', async () => {
+    const t = setup({ lists: [free('cl-1')] });
+    const eb = { 'detail-type': 'list.expired', source: 'crm.campaigns', id: 'e-1', time: at(), detail: { contactListId: 'cl-1' } };
+    expect(await t.run(eb, { sender: 'AROAEVENTS123456789:events' })).toMatchObject({ outcome: 'done' });
+    expect(t.outcomeLine()).toMatchObject({ senderId: 'AROAEVENTS123456789:events', source: 'crm.campaigns' });
+    expect(t.audit().every((a) => a.senderId === 'AROAEVENTS123456789:events' && a.source === 'crm.campaigns')).toBe(true);
   });
 });

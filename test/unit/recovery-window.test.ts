@@ -39,6 +39,8 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
     clock,
     settings: {
       lifecycleQueueUrl: 'q',
+      lifecycleQueueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+      overrideSenderIds: [],
       deadLetterQueueUrl: 'dlq',
       deadlineMarginMs: 0,
       fanoutDelaySeconds: 0,
