@@ -334,10 +334,10 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
   // The DNC references' bounds: no smaller age can be met at a write (lib/time-budget.ts, dncHeadroomMs).
   const leastDncAge = Math.ceil(dncHeadroomMs(pacing) / 1000);
   for (const name of ['dncMaxAgeSeconds', 'dncRenameMaxAgeSeconds']) {
-    if (v[name] < leastDncAge) {
+    if (v[name] !== 0 && v[name] < leastDncAge) {
       problems.push(
-        `param ${name} (${v[name]} s) is below ${leastDncAge} s, the least age the DNC references can have at a write at koreCallsPerMinute ${v.koreCallsPerMinute} ` +
-          `and koreTimeoutMs ${v.koreTimeoutMs} (read, then the write's evidence, then the write): every write would be refused as stale`,
+        `param ${name} (${v[name]} s) must be 0 (read the DNC references again before every write) or at least ${leastDncAge} s, the least age they can have at a write ` +
+          `at koreCallsPerMinute ${v.koreCallsPerMinute} and koreTimeoutMs ${v.koreTimeoutMs} (read, then the write's evidence, then the write): every write would be refused as stale`,
       );
     }
   }

@@ -234,9 +234,9 @@ export function loadConsumerConfig(env: Env = process.env) {
   const least = Math.ceil(dncHeadroomMs({ callsPerMinute: c.KORE_CALLS_PER_MINUTE, koreTimeoutMs: c.KORE_TIMEOUT_MS }) / 1000);
   for (const name of ['DNC_MAX_AGE_SECONDS', 'DNC_RENAME_MAX_AGE_SECONDS'] as const) {
     r.check(
-      !Number.isFinite(least) || !Number.isFinite(c[name]) || c[name] >= least,
-      `${name} (${c[name]}) must be at least ${least} s at KORE_CALLS_PER_MINUTE ${c.KORE_CALLS_PER_MINUTE} and KORE_TIMEOUT_MS ${c.KORE_TIMEOUT_MS}: ` +
-        'the DNC references are read right before the write and its evidence, and no smaller age can be met (every write would be refused as stale)',
+      !Number.isFinite(least) || !Number.isFinite(c[name]) || c[name] === 0 || c[name] >= least,
+      `${name} (${c[name]}) must be 0 (read the DNC references again before every write) or at least ${least} s at KORE_CALLS_PER_MINUTE ${c.KORE_CALLS_PER_MINUTE} and KORE_TIMEOUT_MS ${c.KORE_TIMEOUT_MS}: ` +
+        'they are read before the write and its evidence, and no age between can be met (every write would be refused as stale)',
     );
   }
   return r.done(c);

@@ -126,10 +126,25 @@ describe.each([
     expect(k.apiCalls().filter((c) => c.path.endsWith('/getAllCampaignDetails')).length - pagesBefore).toBe(2);
   });
 
+  it('1b (0). with DNC_RENAME_MAX_AGE_SECONDS=0 every rename reads the references again: a list named a DNC list after the batch began is refused, and the others are archived', async () => {
+    await start({ DELETION_MODE: 'archive-then-delete', DNC_RENAME_MAX_AGE_SECONDS: '0' });
+    const k = h.stack.kore;
+    once(
+      () => true,
+      () => k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' }),
+    );
+    const ids = await h.send(expired('cl-a'), expired('cl-d'));
+    await h.drain();
+    expect(h.outcomeOf(ids[0]!)).toMatchObject({ outcome: 'done', action: 'archive' });
+    expect(h.outcomeOf(ids[1]!)).toMatchObject({ outcome: 'skipped', reason: 'protected', rule: 'not-dnc-of-campaign' });
+    expect(writes(h, 'cl-d')).toEqual([]);
+    expect(h.out.outcomes().filter((o) => o.outcome !== 'done' && o.outcome !== 'skipped')).toEqual([]);
+  });
+
   it('1c. a DNC_RENAME_MAX_AGE_SECONDS no write could meet is refused at cold start, before any record runs', async () => {
     await start();
-    expect(() => createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DNC_RENAME_MAX_AGE_SECONDS: '0' })).toThrow(
-      /DNC_RENAME_MAX_AGE_SECONDS \(0\) must be at least 3 s/,
+    expect(() => createLocalConsumer(h.stack, { KORE_CALLS_PER_MINUTE: '60000', KORE_TIMEOUT_MS: '2000', DNC_RENAME_MAX_AGE_SECONDS: '2' })).toThrow(
+      /DNC_RENAME_MAX_AGE_SECONDS \(2\) must be 0 \(read the DNC references again before every write\) or at least 3 s/,
     );
   });
 

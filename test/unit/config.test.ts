@@ -57,9 +57,11 @@ describe('config', () => {
   it('refuses a DNC references bound no write could meet: below the reads and the write that follow it at the configured pace', () => {
     // 25 calls per minute, 8 s timeout: 2 × 2.4 s + 8 s = 12.8 s, so 13 s at least.
     expect(() => loadConsumerConfig({ ...base, DNC_RENAME_MAX_AGE_SECONDS: '12' })).toThrow(
-      /DNC_RENAME_MAX_AGE_SECONDS \(12\) must be at least 13 s at KORE_CALLS_PER_MINUTE 25 and KORE_TIMEOUT_MS 8000/,
+      /DNC_RENAME_MAX_AGE_SECONDS \(12\) must be 0 \(read the DNC references again before every write\) or at least 13 s at KORE_CALLS_PER_MINUTE 25 and KORE_TIMEOUT_MS 8000/,
     );
-    expect(() => loadConsumerConfig({ ...base, DNC_MAX_AGE_SECONDS: '0' })).toThrow(/DNC_MAX_AGE_SECONDS \(0\) must be at least 13 s/);
+    expect(() => loadConsumerConfig({ ...base, DNC_MAX_AGE_SECONDS: '1' })).toThrow(/DNC_MAX_AGE_SECONDS \(1\) must be 0 .* or at least 13 s/);
+    // 0: read again before every write (held at the write to what the write needs after the read).
+    expect(loadConsumerConfig({ ...base, DNC_MAX_AGE_SECONDS: '0', DNC_RENAME_MAX_AGE_SECONDS: '0' })).toMatchObject({ DNC_MAX_AGE_SECONDS: 0 });
     expect(loadConsumerConfig({ ...base, DNC_RENAME_MAX_AGE_SECONDS: '13' }).DNC_RENAME_MAX_AGE_SECONDS).toBe(13);
     // A faster pace makes a smaller bound possible: 600 calls per minute, 2 s timeout → 2.2 s.
     expect(
