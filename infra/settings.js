@@ -1,4 +1,4 @@
-/* global module, require, __filename */
+/* global module, require, process, __filename */
 'use strict';
 /**
  * Package-time gate for serverless.yml (`custom.settings: ${file(./infra/settings.js)}`).
@@ -20,6 +20,9 @@
  * It returns the numbers derived from params, so each is typed once (the queue's visibility
  * timeout is 6 × the consumer's timeout: AWS's guidance for SQS event sources).
  */
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- osls loads this file as CommonJS
+const { dashboardBody, queryDefinitions } = require('./dashboard.js');
 
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -312,7 +315,7 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
       problems.push(`param ${name} ${err.message} (got ${JSON.stringify(raw)})`);
     }
   }
-  if (problems.length) throw refusal(problems);
+  if (problems.length) refuse(problems, deps);
 
   // 3. Cross-checks.
   const { batchTimeNeededMs, dncHeadroomMs, MAX_CALLS_PER_RECORD, SWEEP_KORE_CALLS } = (deps.loadTimeBudget ?? loadTimeBudget)();
@@ -394,7 +397,8 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
     thresholds[name] = t;
   }
 
-  if (problems.length) throw refusal(problems);
+  if (problems.length) refuse(problems, deps);
+  const alarmPrefix = String(await resolveVariable('self:custom.alarmPrefix'));
   return {
     visibilityTimeout,
     budgetPerMinute,
@@ -402,7 +406,16 @@ module.exports = async ({ options, resolveVariable }, deps = {}) => {
     batchSlackSeconds: v.consumerTimeout - batchNeedMs / 1000,
     deletionsAlarmThreshold: thresholds.deletions,
     archivesAlarmThreshold: thresholds.archives,
-    ...policies(v, String(await resolveVariable('self:custom.alarmPrefix'))),
+    ...policies(v, alarmPrefix),
+    dashboardBody: dashboardBody({
+      stage: String(await resolveVariable('sls:stage')),
+      alarmPrefix,
+      deletionsAlarmThreshold: thresholds.deletions,
+      archivesAlarmThreshold: thresholds.archives,
+      kore5MinBudget: v.koreAccountCallsPerMinute * ALARM_PERIOD_MINUTES,
+      oldestMessageAlarmSeconds: v.oldestMessageAlarmSeconds,
+    }),
+    queries: queryDefinitions(alarmPrefix),
   };
 };
 
@@ -509,6 +522,18 @@ function brakeEvent(alarmNames) {
 }
 
 /** One error listing every problem. osls prints `error.stack`: make it the message alone. */
+/**
+ * Stops packaging with the problems, one line each. Under the osls CLI (no `deps` handed in) it
+ * writes them and exits 1: thrown, they would reach the user wrapped in osls's three-line
+ * "Variables resolution errored" preamble. Nothing has been written yet at this point.
+ */
+function refuse(problems, deps) {
+  const err = refusal(problems);
+  if (deps.loadTimeBudget || process.env.KCL_SETTINGS_THROW === '1') throw err;
+  process.stderr.write(`\n${err.message}\n`);
+  process.exit(1);
+}
+
 function refusal(problems) {
   const err = new Error(`Invalid deployment params (serverless.yml params or --param):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   err.stack = err.message;

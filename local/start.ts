@@ -80,7 +80,7 @@ function lambdaEnvironment(stack: LocalStack, speed: number): Record<string, str
     // Live, as a deployment with sweepDryRun=false: the story's dry run narrows it by its event.
     SWEEP_DRY_RUN: 'false',
     POWERTOOLS_SERVICE_NAME: 'kore-campaign-lifecycle',
-    POWERTOOLS_METRICS_NAMESPACE: 'KoreCampaignLifecycle',
+    POWERTOOLS_METRICS_NAMESPACE: 'KoreCampaignLifecycle/local',
   };
 }
 

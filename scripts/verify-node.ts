@@ -68,7 +68,7 @@ export function verifyNode(root: string, runningVersion: string = process.versio
 }
 
 if (process.argv[1] && /verify-node\.ts$/.test(process.argv[1])) {
-  const problems = verifyNode(join(import.meta.dirname, '..'));
+  const problems = verifyNode(join(__dirname, '..'));
   if (problems.length) {
     process.stderr.write(`Node is not the one pinned:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exit(1);

@@ -1,3 +1,4 @@
+import { credentialsHint } from './errors.js';
 import { ListQueueTagsCommand, TagQueueCommand, UntagQueueCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock } from '../clock.js';
@@ -60,8 +61,10 @@ export class BrakeWatch {
     let state: BrakeState;
     try {
       state = await readBrake(this.sqs, this.queueUrl, deadline.signal(deadline.attemptTimeout(3_000, 'reading the brake')));
-    } catch {
-      state = { on: true, note: 'the brake could not be read (fail closed)' };
+    } catch (err) {
+      const name = (err as { name?: string })?.name;
+      const cause = name === 'TimeoutError' || name === 'AbortError' ? 'no reply in time' : name && name !== 'Error' ? name : 'error';
+      state = { on: true, note: `the brake could not be read: ${cause}${credentialsHint(err)}; fail closed` };
     }
     this.last = { at: now, state };
     return state;

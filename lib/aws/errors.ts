@@ -22,3 +22,13 @@ export class QueueSendError extends KoreLifecycleError {
   readonly code = 'queue-send';
   readonly retryable = true;
 }
+
+/**
+ * The fix to append when the AWS SDK found no credentials: the usual cause is `serverless invoke
+ * local` (or a script) run without an AWS environment. Never a value, only what to set.
+ */
+export function credentialsHint(err: unknown): string {
+  return (err as { name?: string })?.name === 'CredentialsProviderError'
+    ? ' (no AWS credentials here: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; against the local stack, the exports in docs/local.md under serverless invoke local)'
+    : '';
+}

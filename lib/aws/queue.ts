@@ -5,7 +5,7 @@ import { systemClock } from '../clock.js';
 import { Deadline } from '../deadline.js';
 import { DeadlineError } from '../errors.js';
 import { backoffDelay } from '../retry.js';
-import { QueueSendError } from './errors.js';
+import { credentialsHint, QueueSendError } from './errors.js';
 
 export interface OutgoingMessage {
   body: string;
@@ -255,5 +255,5 @@ function describe(err: unknown): string {
   if (err === undefined) return 'error';
   const e = err as { name?: string; message?: string; code?: string };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'no reply in time';
-  return e?.name && e.name !== 'Error' ? e.name : (e?.message ?? String(err));
+  return (e?.name && e.name !== 'Error' ? e.name : (e?.message ?? String(err))) + credentialsHint(err);
 }

@@ -7,7 +7,7 @@ import { DeadlineError } from '../errors.js';
 import type { CredentialsSource } from '../kore/credentials.js';
 import { ACCOUNT_ID, STREAM_ID } from '../kore/ids.js';
 import type { KoreCredentials } from '../kore/types.js';
-import { SecretFetchError, SecretInvalidError } from './errors.js';
+import { credentialsHint, SecretFetchError, SecretInvalidError } from './errors.js';
 
 export const REQUIRED_SECRET_KEYS = ['host', 'clientId', 'clientSecret', 'accountId', 'streamId'] as const;
 
@@ -49,7 +49,11 @@ export function hostProblem(host: string, policy: HostPolicy): string | undefine
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return 'must be an origin only (no path, query or fragment)';
   const loopback = LOOPBACK.has(url.hostname);
   if (url.protocol === 'http:' && loopback && policy.allowLoopbackHttp) return undefined;
-  if (url.protocol !== 'https:') return 'must use https';
+  if (url.protocol !== 'https:') {
+    return loopback && url.protocol === 'http:'
+      ? 'must use https (a local emulator on http://127.0.0.1 is allowed only with KORE_ALLOW_LOOPBACK_HTTP=true, which no deployed stage sets)'
+      : 'must use https';
+  }
   if (IPV4.test(url.hostname) || url.hostname.startsWith('[')) return 'must be a host name, not an IP address';
   if (!hostAllowed(url.hostname, policy.allowedHosts)) return `must be one of the allowed hosts (KORE_ALLOWED_HOSTS: ${policy.allowedHosts.join(', ')})`;
   return undefined;
@@ -182,7 +186,7 @@ function fetchCause(err: unknown, timeoutMs: number): string {
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no reply within ${timeoutMs} ms`;
   const code = e?.code ?? e?.cause?.code;
   const name = e?.name && e.name !== 'Error' ? e.name : undefined;
-  return [name, code].filter(Boolean).join(' ') || 'error';
+  return ([name, code].filter(Boolean).join(' ') || 'error') + credentialsHint(err);
 }
 
 function sameCredentials(a: KoreCredentials, b: KoreCredentials): boolean {

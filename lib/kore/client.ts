@@ -4,6 +4,8 @@ import type { CampaignType, ContactListPatch, CreateContactListInput, KoreObject
 export interface CallStats {
   /** Incremented once per HTTP request sent to Kore (retries included). */
   koreCalls: number;
+  /** Of those, the ones Kore answered 429 (its account-wide window was full): the dashboard's measure of the budget. */
+  koreThrottled?: number;
 }
 
 /** Per-call options: the invocation's deadline, a counter of HTTP calls, a bot override. */

@@ -316,6 +316,7 @@ export class HttpKoreClient implements KoreClient {
       );
     }
     if (error instanceof KoreThrottledError) {
+      if (opts.stats) opts.stats.koreThrottled = (opts.stats.koreThrottled ?? 0) + 1;
       this.limiter?.pauseUntil(this.clock.now() + (error.retryAfterMs ?? this.random() * this.throttlePauseMs));
     }
     if (error) throw error;

@@ -7,7 +7,7 @@ import type { DeletionMode } from '../config.js';
 import type { Deadline } from '../deadline.js';
 import { DeadlineError, errorCode, isRetryable } from '../errors.js';
 import type { CampaignIndex } from '../guard/campaign-index.js';
-import type { KoreClient } from '../kore/client.js';
+import type { CallStats, KoreClient } from '../kore/client.js';
 import type { CredentialsSource } from '../kore/credentials.js';
 import { markKeyOf } from '../guard/archive-mark.js';
 import { AuditLog } from './audit.js';
@@ -90,7 +90,7 @@ export interface RecordState {
   record: SQSRecord;
   receiveCount: number;
   startedAt: number;
-  stats: { koreCalls: number };
+  stats: CallStats;
   /** Who sent it and when, as SQS says (or, for a copy we requeued, as the original said). */
   origin: Origin;
   envelope?: EnvelopeKind;

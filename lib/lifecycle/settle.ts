@@ -132,6 +132,7 @@ export async function settle(deps: ConsumerDeps, state: RecordState, invocation:
     ...(state.overrideIgnored ? { overrideIgnored: state.overrideIgnored } : {}),
     ...(settings.dryRun ? { dryRun: true } : {}),
     koreCalls: state.stats.koreCalls,
+    ...(state.stats.koreThrottled ? { koreThrottled: state.stats.koreThrottled } : {}),
     receiveCount,
     durationMs: deps.clock.now() - state.startedAt,
     ...(error ? { error: { name: (error as Error)?.name, message: errorMessage(error) } } : {}),
@@ -142,6 +143,7 @@ export async function settle(deps: ConsumerDeps, state: RecordState, invocation:
   metrics.addMetric(`outcome.${outcome.outcome}`, MetricUnit.Count, 1);
   if (outcome.reason) metrics.addMetric(`reason.${outcome.reason}`, MetricUnit.Count, 1);
   metrics.addMetric('koreCalls', MetricUnit.Count, state.stats.koreCalls);
+  if (state.stats.koreThrottled) metrics.addMetric('koreThrottled', MetricUnit.Count, state.stats.koreThrottled);
   if (deferred) metrics.addMetric('deferred', MetricUnit.Count, 1);
   if (typeof outcome.detail?.metric === 'string' && outcome.outcome === 'done') metrics.addMetric(outcome.detail.metric, MetricUnit.Count, 1);
 

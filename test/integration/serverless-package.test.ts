@@ -371,6 +371,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
     const expected: Record<string, Array<[string[], unknown]>> = {
       LifecycleEventsRole: [
         [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('LifecycleEventsLogGroup')],
+        [['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'],
         [
           ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage', 'sqs:ListQueueTags'],
           getAtt('LifecycleQueue'),
@@ -380,6 +381,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       ],
       NightlySweepRole: [
         [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('NightlySweepLogGroup')],
+        [['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'],
         [['sqs:SendMessage'], getAtt('LifecycleQueue')],
         [['sqs:SendMessage'], getAtt('SweepFailureQueue')],
         [['secretsmanager:GetSecretValue'], secretArn],
@@ -390,6 +392,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       ],
       AlarmBrakeRole: [
         [['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt('AlarmBrakeLogGroup')],
+        [['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'],
         [
           ['lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping'],
           { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:event-source-mapping:\${${mapping}}` },
@@ -616,6 +619,112 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       ]);
     });
   });
+  describe('dashboard, queries and tracing', () => {
+    const body = () => {
+      const sub = (props('Dashboard').DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+      // What CloudFormation substitutes: every ${…} must be a resource attribute or a pseudo parameter.
+      const refs = [...sub.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!);
+      return { refs: new Set(refs), json: JSON.parse(sub.replace(/\$\{[^}]+\}/g, 'X')) as { widgets: Array<{ type: string; properties: Json }> } };
+    };
+
+    it('draws the deployed alarm thresholds and Kore budget, on metrics the code and the metric filters emit, for this stage only', () => {
+      const { refs, json } = body();
+      expect([...refs].sort()).toEqual([
+        'AWS::AccountId',
+        'AWS::Partition',
+        'AWS::Region',
+        'DeadLetterQueue.QueueName',
+        'LifecycleEventsLogGroup',
+        'LifecycleQueue.QueueName',
+      ]);
+      const metrics = json.widgets.flatMap((w) => ((w.properties.metrics as unknown[][]) ?? []).map((m) => `${String(m[0])} ${String(m[1])}`));
+      const ns = `KoreCampaignLifecycle/${STAGE}`;
+      expect(metrics).toEqual(
+        expect.arrayContaining([
+          `${ns} AuditDeletions`,
+          `${ns} AuditArchives`,
+          `${ns} outcome.done`,
+          `${ns} outcome.requeued`,
+          `${ns} koreCalls`,
+          `${ns} koreThrottled`,
+        ]),
+      );
+      // The EMF metrics go to the same per-stage namespace.
+      expect(env(consumer).POWERTOOLS_METRICS_NAMESPACE).toBe(ns);
+      // Each EMF metric the dashboard draws is one the consumer emits (lib/lifecycle/settle.ts).
+      const settle = readFileSync(join(root, 'lib/lifecycle/settle.ts'), 'utf8');
+      for (const m of metrics.filter((x) => x.startsWith(ns) && !x.includes('Audit')).map((x) => x.split(' ')[1]!)) {
+        expect(settle).toMatch(new RegExp(m.startsWith('outcome.') ? '`outcome\\.\\$\\{outcome\\.outcome\\}`' : `'${m}'`));
+      }
+      const annotations = json.widgets.flatMap((w) => (w.properties.annotations as { horizontal?: Array<{ label: string; value: number }> })?.horizontal ?? []);
+      expect(annotations).toEqual(
+        expect.arrayContaining([
+          { label: 'deletions alarm', value: props('DeletionsAlarm').Threshold },
+          { label: 'account budget (koreAccountCallsPerMinute × 5)', value: Number(p.koreAccountCallsPerMinute) * 5 },
+          { label: 'lifecycle-queue-stalled alarm', value: props('OldestMessageAlarm').Threshold },
+        ]),
+      );
+      // The alarm widget shows every alarm of the template.
+      const alarmNames = ofType('AWS::CloudWatch::Alarm').map(([, r]) => String(r.Properties.AlarmName));
+      const shown = (json.widgets.find((w) => w.type === 'alarm')!.properties.alarms as string[]).map((a) => a.split(':alarm:')[1]);
+      expect(shown.sort()).toEqual(alarmNames.sort());
+    });
+
+    it('saves the Logs Insights queries on the consumer’s log group, and each names fields the outcome and audit lines carry', () => {
+      const queries = ofType('AWS::Logs::QueryDefinition').map(([, r]) => r.Properties as { Name: string; QueryString: string; LogGroupNames: unknown[] });
+      expect(queries.map((q) => q.Name).sort()).toEqual(
+        [`outcomes by reason`, `deletions and archives by sender`, `one message's story`, `what the brake and Kore outages held back`]
+          .map((n) => `kore-campaign-lifecycle-${STAGE}/${n}`)
+          .sort(),
+      );
+      for (const q of queries) expect(q.LogGroupNames).toEqual([ref('LifecycleEventsLogGroup')]);
+      // Fields the lines carry (docs/contract.md, "Outcomes"; lib/lifecycle/audit.ts): a renamed field would leave a query empty.
+      // Every identifier of each query, string literals and Logs Insights' own words left out.
+      const words = /^(fields|filter|stats|sort|count|as|by|and|or|in|asc|desc|max|bin|records|writes|mostRequeues)$/;
+      const fields = new Set(
+        queries.flatMap((q) =>
+          [...q.QueryString.replace(/'[^']*'/g, '').matchAll(/(?<![\w@.])[A-Za-z@][\w.@]*/g)]
+            .map((m) => m[0])
+            .filter((w) => !words.test(w) && !w.startsWith('@')),
+        ),
+      );
+      const carried = [
+        'message',
+        'outcome',
+        'reason',
+        'rule',
+        'phase',
+        'action',
+        'result',
+        'contactListId',
+        'campaignId',
+        'senderId',
+        'source',
+        'receiveCount',
+        'requeues',
+        'messageId',
+        'firstMessageId',
+        'eventId',
+        'delaySeconds',
+        'error.message',
+      ];
+      for (const f of ['senderId', 'firstMessageId', 'phase', 'result', 'requeues']) expect(fields).toContain(f);
+      expect([...fields].filter((f) => !carried.includes(f))).toEqual([]);
+    });
+
+    it('traces every function in X-Ray (Lambda active tracing), each role allowed to send its segments', () => {
+      for (const fn of [consumer, sweep, brake]) {
+        expect(props(fn).TracingConfig).toEqual({ Mode: 'Active' });
+      }
+    });
+
+    it('outputs the dashboard’s console address', () => {
+      expect((template.Outputs as Record<string, { Value: unknown }>).DashboardUrl!.Value).toEqual({
+        'Fn::Sub': 'https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/${Dashboard}',
+      });
+    });
+  });
+
   describe('the README’s deploy steps, as written', () => {
     it('packages outside .serverless/, which osls would copy into itself (ENAMETOOLONG)', () => {
       const inside = relative(join(root, '.serverless'), dir);

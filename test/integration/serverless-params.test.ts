@@ -25,6 +25,7 @@ async function validate(cli: Record<string, string> = {}, extraBlocks: Record<st
       resolveVariable: async (variable) => {
         if (variable === 'self:params') return blocks;
         if (variable === 'self:custom.alarmPrefix') return `kore-campaign-lifecycle-${STAGE}`;
+        if (variable === 'sls:stage') return STAGE;
         const name = variable.replace(/^param:/, '');
         if (!(name in values)) throw new Error(`Cannot resolve variable ${variable}`);
         return values[name];
@@ -310,6 +311,11 @@ describe('deployment params (infra/settings.js)', () => {
       expect(r.out).toContain('Invalid deployment params');
       expect(r.out).toContain('param consumerTimeout (60 s) is too short for a batch of');
       expect(r.out).not.toMatch(/\n\s+at /); // the message, not a stack trace
+      // Only the project's lines: not osls's "Variables resolution errored" preamble around them.
+      expect(r.out.trim().split('\n')).toEqual([
+        'Invalid deployment params (serverless.yml params or --param):',
+        expect.stringMatching(/^ {2}- param consumerTimeout \(60 s\) is too short for a batch of/),
+      ]);
       expect(existsSync(join(dir, 'cloudformation-template-update-stack.json'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

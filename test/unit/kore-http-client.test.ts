@@ -290,8 +290,11 @@ describe('HttpKoreClient results and failures', () => {
     const throttled = { status: 429, body: { errors: [{ msg: "You've exceeded the per-minute rate limit." }] }, headers: { 'retry-after': '60' } };
     const { c, sent, clock } = client([throttled, ok({ _id: LIST })], undefined, (clk) => new RateLimiter({ perMinute: 600, clock: clk }));
     const deadline = Deadline.at(clock.now() + 30_000, { clock });
-    await expect(c.getContactList(LIST, { deadline })).rejects.toBeInstanceOf(KoreThrottledError);
+    const stats = { koreCalls: 0 };
+    await expect(c.getContactList(LIST, { deadline, stats })).rejects.toBeInstanceOf(KoreThrottledError);
     expect(sent).toHaveLength(1);
+    // Counted, for the koreThrottled metric (the dashboard's view of the account's budget).
+    expect(stats).toEqual({ koreCalls: 1, koreThrottled: 1 });
     // Every other record sees the pause: it does not fit before this deadline, so it gives way with 0 calls.
     expect(c.fits(1, deadline)).toBe(false);
     expect(c.fits(1, Deadline.at(clock.now() + 90_000, { clock }))).toBe(true);

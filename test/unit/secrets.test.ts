@@ -62,7 +62,11 @@ describe('parseSecret', () => {
     const local: HostPolicy = { ...policy, allowLoopbackHttp: true };
     expect(hostProblem('http://127.0.0.1:4010', local)).toBeUndefined();
     expect(hostProblem('http://localhost:4010', local)).toBeUndefined();
-    expect(hostProblem('http://127.0.0.1:4010', policy)).toMatch(/https/);
+    // Without the flag, the refusal names it (the usual cause: serverless invoke local without the exports).
+    expect(hostProblem('http://127.0.0.1:4010', policy)).toMatch(
+      /must use https \(a local emulator on http:\/\/127\.0\.0\.1 is allowed only with KORE_ALLOW_LOOPBACK_HTTP=true/,
+    );
+    expect(hostProblem('http://platform.kore.ai', local)).toBe('must use https');
     expect(hostProblem('http://169.254.169.254', local)).toMatch(/https/);
     expect(hostProblem('http://10.0.0.5', local)).toMatch(/https/);
   });
@@ -125,6 +129,16 @@ describe('SecretCredentials', () => {
     });
     const creds = new SecretCredentials({ secretId: 'kore/missing', ttlSeconds: 300, client, hostPolicy: policy });
     await expect(creds.get()).rejects.toThrow('could not read secret kore/missing: ResourceNotFoundException');
+  });
+
+  it('names the fix when the SDK found no AWS credentials (serverless invoke local without the exports)', async () => {
+    const { client } = fakeClient(async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    });
+    const creds = new SecretCredentials({ secretId: 'kore/x', ttlSeconds: 300, client, hostPolicy: policy });
+    await expect(creds.get()).rejects.toThrow(
+      /could not read secret kore\/x: CredentialsProviderError \(no AWS credentials here: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; .*docs\/local\.md under serverless invoke local/,
+    );
   });
 
   it('after a 401, re-reads once; a second record holding the same stale credentials gets the new ones without a read', async () => {
