@@ -472,6 +472,16 @@ function policies(v, alarmPrefix) {
         ...(sources.length ? { ArnNotLikeIfExists: { 'aws:SourceArn': sources } } : {}),
       },
     },
+    {
+      // A receipt handle is what the consumer asks SQS to confirm before it runs a record
+      // (lib/lifecycle/handler.ts): only the consumer (and break-glass) may obtain or use one.
+      Sid: 'OnlyTheConsumerReceives',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+      Resource: queue,
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [getAtt('LifecycleEventsRole', 'Arn'), ...breakGlass] } },
+    },
   ];
   const dlq = getAtt('DeadLetterQueue', 'Arn');
   const deadLetterQueuePolicy = [

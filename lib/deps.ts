@@ -134,6 +134,8 @@ export function createConsumerDeps(config: ConsumerConfig, io: IoOverrides = {})
       maxReceiveCount: config.MAX_RECEIVE_COUNT,
       deferredVisibilitySeconds: config.DEFERRED_VISIBILITY_SECONDS,
       snapshotMaxAgeSeconds: config.SNAPSHOT_MAX_AGE_SECONDS,
+      acceptLocalReceipts: config.KORE_ALLOW_LOOPBACK_HTTP,
+      writeEvidenceMaxAgeMs: dncHeadroomMs({ callsPerMinute: config.KORE_CALLS_PER_MINUTE, koreTimeoutMs: config.KORE_TIMEOUT_MS }),
       deletionMode: config.DELETION_MODE,
       graceDays: config.GRACE_DAYS,
     },

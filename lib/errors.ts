@@ -23,6 +23,16 @@ export class ConfigError extends KoreLifecycleError {
 }
 
 /** Not enough time left before the invocation's deadline to start (or finish waiting for) a step. */
+/**
+ * The evidence a write rests on grew older than the write's bound before the write went out
+ * (Kore slow, a long Retry-After): nothing was written. Retried through SQS, never in the function,
+ * so the next receive reads the evidence again.
+ */
+export class StaleEvidenceError extends KoreLifecycleError {
+  readonly code = 'stale-evidence';
+  readonly retryable = true;
+}
+
 export class DeadlineError extends KoreLifecycleError {
   readonly code = 'deadline';
   readonly retryable = true;

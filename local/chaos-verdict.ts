@@ -298,7 +298,8 @@ export function assessChaos(i: ChaosInput): ChaosReport {
   const parkFailedOnLastReceive = (id: string) => {
     const l = last.get(id);
     const message = String((l?.error as { message?: unknown } | undefined)?.message ?? '');
-    return l?.outcome === 'retry' && Number(l.receiveCount) >= i.maxReceiveCount && /\bpark/.test(message);
+    // A park SQS refused, or a batch SQS could not be asked about (source-unverified: such a record is never parked by the consumer).
+    return l?.outcome === 'retry' && Number(l.receiveCount) >= i.maxReceiveCount && (/\bpark/.test(message) || l.reason === 'source-unverified');
   };
   // How a command ended: `dlq:<ErrorCode>@<ReceiveCount>` for the consumer's own park; SQS's redrive
   // (no ErrorCode) with what explains it; else its last outcome.

@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -238,6 +238,66 @@ export class QueueSender {
     }
     return changed;
   }
+
+  /**
+   * Proves that each receipt handle is one SQS gave out for `queueUrl` and that the message is
+   * still in flight: a ChangeMessageVisibilityBatch to the queue's own visibility timeout (read once
+   * per container), which SQS refuses for a handle it did not issue. Returns the handles it
+   * refused; throws a QueueSendError when SQS could not be asked (nothing is then proven).
+   */
+  async proveReceived(queueUrl: string, receiptHandles: string[], o: SendOptions = {}): Promise<string[]> {
+    const deadline = o.deadline ?? Deadline.none(this.clock);
+    try {
+      if (this.visibility === undefined) {
+        const r = await this.retried(deadline, 'GetQueueAttributes', (abortSignal) =>
+          this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }), { abortSignal }),
+        );
+        this.visibility = Number(r.Attributes?.VisibilityTimeout ?? '30');
+      }
+      const seconds = this.visibility;
+      const refused: string[] = [];
+      for (let i = 0; i < receiptHandles.length; i += BATCH) {
+        const chunk = receiptHandles.slice(i, i + BATCH);
+        const entries = chunk.map((h, j) => ({ Id: `p${j}`, ReceiptHandle: h, VisibilityTimeout: seconds }));
+        // Each attempt asks about every handle again (the call is idempotent); SQS's own fault on an entry (not the handle's) is asked again.
+        const res = await this.retried(deadline, 'ChangeMessageVisibilityBatch', async (abortSignal) => {
+          const r = await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }), { abortSignal });
+          const theirs = (r.Failed ?? []).filter((f) => f.SenderFault === false);
+          if (theirs.length) throw new Error(`SQS failed on ${theirs.length} entries (${theirs[0]!.Code ?? 'error'})`);
+          return r;
+        });
+        const ok = new Set((res.Successful ?? []).map((e) => e.Id));
+        chunk.forEach((h, j) => {
+          if (!ok.has(`p${j}`)) refused.push(h);
+        });
+      }
+      return refused;
+    } catch (err) {
+      if (err instanceof DeadlineError) throw err;
+      throw new QueueSendError(`could not ask SQS whether the records came from the queue: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** Up to maxAttempts tries of one SQS request, backing off, each within the deadline. */
+  private async retried<T>(deadline: Deadline, what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) {
+        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 1_000 }, this.random);
+        if (!deadline.fits(delay + this.attemptTimeoutMs)) break;
+        await this.clock.sleep(delay, deadline.cancelled);
+      }
+      try {
+        return await this.timed(deadline, what, call);
+      } catch (err) {
+        if (err instanceof DeadlineError) throw err;
+        lastError = err;
+      }
+    }
+    throw lastError ?? new DeadlineError(`no time left to ask SQS (${what})`);
+  }
+
+  private visibility: number | undefined;
 
   /** One SQS request with a timeout cut to the time left and the invocation's abort signal. */
   private timed<T>(deadline: Deadline, what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {

@@ -30,6 +30,11 @@ export interface ArchiveRecord {
   cut?: true;
   /** A restore could not put a name back: kept archived, and never deleted after a grace period. */
   held?: true;
+  /**
+   * The name the list was archived under, when not `archivedName(name)`: that one was taken (another
+   * list's archive, or two long names cut to the same one), so it carries the list's id (signed).
+   */
+  as?: string;
 }
 
 /** Signs and checks archive records; built from the deployment's secret (lib/aws/secrets.ts). */
@@ -42,7 +47,17 @@ export class MarkKey {
   }
 
   sign(listId: string, r: ArchiveRecord): string {
-    const data = JSON.stringify([MARK_VERSION, listId, r.at, r.reason ?? '', r.name, r.desc, r.cut ? 1 : 0, r.held ? 1 : 0]);
+    const data = JSON.stringify([
+      MARK_VERSION,
+      listId,
+      r.at,
+      r.reason ?? '',
+      r.name,
+      r.desc,
+      r.cut ? 1 : 0,
+      r.held ? 1 : 0,
+      ...(r.as !== undefined ? [r.as] : []),
+    ]);
     return createHmac('sha256', this.key).update(data).digest().subarray(0, SIG_BYTES).toString('base64url');
   }
 
@@ -69,6 +84,12 @@ export function archivedName(name: string): string {
   return truncateText(ARCHIVE_PREFIX + name, NAME_MAX);
 }
 
+/** The archived name when `archivedName(name)` is taken: the list's id makes it this list's own. */
+export function archivedNameFor(name: string, listId: string): string {
+  const suffix = ` ~${listId.slice(-8)}`;
+  return truncateText(ARCHIVE_PREFIX + name, NAME_MAX - textLength(suffix)) + suffix;
+}
+
 function encode(r: ArchiveRecord, sig: string): string {
   return JSON.stringify({
     kcl: 'archived',
@@ -78,6 +99,7 @@ function encode(r: ArchiveRecord, sig: string): string {
     desc: r.desc,
     ...(r.cut ? { cut: true } : {}),
     ...(r.held ? { held: true } : {}),
+    ...(r.as !== undefined ? { as: r.as } : {}),
     sig,
   });
 }
@@ -92,7 +114,7 @@ export function archiveDescription(
   original: { name: string; description: string },
   atIso: string,
   key: MarkKey,
-  opts: { reason?: string; held?: boolean } = {},
+  opts: { reason?: string; held?: boolean; as?: string } = {},
 ): { description: string; cut: boolean } | undefined {
   const base: ArchiveRecord = {
     name: original.name,
@@ -100,6 +122,7 @@ export function archiveDescription(
     at: atIso,
     ...(opts.reason ? { reason: opts.reason } : {}),
     ...(opts.held ? { held: true as const } : {}),
+    ...(opts.as !== undefined ? { as: opts.as } : {}),
   };
   const make = (r: ArchiveRecord) => encode(r, key.sign(listId, r));
   const fits = (d: string) => textLength(d) <= DESCRIPTION_MAX;
@@ -171,7 +194,8 @@ export function readArchive(list: { id: string; name: string; description?: stri
     typeof r.at !== 'string' ||
     !Number.isFinite(Date.parse(r.at)) ||
     typeof r.sig !== 'string' ||
-    (r.why !== undefined && typeof r.why !== 'string')
+    (r.why !== undefined && typeof r.why !== 'string') ||
+    (r.as !== undefined && (typeof r.as !== 'string' || !looksArchived(r.as)))
   )
     return notOurs('the archive record is incomplete');
   const record: ArchiveRecord = {
@@ -181,11 +205,12 @@ export function readArchive(list: { id: string; name: string; description?: stri
     ...(typeof r.why === 'string' ? { reason: r.why } : {}),
     ...(r.cut === true ? { cut: true as const } : {}),
     ...(r.held === true ? { held: true as const } : {}),
+    ...(typeof r.as === 'string' ? { as: r.as } : {}),
   };
   if (!key.verify(list.id, record, r.sig)) {
     return notOurs("the archive record's signature does not verify: not written by this deployment for this list (or its key changed)");
   }
   // The name must be the one we wrote from the recorded original: a hand-edited name is not ours.
-  if (archivedName(record.name) !== list.name) return notOurs('the name was changed after the archive');
+  if ((record.as ?? archivedName(record.name)) !== list.name) return notOurs('the name was changed after the archive');
   return { ours: true, record };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { DeadlineError, KoreLifecycleError } from '../errors.js';
+import { DeadlineError, StaleEvidenceError } from '../errors.js';
 import type { CallOptions, CampaignPageQuery, KoreClient } from '../kore/client.js';
 import { KoreUnexpectedReplyError } from '../kore/errors.js';
 import type { CampaignType, KoreObject } from '../kore/types.js';
@@ -119,10 +119,7 @@ export interface CampaignIndexOptions {
 }
 
 /** The index was older than its bound at the write: the write did not happen (retryable). */
-export class StaleIndexError extends KoreLifecycleError {
-  readonly code = 'stale-evidence';
-  readonly retryable = true;
-}
+export class StaleIndexError extends StaleEvidenceError {}
 
 /** The campaign set changed too much between pages to read it whole: read again on the next attempt (retryable). */
 export class CampaignSetMovedError extends KoreUnexpectedReplyError {

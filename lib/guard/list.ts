@@ -42,17 +42,76 @@ const LISTING_MAY_OMIT = ['isGlobalDNC', 'isDefault'] as const;
  */
 export const SETTLED_LIST_STATUSES: readonly string[] = ['Ready', 'Validated', 'Invalid'];
 
+/** Letters of other scripts that look like Latin ones (Cyrillic, Greek): "DNС" with a Cyrillic С is a DNC list too. */
+const LOOK_ALIKES: Record<string, string> = {
+  А: 'A',
+  В: 'B',
+  С: 'C',
+  Е: 'E',
+  Н: 'H',
+  К: 'K',
+  М: 'M',
+  О: 'O',
+  Р: 'P',
+  Т: 'T',
+  Х: 'X',
+  Ѕ: 'S',
+  І: 'I',
+  Ј: 'J',
+  Ԁ: 'D',
+  а: 'a',
+  с: 'c',
+  е: 'e',
+  о: 'o',
+  р: 'p',
+  х: 'x',
+  у: 'y',
+  ѕ: 's',
+  і: 'i',
+  ј: 'j',
+  ԁ: 'd',
+  һ: 'h',
+  ո: 'n',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Χ: 'X',
+  Ζ: 'Z',
+  ο: 'o',
+  ν: 'v',
+  ρ: 'p',
+  τ: 't',
+  ι: 'i',
+  κ: 'k',
+};
+
+/** "do not <verb>", however spelled, in the languages a contact-center list is likely named in. */
+const DO_NOT =
+  /\bdo ?n[o ]?t ?(call|contact|dial|text|disturb|ring|phone|email|sms|message)|\bopt(ed)? ?outs?\b|\bsuppress(ion|ed)?\b|\bno ?llamar|\bne pas (appeler|contacter)|\bnicht (anrufen|kontaktieren)|\bniet bellen/;
+
 /**
  * Does the name say "do not call"? Kore's flags are the first rule; this one catches a campaign's
  * own DNC list, which is an ordinary list with `isGlobalDNC: false`, however its name is joined:
  * `DNC`, `DNC_list`, `SMS_DNC`, `DNClist`, `dnc2024`, `D.N.C.`, "Do Not Call", "do-not-contact",
- * `DoNotCall`, "don't call". The name is cut into words first (at anything that is not a letter or
- * a digit, `_` included, at camel case and at letter/digit changes), so ordinary words that hold
- * the letters across a word break ("Grand NC leads", "Donation callers") do not match. No English
- * word contains "dnc", so a word that does is a DNC list's.
+ * `DoNotCall`, "don't call", "DND" and "Do Not Disturb" (India's registry), opt-out and
+ * suppression lists, "No llamar". The name is first folded to plain letters (NFKC: fullwidth
+ * `ＤＮＣ`; invisible format characters dropped: `D\u200bNC`; Cyrillic and Greek look-alikes:
+ * `DNС`), then cut into words (at anything that is not a letter or a digit, `_` included, at camel
+ * case and at letter/digit changes), so ordinary words that hold the letters across a word break
+ * ("Grand NC leads", "Donation callers") do not match. No English word contains "dnc" or "dnd", so
+ * a word that does is a DNC list's. Matching more than needed only keeps a list (fail closed).
  */
 export function saysDoNotCall(name: string): boolean {
-  const words = name
+  const folded = [...name.normalize('NFKC').replace(/\p{Cf}/gu, '')].map((c) => LOOK_ALIKES[c] ?? c).join('');
+  const words = folded
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .replace(/([A-Za-z])(\d)|(\d)([A-Za-z])/g, (_m, a?: string, b?: string, c?: string, d?: string) => (a ? `${a} ${b}` : `${c} ${d}`))
     .toLowerCase()
@@ -65,8 +124,8 @@ export function saysDoNotCall(name: string): boolean {
     if (i > 0 && w.length === 1 && words[i - 1]!.length === 1 && /[a-z]/.test(w)) joined[joined.length - 1] += w;
     else joined.push(w);
   });
-  if (joined.some((w) => w.includes('dnc'))) return true;
-  return /\bdo ?n[o ]?t ?(call|contact|dial|text)/.test(joined.join(' '));
+  if (joined.some((w) => w.includes('dnc') || w.includes('dnd'))) return true;
+  return DO_NOT.test(joined.join(' '));
 }
 
 const CAMPAIGN_REFS = z.array(z.union([z.string(), z.looseObject({ id: z.string() })]));

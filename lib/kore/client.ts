@@ -15,6 +15,11 @@ export interface CallOptions {
   stats?: CallStats;
   /** Overrides the secret's default streamId (a command's `streamId`, checked against the allowlist first). */
   streamId?: string;
+  /**
+   * Runs right before each attempt is sent (after the limiter's wait, retries included): a write
+   * re-checks that its evidence is still within its bound, and throws (nothing sent) when not.
+   */
+  beforeAttempt?: () => void;
 }
 
 export type DeleteResult =

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { Deadline } from '../deadline.js';
-import { DeadlineError, isRetryable } from '../errors.js';
+import { DeadlineError, isRetryable, StaleEvidenceError } from '../errors.js';
 import type { RateLimiter } from '../rate-limit.js';
 import type { RetryPolicy } from '../retry.js';
 import { withRetry } from '../retry.js';
@@ -258,7 +258,8 @@ export class HttpKoreClient implements KoreClient {
       deadline,
       attemptBudgetMs: this.timeoutMs,
       retryAfterMs: (e) => (e instanceof KoreThrottledError ? e.retryAfterMs : undefined),
-      shouldRetry: (e) => isRetryable(e) && !(e instanceof KoreUnauthorizedError),
+      // Stale evidence is never retried here: only a new receive reads it again.
+      shouldRetry: (e) => isRetryable(e) && !(e instanceof KoreUnauthorizedError) && !(e instanceof StaleEvidenceError),
     });
   }
 
@@ -266,6 +267,7 @@ export class HttpKoreClient implements KoreClient {
     deadline.require(this.timeoutMs, spec.operation);
     // The limiter must hand out the slot early enough for the call to finish in time.
     await this.limiter?.acquire({ latestStart: deadline.at - this.timeoutMs, deadline });
+    opts.beforeAttempt?.();
     const timeoutMs = deadline.attemptTimeout(this.timeoutMs, spec.operation);
     const stream = checkStreamId(opts.streamId ?? creds.streamId);
     const url = new URL(`/campaign/api/v2/public/${encodeURIComponent(stream)}/campaign${spec.path}`, creds.host);

@@ -1,5 +1,12 @@
 import type { Clock } from '../clock.js';
+import type { Deadline } from '../deadline.js';
 import { KoreError } from '../kore/errors.js';
+
+/** How many distinct failing targets the probe reads. */
+const PROBE_TARGETS = 3;
+
+/** One cheap read of Kore, within a deadline (the probing invocation's). */
+export type Probe = (deadline: Deadline) => Promise<unknown>;
 
 export interface BreakerOptions {
   /** Records in a row failing on Kore that open it. */
@@ -21,7 +28,8 @@ export const BREAKER_DEFAULTS: BreakerOptions = { threshold: 5, firstOpenMs: 60_
  * Kore's), the breaker opens: records are not run but requeued (a fresh copy, delayed, whose
  * receive count starts over) until the cool-down ends.
  *
- * Then the breaker asks Kore itself, with one cheap read (the probe), before any record runs: a
+ * Then the breaker asks Kore itself (the probe: GETs of what the last failing records failed on,
+ * their lists or campaigns, under the deployment's own bot; see probeRead), before any record runs: a
  * record is never the test, so a command that fails on its own (a list Kore cannot delete) is not
  * taken for an outage and requeued for ever, and a command is never charged a receive for
  * Kore's outage. The probe answered: closed, records run. It failed: open again for twice as long,
@@ -37,6 +45,8 @@ export class KoreBreaker {
   private openUntil = 0;
   private openMs: number;
   private probing: Promise<void> | undefined;
+  /** What recent failing records failed on, by target (oldest first). */
+  private readonly failed = new Map<string, Probe>();
   /** Probes sent (for the log and the bench). */
   probes = 0;
 
@@ -57,18 +67,53 @@ export class KoreBreaker {
     return this.openUntil !== 0 && this.openForMs() === 0;
   }
 
-  /** A record's Kore calls answered (whatever the outcome): Kore is up. */
+  /** A record's Kore calls answered (whatever the outcome), or the probe's: Kore is up. */
   success(): void {
+    this.failed.clear();
     this.failures = 0;
     this.openUntil = 0;
     this.openMs = this.opts.firstOpenMs;
   }
 
-  /** A record failed on Kore. Ignored while open (a record that started before it opened). */
-  failure(): void {
+  /**
+   * A record failed on Kore; `probe` reads what it failed on (its list or campaign), so the probe
+   * after the cool-down asks the part of Kore that failed: a partial outage (only the contact-list
+   * routes) is not taken for Kore being back. Ignored while open (a record that started before it
+   * opened).
+   */
+  failure(probe?: { key: string; read: Probe }): void {
+    if (probe) {
+      this.failed.delete(probe.key);
+      this.failed.set(probe.key, probe.read);
+      while (this.failed.size > PROBE_TARGETS) this.failed.delete(this.failed.keys().next().value!);
+    }
     if (this.openUntil !== 0) return;
     this.failures++;
     if (this.failures >= this.opts.threshold) this.openUntil = this.clock.now() + this.openMs;
+  }
+
+  /**
+   * The probe: a read of what the last failing records failed on (up to 3 distinct lists or
+   * campaigns, newest first). Any of them answered: Kore is back. All failed: still down, if more
+   * than one did, or if `general` (a campaign page) fails too; one alone failing while `general`
+   * answers is that record's own trouble, not an outage, so the breaker closes.
+   */
+  probeRead(general: Probe): Probe {
+    const targets = [...this.failed.values()].reverse();
+    return async (deadline) => {
+      let last: unknown;
+      for (const read of targets) {
+        try {
+          await read(deadline);
+          return;
+        } catch (err) {
+          if (!KoreBreaker.isOutage(err)) return; // Kore answered (a 404, a refusal)
+          last = err;
+        }
+      }
+      if (targets.length > 1) throw last;
+      await general(deadline);
+    };
   }
 
   /**

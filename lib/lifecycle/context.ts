@@ -1,7 +1,7 @@
 import type { OutgoingMessage } from '../aws/queue.js';
 import type { DeletionMode } from '../config.js';
 import type { Deadline } from '../deadline.js';
-import { isRetryable } from '../errors.js';
+import { isRetryable, StaleEvidenceError } from '../errors.js';
 import type { MarkKey } from '../guard/archive-mark.js';
 import type { CampaignIndex, DncPurpose } from '../guard/campaign-index.js';
 import { checkFresh } from '../guard/evidence.js';
@@ -33,7 +33,15 @@ export interface CommandContext {
   limits: {
     maxCommandAgeHours: number;
     fanoutMaxLists: number;
+    /**
+     * How long after its evidence was read a write's attempt may still go out (the first or a
+     * retry): what a write needs after the read at the configured pace (lib/time-budget.ts,
+     * dncHeadroomMs). A later attempt is not sent: stale-evidence.
+     */
+    writeEvidenceMaxAgeMs: number;
   };
+  /** Set by `audited` while its write is in flight: every attempt of the write runs it first. */
+  beforeWriteAttempt?: () => void;
   /** DELETION_MODE and GRACE_DAYS: what list.expired may do. */
   deletion: { mode: DeletionMode; graceDays: number };
   /**
@@ -49,7 +57,7 @@ export interface CommandContext {
 }
 
 export function callOptions(ctx: CommandContext, streamId?: string): CallOptions {
-  return { deadline: ctx.deadline, stats: ctx.stats, ...(streamId ? { streamId } : {}) };
+  return { deadline: ctx.deadline, stats: ctx.stats, ...(streamId ? { streamId } : {}), beforeAttempt: () => ctx.beforeWriteAttempt?.() };
 }
 
 /**
@@ -186,11 +194,25 @@ export async function audited<T>(
   call: () => Promise<T>,
   settle: (value: T) => { result: AuditResult; object?: KoreObject; extra?: Record<string, unknown> },
 ): Promise<T> {
-  if (w.dnc) ctx.campaigns.assertFresh(w.streamId, w.dnc);
+  // The evidence was read right before this (the GET, or the listing and its own bound): from
+  // here on, every attempt of the write (retries too, after a backoff or a Retry-After) must still
+  // be within the write's bounds, or it is not sent.
+  const readAt = ctx.now();
+  const fresh = () => {
+    if (w.dnc) ctx.campaigns.assertFresh(w.streamId, w.dnc);
+    const age = ctx.now() - readAt;
+    if (age > ctx.limits.writeEvidenceMaxAgeMs) {
+      throw new StaleEvidenceError(
+        `the ${w.action} would go out ${(age / 1000).toFixed(1)} s after its evidence was read, over ${(ctx.limits.writeEvidenceMaxAgeMs / 1000).toFixed(1)} s: nothing was written`,
+      );
+    }
+  };
+  fresh();
   ctx.audit.intent(w.action, w.ids, w.before);
   // Whatever happens next, the batch's listing no longer speaks for this list.
   if (w.ids.contactListId) ctx.listSnapshot?.forget(w.ids.contactListId);
   let value: T;
+  ctx.beforeWriteAttempt = fresh;
   try {
     value = await call();
   } catch (err) {
@@ -200,6 +222,8 @@ export async function audited<T>(
       ...(koreMessage ? { koreMessage } : {}),
     });
     throw err;
+  } finally {
+    ctx.beforeWriteAttempt = undefined;
   }
   const r = settle(value);
   ctx.audit.result(w.action, w.ids, r.result, r.object, r.extra);

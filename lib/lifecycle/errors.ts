@@ -53,6 +53,12 @@ export class ForeignEventSourceError extends KoreLifecycleError {
   readonly retryable = false;
 }
 
+/** SQS could not be asked whether the records came from the queue: the whole invocation is retried, nothing run. */
+export class RecordSourceUnverifiedError extends KoreLifecycleError {
+  readonly code = 'source-unverified';
+  readonly retryable = true;
+}
+
 /** The brake is on (lib/aws/brake.ts): the record is put back for later, nothing run. */
 export class BrakeOnError extends KoreLifecycleError {
   readonly code = 'brake';

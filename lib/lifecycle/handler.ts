@@ -1,14 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Deadline } from '../deadline.js';
+import { errorMessage } from '../errors.js';
 import type { DeletionMode } from '../config.js';
 import { parseCommand } from './commands/index.js';
 import { wantsDelete } from './commands/list-expired.js';
 import { unwrap } from './envelope.js';
-import { ForeignEventSourceError, NotAnSqsEventError } from './errors.js';
+import { ForeignEventSourceError, NotAnSqsEventError, RecordSourceUnverifiedError } from './errors.js';
 import { ListSnapshot } from './snapshot.js';
 import type { ConsumerDeps, Invocation } from './record-handler.js';
 import { createRecordHandler } from './record-handler.js';
@@ -52,6 +54,58 @@ function listsToDelete(records: SQSRecord[], nowMs: number, mode: DeletionMode):
  * the deadline it would only leave every record with its GET spent and no slot for its DELETE.
  * middy's abort signal reaches every I/O through the invocation's Deadline.
  */
+/** What `serverless invoke local` gets from `npm run cli -- event`: no SQS gave it out. */
+const LOCAL_RECEIPT = /^local-receipt-[0-9a-f-]{36}$/;
+
+/**
+ * Refuses the invocation unless SQS confirms every record's receipt handle for the lifecycle
+ * queue: a hand-made event (lambda:InvokeFunction with the queue's ARN copied, a SenderId of an
+ * operator's) runs nothing. The one exception is the local stack's: the handles `npm run cli --
+ * event` prints, accepted only with KORE_ALLOW_LOOPBACK_HTTP=true, which no deployed stage sets.
+ */
+export async function proveFromQueue(deps: ConsumerDeps, records: SQSRecord[], deadline: Deadline): Promise<void> {
+  const handles = records.map((r) => (typeof r?.receiptHandle === 'string' ? r.receiptHandle : ''));
+  if (deps.settings.acceptLocalReceipts && handles.every((h) => LOCAL_RECEIPT.test(h))) return;
+  if (handles.some((h) => h === '' || h.length > 2048))
+    throw new ForeignEventSourceError('refused: a record has no receipt handle SQS could have given out; nothing was run');
+  let refused: string[];
+  try {
+    refused = await deps.sender.proveReceived(deps.settings.lifecycleQueueUrl, handles, { deadline });
+  } catch (err) {
+    deps.logger.error('record source unverified', { records: records.length, error: errorMessage(err) });
+    throw new RecordSourceUnverifiedError(`${errorMessage(err)}: nothing was run`, { cause: err });
+  }
+  if (refused.length) {
+    deps.logger.error('foreign receipt handles', { records: records.length, refused: refused.length });
+    throw new ForeignEventSourceError(
+      `refused: SQS does not know ${refused.length} of the ${records.length} records' receipt handles for the lifecycle queue (a hand-made event, or a message already deleted); nothing was run`,
+    );
+  }
+}
+
+/**
+ * SQS could not be asked (after its retries) whether the records are the queue's: none runs, each
+ * is a retry (`source-unverified`, one outcome line each) and comes back with the batch. None is
+ * parked or requeued: a record not proven to be the queue's is never sent anywhere by the consumer.
+ */
+function unverified(deps: ConsumerDeps, records: SQSRecord[], err: RecordSourceUnverifiedError, context: Context): SQSBatchResponse {
+  for (const r of records) {
+    deps.logger.warn('outcome', {
+      messageId: typeof r?.messageId === 'string' ? r.messageId.slice(0, 128) : undefined,
+      outcome: 'retry',
+      reason: err.code,
+      koreCalls: 0,
+      receiveCount: Number(r?.attributes?.ApproximateReceiveCount ?? '1') || 1,
+      error: { name: err.name, message: errorMessage(err) },
+    });
+    deps.metrics.addMetric('outcome.retry', MetricUnit.Count, 1);
+    deps.metrics.addMetric(`reason.${err.code}`, MetricUnit.Count, 1);
+  }
+  const remainingMs = context.getRemainingTimeInMillis?.();
+  deps.logger.info('invocation', { records: records.length, failed: records.length, deferred: 0, ...(remainingMs !== undefined ? { remainingMs } : {}) });
+  return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
 export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
   const recordHandler = createRecordHandler(deps);
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
@@ -67,6 +121,14 @@ export function createLifecycleHandler(deps: ConsumerDeps): LifecycleHandler {
         const from = typeof foreign?.eventSourceARN === 'string' ? foreign.eventSourceARN.slice(0, 200) : '(none)';
         deps.logger.error('foreign event source', { eventSourceARN: from, records: event.Records.length });
         throw new ForeignEventSourceError(`refused: a record's eventSourceARN is ${from}, not the lifecycle queue (LIFECYCLE_QUEUE_ARN); nothing was run`);
+      }
+      // The ARN is the invoker's to write, and so are SenderId and SentTimestamp: a record runs only
+      // if SQS itself confirms its receipt handle for the lifecycle queue (one call per invocation).
+      try {
+        await proveFromQueue(deps, event.Records, Deadline.fromContext(context, deps.settings.deadlineMarginMs, { clock: deps.clock, signal }));
+      } catch (err) {
+        if (!(err instanceof RecordSourceUnverifiedError)) throw err;
+        return unverified(deps, event.Records, err, context);
       }
       const invocation: Invocation = {
         deadline: Deadline.fromContext(context, deps.settings.deadlineMarginMs, { clock: deps.clock, signal }),

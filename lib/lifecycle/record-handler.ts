@@ -18,6 +18,7 @@ import { unwrap } from './envelope.js';
 import type { EnvelopeKind } from './envelope.js';
 import type { BrakeWatch } from '../aws/brake.js';
 import { KoreBreaker } from './breaker.js';
+import type { Probe } from './breaker.js';
 import { BrakeOnError, KoreUnavailableError, StreamNotAllowedError } from './errors.js';
 import type { Origin } from './origin.js';
 import { originOf, senderMatches } from './origin.js';
@@ -45,6 +46,10 @@ export interface ConsumerSettings {
   deferredVisibilitySeconds: number;
   /** How old an account listing may be to stand as a batch's evidence (0: every list gets its own GET). */
   snapshotMaxAgeSeconds: number;
+  /** The local stack only (KORE_ALLOW_LOOPBACK_HTTP): `npm run cli -- event`'s receipt handles are taken without asking SQS. */
+  acceptLocalReceipts?: boolean;
+  /** How long after its evidence a write's attempt may go out (lib/time-budget.ts, dncHeadroomMs). */
+  writeEvidenceMaxAgeMs: number;
   /** What list.expired does (docs/safety-model.md, "Recovery window"). */
   deletionMode: DeletionMode;
   graceDays: number;
@@ -122,7 +127,8 @@ async function admit(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, i
   const breaker = deps.breaker;
   if (breaker?.probeDue) {
     // One cheap read, not counted to this record: Kore's answer, not the record's, decides.
-    await breaker.probe(() => deps.kore.campaignPage('voice', { skip: 0, limit: 1 }, { deadline: invocation.deadline }));
+    const probe = breaker.probeRead((deadline) => deps.kore.campaignPage('voice', { skip: 0, limit: 1 }, { deadline }));
+    await breaker.probe(() => probe(invocation.deadline));
     deps.logger.info('breaker probe', { open: breaker.openForMs() > 0, openForMs: breaker.openForMs() });
   }
   const openForMs = breaker?.openForMs() ?? 0;
@@ -171,7 +177,11 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
     now: () => deps.clock.now(),
     dryRun: deps.settings.dryRun,
     ...(invocation.listSnapshot ? { listSnapshot: invocation.listSnapshot } : {}),
-    limits: { maxCommandAgeHours: deps.settings.maxCommandAgeHours, fanoutMaxLists: deps.settings.fanoutMaxLists },
+    limits: {
+      maxCommandAgeHours: deps.settings.maxCommandAgeHours,
+      fanoutMaxLists: deps.settings.fanoutMaxLists,
+      writeEvidenceMaxAgeMs: deps.settings.writeEvidenceMaxAgeMs,
+    },
     deletion: { mode: deps.settings.deletionMode, graceDays: deps.settings.graceDays },
     record: {
       messageId: record.messageId,
@@ -203,6 +213,24 @@ function run(deps: ConsumerDeps, p: ParsedCommand, state: RecordState, invocatio
  * so: done/already-done/skipped/would-* return (deleted from the queue), rejected is parked in
  * the DLQ and returns, retry throws (listed in batchItemFailures).
  */
+/**
+ * The circuit breaker's probe for this record: a GET of its list or campaign (read-only, one call),
+ * under the deployment's own bot: a command naming another bot that Kore does not serve (an HTML
+ * page) is that command's trouble, and must not keep the breaker open for every other one.
+ */
+function probeOf(deps: ConsumerDeps, state: RecordState): { key: string; read: Probe } | undefined {
+  const c = state.command as { contactListId?: string; campaignId?: string } | undefined;
+  if (c?.contactListId) {
+    const id = c.contactListId;
+    return { key: id, read: (deadline) => deps.kore.getContactList(id, { deadline }) };
+  }
+  if (c?.campaignId) {
+    const id = c.campaignId;
+    return { key: id, read: (deadline) => deps.kore.getCampaign(id, { deadline }) };
+  }
+  return undefined;
+}
+
 export function createRecordHandler(deps: ConsumerDeps) {
   return async function recordHandler(record: SQSRecord, invocation: Invocation): Promise<Outcome> {
     const state: RecordState = {
@@ -225,7 +253,7 @@ export function createRecordHandler(deps: ConsumerDeps) {
       outcome = { outcome: isRetryable(err) ? 'retry' : 'rejected', reason: errorCode(err) };
     }
     // What this record says about Kore: an outage (the breaker counts it), or Kore answering.
-    if (admitted && KoreBreaker.isOutage(error)) deps.breaker?.failure();
+    if (admitted && KoreBreaker.isOutage(error)) deps.breaker?.failure(probeOf(deps, state));
     else if (state.stats.koreCalls > 0 && !(error instanceof DeadlineError)) deps.breaker?.success();
     return settle(deps, state, invocation, outcome, error);
   };

@@ -14,8 +14,9 @@ function idsOf(state: RecordState): Record<string, string> {
 
 /**
  * A copy requeued this often is parked instead: a command that has waited out a thousand brakes or
- * outages (about ten days at the longest delay) needs a person. Commands with occurredAt end
- * sooner, as stale.
+ * outages needs a person. That is about 17 hours at DEFERRED_VISIBILITY_SECONDS (60 s: the brake,
+ * or a brake that cannot be read) and about ten days at the breaker's longest cool-down (15 min).
+ * Commands with occurredAt end sooner, as stale (MAX_COMMAND_AGE_HOURS).
  */
 export const MAX_REQUEUES = 1_000;
 

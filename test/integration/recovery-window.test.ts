@@ -113,11 +113,28 @@ describe('the recovery window, through SQS and the emulator', () => {
     const [r] = await h.send({ type: 'list.restore', contactListId: 'cl-a' });
     await h.drain();
     expect(h.outcomeOf(r!)).toMatchObject({ outcome: 'done', restoredName: 'Spring promo leads' });
+    expect(h.outcomeOf(r!)).not.toHaveProperty('idleAgain');
     expect(h.stack.kore.state.lists.get('cl-a')).toMatchObject({ name: 'Spring promo leads', description: 'Imported from the CRM, March' });
     const report = await sweep({ minIdleDays: 30 }, ctx());
     expect(report.candidateLists.map((c) => c.contactListId)).not.toContain('cl-a');
     await h.drain();
     expect(h.stack.kore.state.lists.has('cl-a')).toBe(true);
+  });
+
+  it('archive → restore on a Kore that keeps updatedAt on a rename: the restore says the list looks idle again, and how to keep it (the sweep would archive it again)', async () => {
+    await start({ renameBumpsUpdatedAt: false });
+    await archiveDaysAgo('cl-a', 8);
+    const [r] = await h.send({ type: 'list.restore', contactListId: 'cl-a' });
+    await h.drain();
+    expect(h.outcomeOf(r!)).toMatchObject({
+      outcome: 'done',
+      restoredName: 'Spring promo leads',
+      idleAgain: true,
+      warning: expect.stringMatching(/Kore kept the list's updatedAt .*: to the sweep it is as idle as before, so a live sweep archives it again/),
+    });
+    // What the warning says, measured: the next live sweep takes it again (the list is idle by Kore's data).
+    const report = await sweep({ minIdleDays: 30 }, ctx());
+    expect(report.candidateLists.map((c) => c.contactListId)).toContain('cl-a');
   });
 
   it('never touches a list named "[expired] …" by hand', async () => {

@@ -29,7 +29,7 @@ const seed = (): Seed => ({
     { _id: 'cl-a', name: 'Autumn leads', description: 'Autumn', updatedAt: daysAgo(200) },
     { _id: 'cl-b', name: 'Winter leads', description: 'Winter', updatedAt: daysAgo(200) },
     { _id: 'cl-c', name: 'Spring leads', description: 'Spring', updatedAt: daysAgo(200) },
-    { _id: 'cl-d', name: 'Opt-outs west', description: 'West region opt-outs', updatedAt: daysAgo(200) },
+    { _id: 'cl-d', name: 'West region callers', description: 'West region opt-outs', updatedAt: daysAgo(200) },
     { _id: 'cl-dnc-underscore', name: 'DNC_Optouts_2024', description: '', updatedAt: daysAgo(200) },
     { _id: 'cl-vip', name: 'Q4 VIP callers', description: 'VIPs', updatedAt: daysAgo(10) },
   ],
@@ -82,7 +82,7 @@ describe.each([
       () => {
         k.state.addCampaign({ _id: 'cd-live', name: 'Live', contactLists: ['Winter leads'], status: 'Active' });
         k.state.touch(k.state.lists.get('cl-c')!);
-        k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' });
+        k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'West region callers', status: 'Ready' });
       },
     );
     const at = new Date(Date.now() - 60_000).toISOString();
@@ -103,8 +103,8 @@ describe.each([
       expect(o[3]).toMatchObject({ outcome: 'done', action: 'archive' });
       const [r] = await h.send({ type: 'list.restore', contactListId: 'cl-d' });
       await h.drain();
-      expect(h.outcomeOf(r!)).toMatchObject({ outcome: 'done', restoredName: 'Opt-outs west' });
-      expect(k.state.lists.get('cl-d')).toMatchObject({ name: 'Opt-outs west', description: 'West region opt-outs' });
+      expect(h.outcomeOf(r!)).toMatchObject({ outcome: 'done', restoredName: 'West region callers' });
+      expect(k.state.lists.get('cl-d')).toMatchObject({ name: 'West region callers', description: 'West region opt-outs' });
     }
   });
 
@@ -115,7 +115,7 @@ describe.each([
     const [a] = await h.send(expired('cl-a'));
     await h.drain();
     expect(h.outcomeOf(a!)).toMatchObject({ outcome: 'done', action: 'archive' }); // the references are read
-    k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' });
+    k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'West region callers', status: 'Ready' });
     pass(3_000); // the campaign is now as old as the bound: it must be seen
     const pagesBefore = k.apiCalls().filter((c) => c.path.endsWith('/getAllCampaignDetails')).length;
     const [d] = await h.send(expired('cl-d'));
@@ -131,7 +131,7 @@ describe.each([
     const k = h.stack.kore;
     once(
       () => true,
-      () => k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' }),
+      () => k.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'West region callers', status: 'Ready' }),
     );
     const ids = await h.send(expired('cl-a'), expired('cl-d'));
     await h.drain();
@@ -156,7 +156,7 @@ describe.each([
       _id: `cd-v-${String(i).padStart(3, '0')}`,
       name: `Voice ${i}`,
       status: 'Completed',
-      ...(i === 120 ? { dncList: 'Opt-outs west' } : {}),
+      ...(i === 120 ? { dncList: 'West region callers' } : {}),
     }));
     offset = 0;
     h = await ConsumerHarness.start({ kore: { seed: s, rateLimit: { perMinute: 0 }, realism: { ...realism, campaignSetShift: 1 } } });
@@ -173,7 +173,7 @@ describe.each([
     expect(h.outcomeOf(first!)).toMatchObject({ outcome: 'done' });
     // It names the list by name only, in its own spelling: matched trimmed and case-insensitively.
     const sms = h.stack.kore.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', status: 'Ready' });
-    sms.dncLists = { id: '', name: ' opt-outs WEST ' };
+    sms.dncLists = { id: '', name: ' west REGION callers ' };
     pass(301_000);
     const [id] = await h.send(expired('cl-d'));
     await h.drain();
@@ -186,7 +186,7 @@ describe.each([
     const [first] = await h.send(expired('cl-a'));
     await h.drain();
     expect(h.outcomeOf(first!)).toMatchObject({ outcome: 'done' });
-    h.stack.kore.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'Opt-outs west', status: 'Ready' });
+    h.stack.kore.state.addCampaign({ _id: 'cd-sms-west', name: 'SMS west', campaignType: 'sms', dncList: 'West region callers', status: 'Ready' });
     const [id] = await h.send(expired('cl-d'));
     await h.drain();
     // The stated blind spot (docs/safety-model.md): lenient Kore refuses the DELETE of a DNC list in use; strict Kore deletes it.

@@ -222,7 +222,7 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       for (const q of queues) expect(policyOf(q)[0]).toEqual(tlsOnly(q));
     });
 
-    it('lets only the consumer and sweep roles send to the lifecycle queue when no producer is named', () => {
+    it('lets only the consumer and sweep roles send to the lifecycle queue when no producer is named, and only the consumer receive from it', () => {
       expect(policyOf('LifecycleQueue').slice(1)).toEqual([
         {
           Sid: 'OnlyNamedProducers',
@@ -231,6 +231,14 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
           Action: 'sqs:SendMessage',
           Resource: getAtt('LifecycleQueue'),
           Condition: { ArnNotLike: { 'aws:PrincipalArn': functionRoles } },
+        },
+        {
+          Sid: 'OnlyTheConsumerReceives',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+          Resource: getAtt('LifecycleQueue'),
+          Condition: { ArnNotLike: { 'aws:PrincipalArn': [getAtt('LifecycleEventsRole')] } },
         },
       ]);
     });

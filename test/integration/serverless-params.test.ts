@@ -278,6 +278,11 @@ describe('deployment params (infra/settings.js)', () => {
           ArnNotLikeIfExists: { 'aws:SourceArn': sources },
         },
       });
+      // Receipt handles of the lifecycle queue: the consumer's and break-glass's only, never a producer's.
+      expect(statement(d.lifecycleQueuePolicy, 'OnlyTheConsumerReceives')).toMatchObject({
+        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['LifecycleEventsRole', 'Arn'] }, 'arn:aws:iam::123456789012:role/ops-break-glass'] } },
+      });
       // The DLQ takes parking from the consumer alone, break-glass or not.
       expect(statement(d.deadLetterQueuePolicy, 'OnlyTheConsumerParks')).toMatchObject({
         Condition: { ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['LifecycleEventsRole', 'Arn'] }] } },

@@ -1,3 +1,4 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { writeBrake } from '../../lib/aws/brake';
 import { loadSweepConfig } from '../../lib/config';
 import { createSweepDeps } from '../../lib/deps';
@@ -39,6 +40,38 @@ describe('who may command a deletion', () => {
     await expect(h.handler({ Records: [real, forged] }, lambdaContext(20_000))).rejects.toThrow(/foreign|not the lifecycle queue/);
     expect(h.stack.kore.apiCalls()).toEqual([]);
     expect(h.stack.kore.state.lists.size).toBe(6);
+  });
+
+  it("refuses a hand-made event that copies the queue's ARN and names an operator as sender: SQS does not know its receipt handle", async () => {
+    h = await ConsumerHarness.start({
+      kore: { seed: seed(), rateLimit: { perMinute: 0 } },
+      env: { OVERRIDE_SENDER_IDS: 'AROAOPERATOR1234567890' },
+    });
+    const forged = toSqsRecord(
+      {
+        MessageId: 'hand-made-1',
+        ReceiptHandle: 'AQEBhandmade',
+        Body: JSON.stringify(expired('cl-idle-0', { occurredAt: daysAgo(30) })),
+        Attributes: { ApproximateReceiveCount: '1', SenderId: 'AROAOPERATOR1234567890:jane', SentTimestamp: String(Date.parse(daysAgo(30))) },
+        MessageAttributes: { AllowStale: { DataType: 'String', StringValue: 'true' } },
+      },
+      h.stack.queueArn, // the queue's ARN is no secret: a stack output
+      'us-east-1',
+    );
+    await expect(h.handler({ Records: [forged] }, lambdaContext(20_000))).rejects.toThrow(/SQS does not know 1 of the 1 records' receipt handles/);
+    // A real message beside it does not lend it its handle: nothing runs.
+    const [real] = await h.send(expired('cl-idle-1'));
+    const received = await h.stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.stack.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
+    const m = received.Messages![0]!;
+    expect(m.MessageId).toBe(real);
+    const genuine = toSqsRecord(m, h.stack.queueArn, 'us-east-1');
+    await expect(h.handler({ Records: [genuine, forged] }, lambdaContext(20_000))).rejects.toThrow(/SQS does not know 1 of the 2/);
+    expect(h.stack.kore.apiCalls()).toEqual([]);
+    // The genuine record alone runs.
+    const res = await h.handler({ Records: [genuine] }, lambdaContext(20_000));
+    expect(res.batchItemFailures).toEqual([]);
+    expect(h.stack.kore.state.lists.has('cl-idle-1')).toBe(false);
+    expect(h.stack.kore.state.lists.has('cl-idle-0')).toBe(true);
   });
 
   it('ignores AllowStale from a sender OVERRIDE_SENDER_IDS does not list, and honours it from one it does', async () => {

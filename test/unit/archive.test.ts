@@ -1,4 +1,4 @@
-import { ARCHIVE_PREFIX, archiveDescription, archivedName, looksLikeRecord, MarkKey, readArchive } from '../../lib/guard/archive-mark';
+import { ARCHIVE_PREFIX, archiveDescription, archivedName, archivedNameFor, looksLikeRecord, MarkKey, readArchive } from '../../lib/guard/archive-mark';
 import { DESCRIPTION_MAX, NAME_MAX, textLength } from '../../lib/kore/limits';
 
 const AT = '2026-11-26T10:00:00.000Z';
@@ -72,6 +72,25 @@ describe('the archive mark', () => {
     expect(readArchive({ id: ID, name: '[expired] A', description: held }, KEY)).toMatchObject({ ours: true, record: { held: true } });
     const unheld = JSON.stringify({ ...(JSON.parse(held) as object), held: undefined });
     expect(readArchive({ id: ID, name: '[expired] A', description: unheld }, KEY)).toMatchObject({ ours: false });
+  });
+
+  it('signs the alternative name a taken name made it use: only that name, with that list id, is ours', () => {
+    const name = 'Weekly callbacks';
+    const alt = archivedNameFor(name, ID);
+    expect(alt).toBe('[expired] Weekly callbacks ~-me-0011');
+    const long = archivedNameFor('x'.repeat(NAME_MAX), ID);
+    expect(textLength(long)).toBe(NAME_MAX);
+    expect(long.endsWith(' ~-me-0011')).toBe(true);
+    const d = archiveDescription(ID, { name, description: 'd' }, AT, KEY, { as: alt })!.description;
+    expect(readArchive({ id: ID, name: alt, description: d }, KEY)).toMatchObject({ ours: true, record: { name, as: alt } });
+    // The default name with that record, or the record's `as` edited to another name: not ours.
+    expect(readArchive({ id: ID, name: archivedName(name), description: d }, KEY)).toMatchObject({ ours: false });
+    const edited = JSON.stringify({ ...(JSON.parse(d) as object), as: '[expired] Weekly callbacks ~other' });
+    expect(readArchive({ id: ID, name: '[expired] Weekly callbacks ~other', description: edited }, KEY)).toMatchObject({ ours: false });
+    // A record without `as` still signs as before: marks written earlier keep verifying.
+    const plain = archiveDescription(ID, { name, description: 'd' }, AT, KEY)!.description;
+    expect(JSON.parse(plain)).not.toHaveProperty('as');
+    expect(readArchive({ id: ID, name: archivedName(name), description: plain }, KEY)).toMatchObject({ ours: true });
   });
 
   it('knows a description shaped like a record, to refuse it in list.update', () => {

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { StaticCredentials } from '../../lib/kore/credentials';
 import type { CredentialsSource } from '../../lib/kore/credentials';
 import { Deadline } from '../../lib/deadline';
+import { StaleEvidenceError } from '../../lib/errors';
 import {
   KoreArgumentError,
   KoreInUseError,
@@ -298,6 +299,27 @@ describe('HttpKoreClient results and failures', () => {
     // Every other record sees the pause: it does not fit before this deadline, so it gives way with 0 calls.
     expect(c.fits(1, deadline)).toBe(false);
     expect(c.fits(1, Deadline.at(clock.now() + 90_000, { clock }))).toBe(true);
+  });
+
+  it('runs beforeAttempt before every attempt, retries included; when it refuses, nothing more is sent and it is not retried', async () => {
+    const unavailable = { status: 503, body: { errors: [{ msg: 'Service Unavailable' }] } };
+    const { c, sent, clock } = client([unavailable, ok({ _id: LIST })]);
+    let calls = 0;
+    const beforeAttempt = () => {
+      calls++;
+      if (calls === 2) throw new StaleEvidenceError('the evidence is too old for this attempt');
+    };
+    await expect(c.deleteContactList(LIST, { deadline: Deadline.at(clock.now() + 60_000, { clock }), beforeAttempt })).rejects.toBeInstanceOf(
+      StaleEvidenceError,
+    );
+    expect(calls).toBe(2);
+    expect(sent).toHaveLength(1); // the first attempt only: the retry was refused before it was sent
+    // Allowed, the same retry goes out.
+    const again = client([unavailable, ok({ _id: LIST })]);
+    await expect(
+      again.c.deleteContactList(LIST, { deadline: Deadline.at(again.clock.now() + 60_000, { clock: again.clock }), beforeAttempt: () => undefined }),
+    ).resolves.toMatchObject({ deleted: true });
+    expect(again.sent).toHaveLength(2);
   });
 
   it('answers "does it fit?" from its limiter and timeout', () => {

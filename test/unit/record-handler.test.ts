@@ -14,6 +14,7 @@ import type { BrakeWatch } from '../../lib/aws/brake';
 import { MAX_REQUEUES } from '../../lib/lifecycle/settle';
 import { ListingCapability, ListSnapshot } from '../../lib/lifecycle/snapshot';
 import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
+import { proveFromQueue } from '../../lib/lifecycle/handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
 import { aCampaign, aList, credentials, TEST_CLIENT_SECRET } from '../helpers/factories';
 import { FakeClock } from '../helpers/fake-clock';
@@ -68,6 +69,7 @@ const SETTINGS: ConsumerSettings = {
   maxReceiveCount: 5,
   deferredVisibilitySeconds: 15,
   snapshotMaxAgeSeconds: 0,
+  writeEvidenceMaxAgeMs: 12_800,
   deletionMode: 'delete',
   graceDays: 7,
 };
@@ -715,15 +717,16 @@ describe('the brake, Kore outages and time: put back without spending receives',
     expect(t.requeued[0]).toMatchObject({ body: JSON.stringify(expired('cl-6')), delaySeconds: 60 });
     expect(t.requeued[0]!.attributes).toMatchObject({ AllowStale: { StringValue: 'true' } });
     expect(JSON.parse(t.requeued[0]!.origin)).toEqual({ senderId: 'AROAPRODUCER123456789:crm', sentAtMs: now() - 5_000, messageId: 'm-6', requeues: 1 });
-    // After the cool-down the breaker asks Kore (one campaign page); Kore answers, it closes, records run.
+    // After the cool-down the breaker asks Kore for what the last failing record failed on (cl-5's
+    // GET); Kore answers, it closes, records run.
     delete t.kore.overrides.getContactList;
     t.clock.advance(60_000);
     t.invocation.deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock }); // a later invocation
     const before = t.kore.calls.length;
     expect(await t.run(expired('cl-7'))).toMatchObject({ outcome: 'done' });
-    expect(t.kore.calls[before]).toMatchObject({ op: 'campaignPage', body: { skip: 0, limit: 1 } });
+    expect(t.kore.calls[before]).toEqual({ op: 'getContactList', id: 'cl-5' });
     expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done' });
-    expect(t.kore.calls.filter((c) => c.op === 'campaignPage' && (c.body as { limit?: number }).limit === 1)).toHaveLength(1);
+    expect(t.kore.calls.filter((c) => c.op === 'getContactList' && c.id === 'cl-5')).toHaveLength(2); // its own failed GET, and the probe
   });
 
   it('after the cool-down, a probe Kore fails opens it for twice as long: no record is the test, none spends a receive, none is parked', async () => {
@@ -732,14 +735,28 @@ describe('the brake, Kore outages and time: put back without spending receives',
       throw down();
     };
     for (const id of ['cl-1', 'cl-2', 'cl-3', 'cl-4', 'cl-5']) await t.run(expired(id));
-    t.kore.overrides.campaignPage = () => {
-      throw down();
-    };
+    // Only the contact-list routes fail (a partial outage): campaign pages answer, but the probe
+    // reads what failed, so the breaker does not close.
     t.clock.advance(60_000);
     t.invocation.deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock });
     expect(await t.run(expired('cl-6'), { receiveCount: 5 })).toMatchObject({ outcome: 'requeued', reason: 'kore-unavailable', detail: { delaySeconds: 120 } });
     expect(t.kore.calls.filter((c) => c.op === 'getContactList' && c.id === 'cl-6')).toEqual([]);
     expect(t.parked).toEqual([]);
+  });
+
+  it('one list whose every read fails, alone, does not hold the breaker open for everyone: the probe finds the rest of Kore answering', async () => {
+    const t = setup({ lists: ['cl-bad', 'cl-1'].map((id) => free(id)) });
+    t.kore.overrides.getContactList = (id) => {
+      if (id === 'cl-bad') throw down();
+      return t.kore.lists.get(id!);
+    };
+    for (let receive = 1; receive <= 5; receive++) await t.run(expired('cl-bad'), { receiveCount: receive });
+    t.clock.advance(60_000);
+    t.invocation.deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock });
+    const before = t.kore.calls.length;
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done' });
+    // The probe: cl-bad's GET (fails), then a campaign page (answers): closed.
+    expect(t.kore.calls.slice(before, before + 2).map((c) => `${c.op}:${c.id}`)).toEqual(['getContactList:cl-bad', 'campaignPage:voice']);
   });
 
   it('a command that fails on its own (Kore answers others) is parked on its last receive, not taken for an outage', async () => {
@@ -855,5 +872,40 @@ describe('the brake, Kore outages and time: put back without spending receives',
     expect(await t.run(eb, { sender: 'AROAEVENTS123456789:events' })).toMatchObject({ outcome: 'done' });
     expect(t.outcomeLine()).toMatchObject({ senderId: 'AROAEVENTS123456789:events', source: 'crm.campaigns' });
     expect(t.audit().every((a) => a.senderId === 'AROAEVENTS123456789:events' && a.source === 'crm.campaigns')).toBe(true);
+  });
+});
+
+describe('the invocation proves its records came from the queue before any runs', () => {
+  const records = (...handles: string[]) => handles.map((h, i) => ({ messageId: `m-${i}`, receiptHandle: h }) as unknown as SQSRecord);
+  const withProof = (answer: (handles: string[]) => Promise<string[]>, settings: Partial<ConsumerSettings> = {}) => {
+    const t = setup({}, settings);
+    const proveReceived = jest.fn(async (_url: string, handles: string[]) => answer(handles));
+    (t.deps.sender as unknown as { proveReceived: typeof proveReceived }).proveReceived = proveReceived;
+    return { t, proveReceived, deadline: Deadline.at(t.clock.now() + 10_000, { clock: t.clock }) };
+  };
+
+  it('asks SQS about every receipt handle, and refuses the whole invocation when it does not know one', async () => {
+    const { t, proveReceived, deadline } = withProof(async (handles) => handles.filter((h) => h === 'forged'));
+    await expect(proveFromQueue(t.deps, records('AQEBreal', 'forged'), deadline)).rejects.toThrow(/SQS does not know 1 of the 2 records' receipt handles/);
+    expect(proveReceived).toHaveBeenCalledWith('https://sqs/q', ['AQEBreal', 'forged'], { deadline });
+    await expect(proveFromQueue(t.deps, records('AQEBreal'), deadline)).resolves.toBeUndefined();
+  });
+
+  it('fails closed when SQS cannot be asked: source-unverified, retried as a whole', async () => {
+    const { t, deadline } = withProof(async () => {
+      throw new Error('SQS down');
+    });
+    await expect(proveFromQueue(t.deps, records('AQEBreal'), deadline)).rejects.toMatchObject({ code: 'source-unverified', retryable: true });
+  });
+
+  it("takes the CLI's local receipt handles without asking only on the local stack", async () => {
+    const local = 'local-receipt-0b5f3c1e-7a0d-4f7e-9a52-3f1c2d4e5f60';
+    const onAws = withProof(async (handles) => handles);
+    await expect(proveFromQueue(onAws.t.deps, records(local), onAws.deadline)).rejects.toThrow(/SQS does not know/);
+    const onLocal = withProof(async (handles) => handles, { acceptLocalReceipts: true });
+    await expect(proveFromQueue(onLocal.t.deps, records(local), onLocal.deadline)).resolves.toBeUndefined();
+    expect(onLocal.proveReceived).not.toHaveBeenCalled();
+    // Not when a real-looking handle is among them.
+    await expect(proveFromQueue(onLocal.t.deps, records(local, 'forged'), onLocal.deadline)).rejects.toThrow(/SQS does not know 2 of the 2/);
   });
 });

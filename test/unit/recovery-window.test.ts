@@ -51,6 +51,7 @@ function world(mode: DeletionMode, lists: KoreObject[]) {
       maxReceiveCount: 5,
       deferredVisibilitySeconds: 0,
       snapshotMaxAgeSeconds: 0,
+      writeEvidenceMaxAgeMs: 12_800,
       deletionMode: mode,
       graceDays: GRACE,
     },

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { VerifiedList } from '../../guard/list.js';
 import type { KoreObject } from '../../kore/types.js';
 import { KoreInUseError } from '../../kore/errors.js';
-import { archiveDescription, archivedName, readArchive } from '../../guard/archive-mark.js';
+import { archiveDescription, archivedName, archivedNameFor, readArchive } from '../../guard/archive-mark.js';
 import type { DncPurpose } from '../../guard/campaign-index.js';
 import { checkGrace, deleteAfterMs } from '../../guard/grace.js';
 import { refuse } from '../../guard/rules.js';
@@ -10,6 +10,7 @@ import type { DeletionMode } from '../../config.js';
 import type { CommandContext, GuardedList } from '../context.js';
 import { audited, auditedDelete, callOptions, eventTimeMs, goneOnRedelivery, guardedList, staleness } from '../context.js';
 import { StillAttachedError } from '../errors.js';
+import { nameTaken } from './list-restore.js';
 import { alreadyDone, done, refused, skipped, wouldDo } from '../outcome.js';
 import type { Outcome } from '../outcome.js';
 import { campaignId, commonFields, contactListId, defineCommand, isoDateTime, occurredAt, reason } from './define.js';
@@ -127,26 +128,54 @@ async function archive(cmd: ListExpired, ctx: CommandContext, from: GuardedList,
   // Without the description in the reply, the record could not hold it and the undo would lose it.
   if (list.description === undefined) return refused(refuse('verifiable', 'description missing: an archive must record it to be undone'), detail);
   const atIso = new Date(ctx.now()).toISOString();
-  const record = archiveDescription(list.id, { name: list.name, description: list.description }, atIso, key, {
-    ...(cmd.reason ? { reason: [...cmd.reason].slice(0, RECORD_REASON_MAX).join('') } : {}),
-  });
+  const reason = cmd.reason ? { reason: [...cmd.reason].slice(0, RECORD_REASON_MAX).join('') } : {};
+  /** The PUT of an archive under `name` (`as`: recorded when it is not the default archived name). */
+  const archiveAs = async (name: string, as?: string) => {
+    const record = archiveDescription(list.id, { name: list.name, description: list.description! }, atIso, key, { ...reason, ...(as ? { as } : {}) });
+    if (!record) return undefined;
+    const patch = { name, description: record.description };
+    await audited(
+      ctx,
+      { action: 'archiveContactList', ids, before: raw, ...(cmd.streamId ? { streamId: cmd.streamId } : {}), dnc: 'rename' },
+      () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
+      (echoed) => ({
+        result: 'archived',
+        ...(echoed ? { object: echoed } : {}),
+        extra: { newName: patch.name, archivedAt: atIso, descriptionCut: record.cut },
+      }),
+    );
+    return record;
+  };
+  const defaultName = archivedName(list.name);
+  const alternative = archivedNameFor(list.name, list.id);
+  const fits = archiveDescription(list.id, { name: list.name, description: list.description }, atIso, key, reason);
+  if (!fits) return skipped('unarchivable', { ...detail, why: 'the name and the archive record do not fit in 256 characters' });
+  if (ctx.dryRun) return wouldDo('would-archive', { ...detail, newName: defaultName });
+  let newName = defaultName;
+  let record: { cut: boolean } | undefined;
+  try {
+    record = await archiveAs(defaultName);
+  } catch (err) {
+    // Another list has that name (an earlier list of the same name waiting out its grace period,
+    // or two long names cut to the same one): archived under a name with this list's id instead.
+    if (!nameTaken(err)) throw err;
+    newName = alternative;
+    record = await archiveAs(alternative, alternative);
+  }
   if (!record) return skipped('unarchivable', { ...detail, why: 'the name and the archive record do not fit in 256 characters' });
-  const patch = { name: archivedName(list.name), description: record.description };
-  if (ctx.dryRun) return wouldDo('would-archive', { ...detail, newName: patch.name });
-  await audited(
-    ctx,
-    { action: 'archiveContactList', ids, before: raw, ...(cmd.streamId ? { streamId: cmd.streamId } : {}), dnc: 'rename' },
-    () => ctx.kore.updateContactList(cmd.contactListId, patch, callOptions(ctx, cmd.streamId)),
-    (echoed) => ({
-      result: 'archived',
-      ...(echoed ? { object: echoed } : {}),
-      extra: { newName: patch.name, archivedAt: atIso, descriptionCut: record.cut },
-    }),
-  );
+  const patch = { name: newName };
   // In archive-then-delete mode the sweep may delete it once GRACE_DAYS pass without a change.
   const { mode, graceDays } = ctx.deletion;
   const deleteAfter = mode === 'archive-then-delete' ? { deleteAfter: new Date(ctx.now() + graceDays * 86_400_000).toISOString() } : {};
-  return done({ ...detail, action: 'archive', newName: patch.name, ...deleteAfter, ...(record.cut ? { descriptionCut: true } : {}), metric: 'archived' });
+  return done({
+    ...detail,
+    action: 'archive',
+    newName: patch.name,
+    ...(patch.name !== defaultName ? { nameTaken: defaultName } : {}),
+    ...deleteAfter,
+    ...(record.cut ? { descriptionCut: true } : {}),
+    metric: 'archived',
+  });
 }
 
 /** DELETE, between its audit lines. Kore refusing it as in use is a skip, never a retry loop. */

@@ -5,6 +5,7 @@ import { verifyList } from '../../guard/list.js';
 import { refuse } from '../../guard/rules.js';
 import { KoreValidationError } from '../../kore/errors.js';
 import { NAME_MAX, truncateText } from '../../kore/limits.js';
+import type { KoreObject } from '../../kore/types.js';
 import type { CommandContext } from '../context.js';
 import { audited, callOptions, findList } from '../context.js';
 import { done, refused, skipped, wouldDo } from '../outcome.js';
@@ -27,7 +28,7 @@ export function alternativeName(name: string): string {
 }
 
 /** Kore's reply to a rename onto a name another list has (its wording is not documented: docs/kore-api.md). */
-function nameTaken(err: unknown): boolean {
+export function nameTaken(err: unknown): boolean {
   return err instanceof KoreValidationError && /already exist|duplicate|is taken|not unique/i.test(err.koreMessage ?? '');
 }
 
@@ -65,24 +66,44 @@ async function run(cmd: ListRestore, ctx: CommandContext): Promise<Outcome> {
       (echoed) => ({ result, ...(echoed ? { object: echoed } : {}), extra }),
     );
   try {
-    await put({ name: record.name, description: record.desc }, 'restored', { restoredName: record.name });
-    return done({ ...detail, metric: 'restored' });
+    const echoed = await put({ name: record.name, description: record.desc }, 'restored', { restoredName: record.name });
+    return done({ ...detail, ...(await idleAgain(ctx, cmd, raw, echoed)), metric: 'restored' });
   } catch (err) {
     if (!nameTaken(err)) throw err;
   }
   const alternative = alternativeName(record.name);
   try {
-    await put({ name: alternative, description: record.desc }, 'restored', { restoredName: alternative, nameTaken: record.name });
+    const echoed = await put({ name: alternative, description: record.desc }, 'restored', { restoredName: alternative, nameTaken: record.name });
     return done({
       ...detail,
       restoredName: alternative,
       why: `the name "${record.name}" is taken by another list: restored as "${alternative}"`,
+      ...(await idleAgain(ctx, cmd, raw, echoed)),
       metric: 'restored',
     });
   } catch (err) {
     if (!nameTaken(err)) throw err;
   }
   return hold(ctx, cmd, list.id, record, detail, put);
+}
+
+/**
+ * Did Kore move the list's updatedAt on the restore (docs/kore-api.md: not documented)? When it did
+ * not, the restored list looks as idle to the sweep as before it was archived, and the next live
+ * sweep archives it again (and, GRACE_DAYS later, deletes it): the outcome says so, with the fix.
+ * Read from the PUT's reply, or one GET when the reply does not echo the list.
+ */
+async function idleAgain(ctx: CommandContext, cmd: ListRestore, before: KoreObject, echoed: unknown): Promise<Record<string, unknown>> {
+  const was = before.updatedAt;
+  let now = (echoed as KoreObject | undefined)?.updatedAt;
+  if (typeof now !== 'string') now = (await findList(ctx, cmd.contactListId, cmd.streamId))?.updatedAt;
+  if (typeof was !== 'string' || typeof now !== 'string' || Date.parse(now) > Date.parse(was)) return {};
+  return {
+    idleAgain: true,
+    warning:
+      `Kore kept the list's updatedAt (${was.slice(0, 10)}): to the sweep it is as idle as before, so a live sweep archives it again. ` +
+      'Use the list in a campaign, or keep it out of the sweep (SWEEP_NAME_PATTERN)',
+  };
 }
 
 /** Both names taken: keep the list archived but held (signed), so no sweep deletes it; a later restore tries again. */
@@ -96,6 +117,7 @@ async function hold(
 ): Promise<Outcome> {
   const held = archiveDescription(id, { name: record.name, description: record.desc }, record.at, await ctx.markKey(), {
     ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.as !== undefined ? { as: record.as } : {}),
     held: true,
   });
   if (!held) throw new Error(`unreachable: the held record of ${cmd.contactListId} does not fit where the archived one did`);
