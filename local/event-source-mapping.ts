@@ -113,8 +113,12 @@ export async function invokeWithTimeout(
   }
 }
 
+/** How many received bodies the mapping remembers for `bodyOf` (a stack kept running for hours keeps no more). */
+const REMEMBERED_BODIES = 500;
+
 export class LocalEventSourceMapping {
   readonly invocations: InvocationReport[] = [];
+  private readonly bodies = new Map<string, string>();
   private readonly o: Required<Omit<EsmOptions, 'functionName'>> & { functionName: string };
 
   constructor(opts: EsmOptions) {
@@ -146,6 +150,7 @@ export class LocalEventSourceMapping {
     );
     const messages = res.Messages ?? [];
     if (messages.length === 0) return undefined;
+    for (const m of messages) this.remember(m);
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn, region)) };
     const started = Date.now();
     const { response, invocationError, timedOut } = await invokeWithTimeout(
@@ -165,6 +170,18 @@ export class LocalEventSourceMapping {
     const report = { received: messages.length, deleted, failed, invocationError, timedOut, durationMs: Date.now() - started };
     this.invocations.push(report);
     return report;
+  }
+
+  /** The body of a message this mapping received lately (the outcome line of an invalid command has only its id). */
+  bodyOf(messageId: string): string | undefined {
+    return this.bodies.get(messageId);
+  }
+
+  private remember(m: Message): void {
+    if (!m.MessageId || m.Body === undefined) return;
+    this.bodies.delete(m.MessageId);
+    this.bodies.set(m.MessageId, m.Body);
+    if (this.bodies.size > REMEMBERED_BODIES) this.bodies.delete(this.bodies.keys().next().value!);
   }
 
   /**

@@ -111,6 +111,9 @@ async function main(argv: readonly string[]): Promise<number> {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
   let leaked = false;
+  // The consumer's mapping, once it exists: it remembers the bodies it received, which name the
+  // command of an outcome line that has none (an invalid one).
+  let esm: LocalEventSourceMapping | undefined;
   // Every line the handlers write goes to the log file as it happens; outcome lines are also
   // printed in a readable form, so a command sent by hand is seen done, skipped or parked.
   const tap = new LogTap((line) => {
@@ -123,7 +126,9 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch {
       return;
     }
-    if (isOutcomeLine(l)) tap.print(`  ${formatOutcome(l, { time: keep })}\n`);
+    if (!isOutcomeLine(l)) return;
+    const body = typeof l.messageId === 'string' ? esm?.bodyOf(l.messageId) : undefined;
+    tap.print(`  ${formatOutcome(l, { time: keep, ...(body !== undefined ? { body } : {}) })}\n`);
   });
   const say = (s: string) => tap.print(s + '\n');
   const step = (s: string) => say(`${color(36, '▸')} ${s}`);
@@ -157,7 +162,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // The real Lambda modules, configured by the environment above at their cold start.
     const consumer = (await import('../functions/lifecycle-events.js')).handler as unknown as BatchHandler;
     const sweep = (await import('../functions/nightly-sweep.js')).handler as unknown as SweepHandler;
-    const esm = new LocalEventSourceMapping({
+    esm = new LocalEventSourceMapping({
       sqs: stack.sqs,
       queueUrl: stack.queueUrl,
       queueArn: stack.queueArn,
