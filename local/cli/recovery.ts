@@ -10,8 +10,9 @@ import { sweepSetup } from './sweep.js';
 /** `restore cl-…`: queues a `list.restore` (docs/safety-model.md, "Recovery window"); the consumer puts the original name and description back. */
 export async function restore(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [id, ...rest] = argv;
-  if (id === undefined || id === '--help' || id === '-h') return ctx.help('restore');
-  if (id.startsWith('--')) throw new UsageError(`restore needs a list id first, e.g. restore cl-… ${commandHint('restore')}`);
+  if (id === '--help' || id === '-h') return ctx.help('restore');
+  // No id is a mistake, not a request for help: exit 2, as for any incomplete command line.
+  if (id === undefined || id.startsWith('--')) throw new UsageError(`restore needs a list id first: npm run cli -- restore <cl-…>. ${commandHint('restore')}`);
   return send(['list.restore', '--contactListId', id, ...rest], ctx);
 }
 

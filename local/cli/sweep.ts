@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadSweepConfig } from '../../lib/config.js';
+import type { DeletionMode } from '../../lib/config.js';
 import { createSweepDeps } from '../../lib/deps.js';
 import { resolveSettings } from '../../lib/sweep/event.js';
 import type { SweepOverrides, SweepSettings } from '../../lib/sweep/event.js';
@@ -24,6 +25,21 @@ export function sweepSetup(ctx: CliContext, overrides: (defaults: SweepSettings)
   const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl, ...deployment });
   const deps = createSweepDeps(config, { aws: t.aws, logger: new Logger({ logLevel: 'SILENT' }) });
   return { deps, settings: resolveSettings(deps.defaults, overrides(deps.defaults), deps.limits) };
+}
+
+/**
+ * What the consumer does with the queued candidates: an idle list is archived, or deleted when
+ * DELETION_MODE is `delete`; a list we archived whose grace period is over is deleted (its
+ * command says so). Each after the consumer re-checks the list.
+ */
+export function whatTheConsumerDoes(candidates: ReadonlyArray<{ kind?: string }>, mode: DeletionMode | undefined): string {
+  const grace = candidates.filter((c) => c.kind === 'grace').length;
+  const idle = candidates.length - grace;
+  const parts = [
+    idle ? `${mode === 'delete' ? 'deletes' : 'archives'} ${idle}` : '',
+    grace ? `deletes ${grace} archived by us whose grace period is over` : '',
+  ].filter(Boolean);
+  return parts.length ? `the consumer re-checks each list, then ${parts.join(' and ')}` : 'nothing for the consumer to do';
 }
 
 /**
@@ -97,7 +113,7 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
     ctx.out(
       report.dryRun
         ? `${report.seen} lists seen, ${report.candidates} candidates (dry run: nothing queued; --live queues them).`
-        : `${report.seen} lists seen, ${report.candidates} candidates, ${report.queued} list.expired queued (run ${report.runId}): the consumer deletes each after re-checking it.`,
+        : `${report.seen} lists seen, ${report.candidates} candidates, ${report.queued} list.expired queued (run ${report.runId}): ${whatTheConsumerDoes(report.candidateLists, deps.defaults.deletion?.mode)}.`,
     );
     ctx.out(`Excluded: ${describeExcluded(report.excluded)}. Kore calls: ${report.koreCalls}.`);
     return 0;

@@ -78,6 +78,23 @@ describe('operator CLI', () => {
     expect(await depth(stack.queueUrl)).toBe(2);
   });
 
+  it('sweep --live says what the consumer will do with what it queued, by DELETION_MODE: archive, delete, or delete after the grace period', async () => {
+    const idle = await run('sweep', '--live', '--name-pattern', 'webinar');
+    expect(idle.out).toMatch(/1 list\.expired queued \(run sweep-[^)]+\): the consumer re-checks each list, then archives 1\.$/m);
+    const grace = await run('sweep', '--live', '--name-pattern', '^Autumn 2025');
+    expect(grace.out).toMatch(
+      /1 list\.expired queued \(run sweep-[^)]+\): the consumer re-checks each list, then deletes 1 archived by us whose grace period is over\.$/m,
+    );
+    process.env.DELETION_MODE = 'delete';
+    try {
+      const deleting = await run('sweep', '--live', '--name-pattern', 'webinar');
+      expect(deleting.out).toMatch(/1 list\.expired queued \(run sweep-[^)]+\): the consumer re-checks each list, then deletes 1\.$/m);
+    } finally {
+      delete process.env.DELETION_MODE;
+    }
+    expect(await depth(stack.queueUrl)).toBe(3);
+  });
+
   it('sweep --live is refused when the queues are not local', async () => {
     process.env.AWS_ENDPOINT_URL_SQS = 'https://sqs.eu-west-1.amazonaws.com';
     try {

@@ -160,6 +160,8 @@ describe('local entry points name the cause of a known failure in one line', () 
       [['send', 'list.expired', '--contactListID', 'cl-x'], /^Not sent: .*contactListID/],
       [['event', 'list.update', '--contactListId', 'cl-x'], /^Not printed: /],
       [['reset', 'now'], /^unexpected argument "now"/],
+      [['restore'], /^restore needs a list id first: npm run cli -- restore <cl-…>\. Run `npm run cli -- restore --help`/],
+      [['restore', '--eventId', 'e-1'], /^restore needs a list id first/],
     ])('%j: one line, exit 2, nothing sent', async (args, message) => {
       expectOneLine(await cli(args), 2, message);
     });
