@@ -18,6 +18,11 @@ export interface StackEndpoints {
   secretId: string;
   /** The pace the stack's consumer uses (KORE_CALLS_PER_MINUTE, sped up like the emulator's window): the CLI's sweep uses it too. */
   koreCallsPerMinute?: number;
+  /** The local Lambda API (GetEventSourceMapping, UpdateEventSourceMapping) for the brake, and the consumer's mapping there. */
+  lambda?: string;
+  mappingUuid?: string;
+  /** The stack's JSON log (one line per handler log line, outcome lines included), which `send --wait` reads. */
+  logFile?: string;
 }
 
 export const DEFAULT_STACK_FILE = join(__dirname, '..', '.local-stack', 'stack.json');

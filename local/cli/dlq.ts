@@ -14,7 +14,7 @@ export async function dlq(argv: readonly string[], ctx: CliContext): Promise<num
   if (!sub || sub === '--help' || sub === '-h' || rest.includes('--help')) return ctx.help('dlq');
   if (sub !== 'list' && sub !== 'redrive') throw new UsageError(`unknown dlq command ${JSON.stringify(sub)}: expected list or redrive. ${commandHint('dlq')}`);
   const { values } = parseFlags(rest, sub === 'redrive' ? { 'allow-stale': { type: 'boolean', default: false } } : {}, { helpHint: commandHint('dlq') });
-  const t = ctx.target();
+  const t = await ctx.target(['dlq']);
   if (!t.dlqUrl) throw new LocalError('DEAD_LETTER_QUEUE_URL is not set: export it beside LIFECYCLE_QUEUE_URL.');
 
   if (sub === 'list') {

@@ -3,9 +3,15 @@ import { COMMAND_TYPES } from '../../lib/lifecycle/commands/index.js';
 export const CLI_HELP_HINT = 'Run `npm run cli -- --help` for the commands.';
 export const commandHint = (cmd: string) => `Run \`npm run cli -- ${cmd} --help\` for its options.`;
 
-const TARGET = `Target: the stack of \`npm start -- --keep-running\` (its endpoints file .local-stack/stack.json,
-or LOCAL_STACK_FILE; else ports 4566/4584/4010), unless LIFECYCLE_QUEUE_URL is set: then those
-queues (and DEAD_LETTER_QUEUE_URL, KORE_SECRET_ID) through your AWS environment.`;
+const TARGET = `Target, first match wins:
+  --stage <name> [--region <r>]   the deployed stack kore-campaign-lifecycle-<name>: queues, DLQ,
+                                  secret and event source mapping from its outputs (DescribeStacks)
+  LIFECYCLE_QUEUE_URL             those queues (DEAD_LETTER_QUEUE_URL, KORE_SECRET_ID,
+                                  CONSUMER_EVENT_SOURCE_MAPPING_UUID), region from AWS_REGION or the URL
+  otherwise                       the stack of \`npm start -- --keep-running\` (its endpoints file
+                                  .local-stack/stack.json, or LOCAL_STACK_FILE; else its fixed ports)
+AWS credentials: the SDK's usual chain (AWS_PROFILE, keys, roles).
+Exit codes: 0 ok, 1 failure, 2 usage (bad command line, missing settings).`;
 
 export const HELP = {
   main: `Usage: npm run cli -- <command> [options]

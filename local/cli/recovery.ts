@@ -24,7 +24,7 @@ export async function restore(argv: readonly string[], ctx: CliContext): Promise
 export async function archived(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(argv, { help: { type: 'boolean', short: 'h', default: false } }, { helpHint: commandHint('archived') });
   if (values.help) return ctx.help('archived');
-  const { deps, settings } = sweepSetup(ctx, () => ({ dryRun: true }));
+  const { deps, settings } = await sweepSetup(ctx, () => ({ dryRun: true }));
   try {
     const report = await runSweep(deps, settings);
     const due = report.candidateLists.filter((c) => c.kind === 'grace');

@@ -48,7 +48,7 @@ export function commandFrom(argv: readonly string[], cmd: string, refusal: strin
 export async function send(argv: readonly string[], ctx: CliContext): Promise<number> {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return ctx.help('send');
   const body = commandFrom(argv, 'send', 'Not sent');
-  const t = ctx.target();
+  const t = await ctx.target();
   const res = await t.sqs.send(new SendMessageCommand({ QueueUrl: t.queueUrl, MessageBody: body }));
   ctx.out(`Queued ${argv[0]} as message ${res.MessageId} on ${t.queueUrl}.`);
   if (t.local) ctx.out('Its outcome appears in the terminal of `npm start -- --keep-running`.');

@@ -6,7 +6,7 @@ import { resolveSettings } from '../../lib/sweep/event.js';
 import type { SweepOverrides, SweepSettings } from '../../lib/sweep/event.js';
 import { runSweep } from '../../lib/sweep/run.js';
 import { intFlag, parseFlags } from '../args.js';
-import { LocalError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { describeExcluded } from '../scenario.js';
 import { formatTable } from '../table.js';
 import type { CliContext } from './context.js';
@@ -19,10 +19,9 @@ const DAY_MS = 86_400_000;
  * environment, what the target implies filling the rest), with `overrides` on top and the
  * Lambda's limits: a live run wider than the floor or ceiling is refused.
  */
-export function sweepSetup(ctx: CliContext, overrides: (defaults: SweepSettings) => SweepOverrides, deployment: Record<string, string> = {}) {
-  const t = ctx.target();
-  if (!t.secretId) throw new LocalError('KORE_SECRET_ID is not set: the sweep reads the Kore credentials from that secret.');
-  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId, LIFECYCLE_QUEUE_URL: t.queueUrl, ...deployment });
+export async function sweepSetup(ctx: CliContext, overrides: (defaults: SweepSettings) => SweepOverrides, deployment: Record<string, string> = {}) {
+  const t = await ctx.target(['secret']);
+  const config = loadSweepConfig({ ...t.env, ...process.env, KORE_SECRET_ID: t.secretId!, LIFECYCLE_QUEUE_URL: t.queueUrl, ...deployment });
   const deps = createSweepDeps(config, { aws: t.aws, logger: new Logger({ logLevel: 'SILENT' }) });
   return { deps, settings: resolveSettings(deps.defaults, overrides(deps.defaults), deps.limits) };
 }
@@ -62,12 +61,7 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
   );
   if (values.help) return ctx.help('sweep');
   if (values.live && values['dry-run']) throw new UsageError(`--live and --dry-run contradict each other. ${commandHint('sweep')}`);
-  const t = ctx.target();
-  if (values.live && !t.local) {
-    throw new UsageError(
-      'sweep --live works on the local stack only; in AWS the live sweep is the scheduled Lambda (deploy with --param="sweepDryRun=false").',
-    );
-  }
+  // The command line first: a bad flag is refused before anything is read.
   const namePattern = values['name-pattern'];
   if (namePattern !== undefined) {
     try {
@@ -76,19 +70,27 @@ export async function sweep(argv: readonly string[], ctx: CliContext): Promise<n
       throw new UsageError(`--name-pattern ${JSON.stringify(namePattern)} is not a valid regular expression`);
     }
   }
+  intFlag('max-lists', values['max-lists'], 0, 0, 100_000);
+  intFlag('min-idle-days', values['min-idle-days'], 0, 0, 3650);
+  const t = await ctx.target(['secret']);
+  if (values.live && !t.local) {
+    throw new UsageError(
+      'sweep --live works on the local stack only; in AWS the live sweep is the scheduled Lambda (deploy with --param="sweepDryRun=false").',
+    );
+  }
   const maxLists = values['max-lists'];
   const minIdleDays = values['min-idle-days'];
   // --live (local only) deploys: the flags are the deployment's settings, as sweepDryRun=false and
   // the sweep* params are in AWS, and the floor and ceiling hold them as they hold the Lambda. A
   // dry run takes them as an event's overrides (a dry run may look further: it queues nothing).
   const { deps, settings } = values.live
-    ? sweepSetup(ctx, () => ({}), {
+    ? await sweepSetup(ctx, () => ({}), {
         SWEEP_DRY_RUN: 'false',
         ...(maxLists !== undefined ? { SWEEP_MAX_LISTS: String(intFlag('max-lists', maxLists, 0, 0, 100_000)) } : {}),
         ...(minIdleDays !== undefined ? { SWEEP_MIN_IDLE_DAYS: String(intFlag('min-idle-days', minIdleDays, 0, 0, 3650)) } : {}),
         ...(namePattern !== undefined ? { SWEEP_NAME_PATTERN: namePattern } : {}),
       })
-    : sweepSetup(ctx, (d) => ({
+    : await sweepSetup(ctx, (d) => ({
         dryRun: true,
         maxLists: intFlag('max-lists', maxLists, d.maxLists, 0, 100_000),
         minIdleDays: intFlag('min-idle-days', minIdleDays, d.minIdleDays, 0, 3650),

@@ -6,6 +6,9 @@ import { demoSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
 import { purgeQueues, queueDepth } from '../../local/queues';
+import { LOCAL_MAPPING_UUID } from '../../local/ports';
+import { startFakeCloudFormation } from '../helpers/fake-cloudformation';
+import type { FakeCloudFormation } from '../helpers/fake-cloudformation';
 
 /** The operator CLI through its "AWS environment" path: env vars point the real SDK at the local stack. */
 describe('operator CLI', () => {
@@ -171,6 +174,92 @@ describe('operator CLI', () => {
       ErrorCode: { StringValue: 'kore-server' },
     });
     expect(await depth(stack.dlqUrl)).toBe(0);
+  });
+
+  describe('--stage <name> --region <r>: the settings from the stack outputs', () => {
+    let cfn: FakeCloudFormation;
+    const outputs = () => ({
+      LifecycleQueueUrl: stack.queueUrl,
+      DeadLetterQueueUrl: stack.dlqUrl,
+      KoreSecretName: stack.secretId,
+      ConsumerEventSourceMappingUuid: LOCAL_MAPPING_UUID,
+      AlarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:kore-campaign-lifecycle-prod-alarms',
+    });
+    beforeAll(async () => {
+      cfn = await startFakeCloudFormation({ 'kore-campaign-lifecycle-prod': outputs() });
+      process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cfn.url;
+    });
+    afterAll(async () => {
+      delete process.env.AWS_ENDPOINT_URL_CLOUDFORMATION;
+      await cfn.stop();
+    });
+    beforeEach(() => (cfn.calls.length = 0));
+
+    it('reads the stack kore-campaign-lifecycle-<stage> with the real SDK client and works on its queues, whatever the environment says', async () => {
+      // The environment names another queue: --stage wins.
+      process.env.LIFECYCLE_QUEUE_URL = `${stack.env.AWS_ENDPOINT_URL_SQS}/000000000000/not-this-one`;
+      try {
+        const r = await run('send', 'list.expired', '--stage', 'prod', '--contactListId', 'cl-promo-spring-0006', '--region', 'eu-west-1');
+        expect(r.code).toBe(0);
+        expect(r.out).toContain(`on ${stack.queueUrl}`);
+      } finally {
+        process.env.LIFECYCLE_QUEUE_URL = stack.queueUrl;
+      }
+      expect(cfn.calls).toEqual([expect.objectContaining({ Action: 'DescribeStacks', StackName: 'kore-campaign-lifecycle-prod' })]);
+      expect(await depth(stack.queueUrl)).toBe(1);
+      // The sweep takes the secret's name from the output KoreSecretName.
+      const sweep = await run('sweep', '--stage=prod', '--region=eu-west-1', '--max-lists', '1');
+      expect(sweep.code).toBe(0);
+      expect(sweep.out).toMatch(/lists seen, 1 candidates \(dry run/);
+    });
+
+    it('names every output the command needs that the stack lacks, at once', async () => {
+      cfn.stacks['kore-campaign-lifecycle-old'] = { LifecycleQueueUrl: stack.queueUrl };
+      const r = await run('dlq', 'redrive', '--stage', 'old', '--region', 'eu-west-1');
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(/^missing setting: the dead-letter queue \(output DeadLetterQueueUrl\) is not among the outputs of kore-campaign-lifecycle-old/);
+      const sweep = await run('sweep', '--stage', 'old', '--region', 'eu-west-1');
+      expect(sweep.code).toBe(0); // KORE_SECRET_ID from the environment stands in for a missing KoreSecretName
+      delete process.env.KORE_SECRET_ID;
+      try {
+        const noSecret = await run('sweep', '--stage', 'old', '--region', 'eu-west-1');
+        expect(noSecret.code).toBe(2);
+        expect(noSecret.out).toMatch(/missing setting: the Kore secret \(output KoreSecretName, or KORE_SECRET_ID\)/);
+      } finally {
+        process.env.KORE_SECRET_ID = stack.env.KORE_SECRET_ID;
+      }
+    });
+
+    it('says when the stage has no stack in that region, or the region is missing or malformed, and sends nothing', async () => {
+      const none = await run('send', 'list.expired', '--contactListId', 'cl-x', '--stage', 'staging', '--region', 'eu-west-1');
+      expect(none).toMatchObject({ code: 1 });
+      expect(none.out).toMatch(
+        /^there is no stack kore-campaign-lifecycle-staging in eu-west-1 \(CloudFormation: Stack with id kore-campaign-lifecycle-staging does not exist\): check --stage and --region/,
+      );
+      const saved = process.env.AWS_REGION;
+      delete process.env.AWS_REGION;
+      try {
+        const noRegion = await run('send', 'list.expired', '--contactListId', 'cl-x', '--stage', 'prod');
+        expect(noRegion.code).toBe(2);
+        expect(noRegion.out).toMatch(/^--stage prod needs --region \(or AWS_REGION\)/);
+      } finally {
+        process.env.AWS_REGION = saved;
+      }
+      for (const [argv, message] of [
+        [['--stage', 'prod', '--region', 'Europe'], /^--region "Europe" is not an AWS region/],
+        [['--stage', 'prod/../x', '--region', 'eu-west-1'], /^--stage "prod\/\.\.\/x" is not a stage name/],
+        [['--region', 'eu-west-1'], /^--region goes with --stage/],
+        [['--stage'], /^--stage needs a value/],
+      ] as const) {
+        const r = await run('dlq', 'list', ...argv);
+        expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+        expect(r.out).toMatch(message);
+      }
+      const event = await run('event', 'list.expired', '--contactListId', 'cl-x', '--stage', 'prod');
+      expect(event.code).toBe(2);
+      expect(event.out).toMatch(/^event talks to no stack/);
+      expect(await depth(stack.queueUrl)).toBe(0);
+    });
   });
 
   it('reset restores the starting account and purges both queues (local endpoints with KORE_EMULATOR_URL)', async () => {

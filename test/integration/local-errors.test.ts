@@ -118,6 +118,16 @@ describe('local entry points name the cause of a known failure in one line', () 
       },
     );
 
+    it('with no --stage, no LIFECYCLE_QUEUE_URL and no local stack, names every setting the command needs and the ways to give them', async () => {
+      const r = await cli(['dlq', 'redrive']);
+      expectOneLine(
+        r,
+        2,
+        /^no stack to work on: no --stage, LIFECYCLE_QUEUE_URL is not set, and \S+none\.json \(LOCAL_STACK_FILE\) does not exist\. Pass --stage <stage> --region <region> to read the stack's outputs \(e\.g\. --stage prod --region eu-west-1\), or export LIFECYCLE_QUEUE_URL, DEAD_LETTER_QUEUE_URL and AWS_REGION, or start the local stack with `npm start -- --keep-running`\.$/,
+      );
+      expectOneLine(await cli(['sweep']), 2, /or export LIFECYCLE_QUEUE_URL, KORE_SECRET_ID and AWS_REGION, or start/);
+    });
+
     it('names an endpoints file it cannot read', async () => {
       const file = join(dir, 'garbage.json');
       writeFileSync(file, 'not json');
