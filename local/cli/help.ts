@@ -20,10 +20,12 @@ Commands:
   send <type> [--field value]…    validate a command with the consumer's schema and queue it
   event <type> [--field value]…   print a fresh SQS event (occurredAt now) for serverless invoke local
   sweep [--live]                  the nightly sweep's candidates (dry run); --live queues them (local only)
-  dlq list                        parked messages: error attributes, receive count, body
+  dlq list [--json]               parked messages: sourceMessageId, error, receives, age, command
+  dlq delete <id>                 delete exactly one DLQ message (its sourceMessageId or messageId)
+  dlq purge --yes                 delete every DLQ message
   dlq redrive [--allow-stale]     move every DLQ message back to the lifecycle queue
   reset                           local stack: the demo account again, both queues emptied
-  archived                        lists archived by us, and when each may be deleted (the recovery window)
+  archived [--json]               lists archived by us, and when each may be deleted (the recovery window)
   restore <cl-…>                  queue a list.restore: the archived list gets its name and description back
 
 ${TARGET}
@@ -60,11 +62,12 @@ Queues {"type":"list.restore","contactListId":…}: the consumer puts back the n
 our archive recorded (docs/safety-model.md, "Recovery window"). A list not archived by us ends skipped
 (not-archived), one already deleted skipped (not-found). See the waiting lists with \`archived\`.
 `,
-  archived: `Usage: npm run cli -- archived
+  archived: `Usage: npm run cli -- archived [--json]
 
 Runs the nightly sweep's code once as a dry run and prints the lists we archived, with the date
 each may be deleted (GRACE_DAYS after its archive, DELETION_MODE archive-then-delete), and those
 already past it (the next live sweep queues them for deletion). Nothing is queued.
+--json prints them as JSON: {"waiting": […], "pastGracePeriod": […]}.
 `,
   sweep: `Usage: npm run cli -- sweep [--live] [--max-lists N] [--min-idle-days N] [--name-pattern REGEX]
 
@@ -78,10 +81,21 @@ campaigns once, and prints the candidates. A dry run by default: nothing is queu
   --name-pattern RE    only lists whose name matches
   --dry-run            the default; accepted for scripts
 `,
-  dlq: `Usage: npm run cli -- dlq list | dlq redrive [--allow-stale]
+  dlq: `Usage: npm run cli -- dlq list [--json]
+       npm run cli -- dlq delete <sourceMessageId or messageId>
+       npm run cli -- dlq purge --yes
+       npm run cli -- dlq redrive [--allow-stale]
 
-  list           every message in the DLQ with ErrorCode, ErrorMessage, ReceiveCount and body
-                 (a look: the messages stay there)
+  list           every message in the DLQ: sourceMessageId (the id the outcome lines printed:
+                 the SourceMessageId attribute parking sets, else its own id, which SQS keeps
+                 when it moves a message after maxReceiveCount), ErrorCode, receive count (~:
+                 SQS's count), age, firstMessageId (a requeued command's first id, KclOrigin),
+                 the command the body names, ErrorMessage. Each message is hidden for a moment
+                 while it is read, then handed back: they stay in the DLQ.
+  --json         the same as JSON, with the whole body and every attribute's name
+  delete <id>    deletes exactly that message (by sourceMessageId, or its own messageId when
+                 several share one); the others stay
+  purge --yes    deletes every message (PurgeQueue); refused without --yes (exit 2)
   redrive        moves them back to the lifecycle queue: SQS's StartMessageMoveTask where it
                  exists, else receive → send → delete, in that order, so nothing is lost
   --allow-stale  adds the message attribute AllowStale=true, so commands older than

@@ -22,12 +22,34 @@ export async function restore(argv: readonly string[], ctx: CliContext): Promise
  * queues them for deletion). Nothing is queued.
  */
 export async function archived(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { values } = parseFlags(argv, { help: { type: 'boolean', short: 'h', default: false } }, { helpHint: commandHint('archived') });
+  const { values } = parseFlags(
+    argv,
+    { help: { type: 'boolean', short: 'h', default: false }, json: { type: 'boolean', default: false } },
+    { helpHint: commandHint('archived') },
+  );
   if (values.help) return ctx.help('archived');
   const { deps, settings } = await sweepSetup(ctx, () => ({ dryRun: true }));
   try {
     const report = await runSweep(deps, settings);
     const due = report.candidateLists.filter((c) => c.kind === 'grace');
+    if (values.json) {
+      ctx.out(
+        JSON.stringify(
+          {
+            waiting: report.archived.map((a) => ({
+              contactListId: a.contactListId,
+              name: a.name,
+              archivedAt: a.archivedAt,
+              deleteAfter: a.deleteAfter ?? null,
+            })),
+            pastGracePeriod: due.map((c) => ({ contactListId: c.contactListId, name: c.name, updatedAt: c.updatedAt })),
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
     ctx.out(
       formatTable([
         ...report.archived.map((a) => ({

@@ -5,7 +5,7 @@ import { LogTap } from '../../local/log-tap';
 import { demoSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
-import { purgeQueues, queueDepth } from '../../local/queues';
+import { purgeQueues, queueDepth, queueDepthDetail } from '../../local/queues';
 import { LOCAL_MAPPING_UUID } from '../../local/ports';
 import { startFakeCloudFormation } from '../helpers/fake-cloudformation';
 import type { FakeCloudFormation } from '../helpers/fake-cloudformation';
@@ -109,6 +109,19 @@ describe('operator CLI', () => {
     }
   });
 
+  it('archived --json prints the lists waiting in the recovery window and those past it, as JSON', async () => {
+    const r = await run('archived', '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { waiting: Array<Record<string, unknown>>; pastGracePeriod: Array<Record<string, unknown>> };
+    // The demo account's one archived list is past its grace period; none waits.
+    expect(report).toEqual({
+      waiting: [],
+      pastGracePeriod: [
+        { contactListId: 'cl-autumn-survey-0017', name: '[expired] Autumn 2025 satisfaction survey', updatedAt: expect.stringMatching(/^\d{4}-/) },
+      ],
+    });
+  });
+
   it('event prints an SQS event stamped now that the consumer schema accepts, and refuses an invalid one', async () => {
     const before = Date.now();
     const r = await run('event', 'list.expired', '--contactListId', 'cl-promo-spring-0006');
@@ -135,20 +148,121 @@ describe('operator CLI', () => {
     expect(Date.parse(first.occurredAt)).toBeGreaterThanOrEqual(before - 1000);
   });
 
-  it('dlq list shows the error attributes; dlq redrive moves every message back', async () => {
-    await stack.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: stack.dlqUrl,
-        MessageBody: '{"type":"list.expired","contactListId":"cl-x"}',
-        MessageAttributes: {
-          ErrorCode: { DataType: 'String', StringValue: 'kore-validation' },
-          ErrorMessage: { DataType: 'String', StringValue: 'Kore refused it' },
-          ReceiveCount: { DataType: 'Number', StringValue: '1' },
-        },
-      }),
+  /** A message as the consumer parks it (lib/aws/queue.ts `park`): the error, where it came from, its own attributes. */
+  async function park(
+    body: string,
+    o: { sourceMessageId?: string; errorCode?: string; receiveCount?: number; origin?: Record<string, unknown>; extra?: Record<string, string> } = {},
+  ) {
+    const attrs: Record<string, { DataType: string; StringValue: string }> = {};
+    const put = (k: string, v: string, type = 'String') => (attrs[k] = { DataType: type, StringValue: v });
+    if (o.errorCode !== undefined) put('ErrorCode', o.errorCode);
+    if (o.errorCode !== undefined) put('ErrorMessage', `${o.errorCode}: it failed`);
+    if (o.sourceMessageId !== undefined) put('SourceMessageId', o.sourceMessageId);
+    if (o.receiveCount !== undefined) put('ReceiveCount', String(o.receiveCount), 'Number');
+    if (o.origin) put('KclOrigin', JSON.stringify(o.origin));
+    for (const [k, v] of Object.entries(o.extra ?? {})) put(k, v);
+    const r = await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.dlqUrl, MessageBody: body, MessageAttributes: attrs }));
+    return r.MessageId!;
+  }
+  const command = (contactListId: string) => JSON.stringify({ type: 'list.expired', contactListId, occurredAt: new Date().toISOString() });
+
+  it('dlq list shows each message by the SourceMessageId the outcome lines print, with its error, receives, age, first message id and command; the messages stay', async () => {
+    const own = await park(command('cl-a'), {
+      sourceMessageId: 'src-0001',
+      errorCode: 'kore-validation',
+      receiveCount: 3,
+      origin: { senderId: 'AROAPRODUCER:crm', sentAtMs: 1, messageId: 'first-0001', requeues: 2 },
+    });
+    // Moved by SQS after maxReceiveCount: no attributes, and its own id is the one the outcome lines printed.
+    const moved = await park('not json');
+    const r = await run('dlq', 'list');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^sourceMessageId\s+error\s+receives\s+age\s+firstMessageId\s+command\s+message$/m);
+    expect(r.out).toMatch(/^src-0001\s+kore-validation\s+3\s+\d+s\s+first-0001\s+list\.expired cl-a\s+kore-validation: it failed$/m);
+    expect(r.out).toMatch(new RegExp(`^${moved}\\s+\\(maxReceiveCount\\)\\s+~\\d+\\s+\\d+s\\s+not json$`, 'm'));
+    expect(r.out).not.toContain(own);
+    expect(r.out).toMatch(/2 message\(s\) in the DLQ, read and handed back\. Delete one: npm run cli -- dlq delete <sourceMessageId>/);
+    // Handed back at once: visible to the next reader, not hidden for the hold.
+    const again = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }));
+    expect(again.Messages?.length).toBe(2);
+
+    const json = await run('dlq', 'list', '--json');
+    expect(json.code).toBe(0);
+    const entries = JSON.parse(json.out) as Array<Record<string, unknown>>;
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          messageId: own,
+          sourceMessageId: 'src-0001',
+          firstMessageId: 'first-0001',
+          errorCode: 'kore-validation',
+          receiveCount: 3,
+          command: { type: 'list.expired', contactListId: 'cl-a' },
+          attributes: ['ErrorCode', 'ErrorMessage', 'KclOrigin', 'ReceiveCount', 'SourceMessageId'],
+          sentAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+          ageSeconds: expect.any(Number),
+        }),
+        expect.objectContaining({ messageId: moved, sourceMessageId: moved, body: 'not json', receiveCountApproximate: true }),
+      ]),
     );
-    const list = await run('dlq', 'list');
-    expect(list.out).toMatch(/kore-validation\s+Kore refused it\s+1\s+\{"type":"list.expired"/);
+  });
+
+  it('dlq list reads a DLQ larger than one receive (25 messages) whole, and hands every message back', async () => {
+    for (let i = 0; i < 25; i++) await park(command(`cl-${i}`), { sourceMessageId: `src-${i}`, errorCode: 'kore-server' });
+    const r = await run('dlq', 'list', '--json');
+    expect((JSON.parse(r.out) as Array<{ sourceMessageId: string }>).map((e) => e.sourceMessageId).sort()).toEqual(
+      Array.from({ length: 25 }, (_, i) => `src-${i}`).sort(),
+    );
+    expect(await queueDepthDetail(stack.sqs, stack.dlqUrl)).toEqual({ visible: 25, inFlight: 0, delayed: 0 });
+  });
+
+  it('dlq delete deletes exactly the message named by its SourceMessageId or its own id, and nothing else', async () => {
+    await park(command('cl-keep'), { sourceMessageId: 'src-keep', errorCode: 'invalid-message' });
+    await park(command('cl-go'), { sourceMessageId: 'src-go', errorCode: 'invalid-message' });
+    const byOwnId = await park('not json');
+    const r = await run('dlq', 'delete', 'src-go');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Deleted from the DLQ: message \S+ \(SourceMessageId src-go, invalid-message, list\.expired cl-go\)\.$/m);
+    expect(r.out).toMatch(/The DLQ now holds 2 message\(s\) \(2 visible, 0 in flight, 0 delayed\)/);
+    expect((await run('dlq', 'delete', byOwnId)).code).toBe(0);
+    const left = JSON.parse((await run('dlq', 'list', '--json')).out) as Array<{ sourceMessageId: string }>;
+    expect(left.map((e) => e.sourceMessageId)).toEqual(['src-keep']);
+
+    const unknown = await run('dlq', 'delete', 'src-nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toMatch(/^no message in the DLQ has the id or SourceMessageId src-nope \(1 read\)/);
+    // Two copies of one command (a park whose reply was lost, then parked again): refused, each named.
+    await park(command('cl-twice'), { sourceMessageId: 'src-twice', errorCode: 'kore-server' });
+    await park(command('cl-twice'), { sourceMessageId: 'src-twice', errorCode: 'kore-server' });
+    const ambiguous = await run('dlq', 'delete', 'src-twice');
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.out).toMatch(/^2 messages in the DLQ have SourceMessageId src-twice \(copies of one command\): delete each by its own id/);
+    expect(await queueDepthDetail(stack.sqs, stack.dlqUrl)).toEqual({ visible: 3, inFlight: 0, delayed: 0 });
+    for (const [argv, message] of [
+      [['dlq', 'delete'], /^dlq delete takes one id/],
+      [['dlq', 'delete', 'a', 'b'], /^dlq delete takes one id/],
+      [['dlq', 'delete', '../x?y'], /^"\.\.\/x\?y" is not a message id/],
+    ] as const) {
+      const bad = await run(...argv);
+      expect({ argv, code: bad.code }).toEqual({ argv, code: 2 });
+      expect(bad.out).toMatch(message);
+    }
+  });
+
+  it('dlq purge deletes every message with --yes, and without it refuses (exit 2) and deletes nothing', async () => {
+    for (let i = 0; i < 3; i++) await park(command(`cl-${i}`), { errorCode: 'invalid-message' });
+    const refused = await run('dlq', 'purge');
+    expect(refused.code).toBe(2);
+    expect(refused.out).toMatch(/^dlq purge deletes every message in the DLQ for good \(PurgeQueue\): add --yes to do it/);
+    expect(await depth(stack.dlqUrl)).toBe(3);
+    const r = await run('dlq', 'purge', '--yes');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Purged the DLQ \S+ \(PurgeQueue\)\. It held 3 message\(s\)/);
+    expect(await depth(stack.dlqUrl)).toBe(0);
+  });
+
+  it('dlq redrive moves every message back', async () => {
+    await park(command('cl-x'), { errorCode: 'kore-validation' });
     const redrive = await run('dlq', 'redrive');
     expect(redrive.code).toBe(0);
     expect(redrive.out).toMatch(/Moved 1 of 1 message/);
