@@ -281,47 +281,6 @@ export async function redriveByHand(
   }
 }
 
-export interface MoveResult {
-  received: number;
-  moved: number;
-}
-
-/**
- * Moves every message from one queue to another by receive → send → delete, in that order: a
- * crash in between leaves a copy in both queues (every command is idempotent), never none. The
- * message attributes travel with the body, as with SQS's own StartMessageMoveTask; `addAttributes`
- * adds or replaces some (e.g. AllowStale), which a move task cannot do.
- */
-export async function moveMessages(
-  sqs: SQSClient,
-  from: string,
-  to: string,
-  opts: { addAttributes?: Record<string, MessageAttributeValue>; visibilityTimeout?: number } = {},
-): Promise<MoveResult> {
-  // A long visibility: nobody else takes them while they are being moved.
-  const messages = await receiveAll(sqs, from, opts.visibilityTimeout ?? 120);
-  let moved = 0;
-  for (const chunk of batches(messages)) {
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: to,
-        Entries: chunk.map((m, j) => ({
-          Id: `m${j}`,
-          MessageBody: m.Body!,
-          MessageAttributes: { ...plainAttributes(m.MessageAttributes), ...opts.addAttributes },
-        })),
-      }),
-    );
-    const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
-    moved += await deleteMessages(
-      sqs,
-      from,
-      chunk.filter((_, j) => ok.has(`m${j}`)),
-    );
-  }
-  return { received: messages.length, moved };
-}
-
 /** Received attributes as sendable ones (a receive also returns list fields SQS does not accept back). */
 function plainAttributes(attrs: Record<string, MessageAttributeValue> | undefined): Record<string, MessageAttributeValue> {
   const out: Record<string, MessageAttributeValue> = {};

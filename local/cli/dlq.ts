@@ -1,17 +1,17 @@
-import { DeleteMessageBatchCommand, PurgeQueueCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-import type { Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ListMessageMoveTasksCommand, PurgeQueueCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import type { ListMessageMoveTasksResultEntry, Message } from '@aws-sdk/client-sqs';
 import { parseFlags } from '../args.js';
 import { LocalError, UsageError } from '../errors.js';
 import { claimedCommand } from '../outcome-format.js';
-import { holdAll, moveMessages, peekAll, queueArn, queueDepthDetail, READ_LIMIT, release } from '../queues.js';
-import type { Depth } from '../queues.js';
+import { holdAll, peekAll, queueArn, queueDepthDetail, READ_LIMIT, redriveByHand, release } from '../queues.js';
+import type { Depth, RedriveReport } from '../queues.js';
 import { formatTable } from '../table.js';
 import type { CliContext } from './context.js';
 import { commandHint } from './help.js';
 import type { Target } from './target.js';
 
 /**
- * `dlq list | delete | purge | redrive`: what an operator does when the DLQ alarm fires
+ * `dlq list | delete | purge | redrive | tasks`: what an operator does when the DLQ alarm fires
  * (docs/operations.md, "Runbook: the DLQ alarm fires").
  */
 export async function dlq(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -26,8 +26,10 @@ export async function dlq(argv: readonly string[], ctx: CliContext): Promise<num
       return purge(rest, ctx);
     case 'redrive':
       return redrive(rest, ctx);
+    case 'tasks':
+      return tasks(rest, ctx);
     default:
-      throw new UsageError(`unknown dlq command ${JSON.stringify(sub)}: expected list, delete, purge or redrive. ${commandHint('dlq')}`);
+      throw new UsageError(`unknown dlq command ${JSON.stringify(sub)}: expected list, delete, purge, redrive or tasks. ${commandHint('dlq')}`);
   }
 }
 
@@ -212,34 +214,152 @@ async function purge(argv: readonly string[], ctx: CliContext): Promise<number> 
   return 0;
 }
 
-/** Where SQS (or an emulator) has no StartMessageMoveTask, it answers with one of these. */
-const NO_MOVE_TASK = /UnsupportedOperation|InvalidAction|UnknownOperation|NotImplemented|InvalidParameterValue|not supported|Unknown action/i;
+/**
+ * The errors that mean "no message move task here", so receive → send → delete is the way:
+ * - InvalidAction / UnknownOperationException naming the action: the endpoint does not implement
+ *   it (fauxqs answers `InvalidAction: Unknown action: StartMessageMoveTask`);
+ * - UnsupportedOperation: SQS supports no move task for this queue (a FIFO queue, say);
+ * - InvalidParameterValue only when it says the source is not a dead-letter queue: the same
+ *   code also means a malformed ARN or a destination that refuses, which a hand move would not fix.
+ * Anything else (access denied, throttling, a missing queue, the network) is an error, not a
+ * reason to move by hand.
+ */
+export function moveTaskUnavailable(err: unknown): string | undefined {
+  const e = err as { name?: string; message?: string };
+  const name = e?.name ?? '';
+  const message = (e?.message ?? '').split('\n')[0]!;
+  if ((name === 'InvalidAction' || name === 'UnknownOperationException') && /MessageMoveTask/.test(message)) {
+    return `this SQS endpoint has no message move tasks (${name}: ${message})`;
+  }
+  if (name === 'UnsupportedOperation') return `SQS supports no move task for this queue (${name}: ${message})`;
+  if (name === 'InvalidParameterValue' && /dead[- ]?letter|redrive/i.test(message))
+    return `SQS has no move task for a queue that is no dead-letter queue (${name}: ${message})`;
+  return undefined;
+}
+
+const ALLOW_STALE_NOTE =
+  'AllowStale=true is honoured only for a sender in OVERRIDE_SENDER_IDS (the param overrideSenderIds): these copies are sent with your credentials, so the consumer honours it only if your role is listed; otherwise it runs them without it and says overrideIgnored: "AllowStale".';
 
 async function redrive(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { values } = parseFlags(argv, { 'allow-stale': { type: 'boolean', default: false } }, { helpHint: HINT });
-  const t = await dlqTarget(ctx);
-  const allowStale = values['allow-stale'];
-  if (allowStale) {
-    ctx.out('--allow-stale: StartMessageMoveTask cannot add message attributes, so the messages move by receive → send → delete, each with AllowStale=true.');
-  } else {
-    try {
-      const res = await t.sqs.send(
-        new StartMessageMoveTaskCommand({ SourceArn: await queueArn(t.sqs, t.dlqUrl), DestinationArn: await queueArn(t.sqs, t.queueUrl) }),
-      );
-      ctx.out(`Started SQS message move task ${res.TaskHandle}: SQS moves the DLQ back to the lifecycle queue.`);
-      return 0;
-    } catch (err) {
-      const e = err as Error;
-      if (!NO_MOVE_TASK.test(`${e?.name ?? ''} ${e?.message ?? ''}`)) throw err;
-      ctx.out(`StartMessageMoveTask is not available here (${e.name}); moving messages by receive → send → delete.`);
-    }
-  }
-  const { received, moved } = await moveMessages(
-    t.sqs,
-    t.dlqUrl,
-    t.queueUrl,
-    allowStale ? { addAttributes: { AllowStale: { DataType: 'String', StringValue: 'true' } } } : {},
+  const { values } = parseFlags(
+    argv,
+    { 'allow-stale': { type: 'boolean', default: false }, 'by-hand': { type: 'boolean', default: false } },
+    { helpHint: HINT },
   );
-  ctx.out(`Moved ${moved} of ${received} message(s) from the DLQ back to ${t.queueUrl}${allowStale ? ' with AllowStale=true' : ''}.`);
-  return moved === received ? 0 : 1;
+  const t = await dlqTarget(ctx);
+  const before = await queueDepthDetail(t.sqs, t.dlqUrl);
+  if (before.visible + before.inFlight + before.delayed === 0) {
+    ctx.out('The DLQ is empty: nothing to redrive.');
+    return 0;
+  }
+  let why: string;
+  if (values['allow-stale']) why = 'a move task cannot add the attribute AllowStale';
+  else if (values['by-hand']) why = '--by-hand';
+  else {
+    const sourceArn = await queueArn(t.sqs, t.dlqUrl);
+    const started = await startMoveTask(t, sourceArn, before, ctx);
+    if (started.kind === 'task') return 0;
+    why = started.why;
+  }
+  ctx.out(`Redrive by receive → send → delete (${why}).`);
+  const report = await redriveByHand(t.sqs, t.dlqUrl, t.queueUrl, {
+    ...(values['allow-stale'] ? { addAttributes: { AllowStale: { DataType: 'String', StringValue: 'true' } } } : {}),
+  });
+  const after = await queueDepthDetail(t.sqs, t.dlqUrl);
+  printReport(report, after, t, values['allow-stale'], ctx);
+  return report.notMoved.length === 0 &&
+    report.sentNotDeleted === 0 &&
+    report.moved === report.received - report.cameBack &&
+    after.visible + after.inFlight + after.delayed === 0
+    ? 0
+    : 1;
+}
+
+function printReport(r: RedriveReport, after: Depth, t: Target, allowStale: boolean, ctx: CliContext): void {
+  ctx.out(
+    `Moved ${r.moved} of ${r.received} message(s) to ${t.queueUrl}, each with its message attributes${allowStale ? ' and AllowStale=true' : ''}${r.dropped.length ? ` (past SQS's 10 attributes, ${r.dropped.join(', ')} gave way)` : ''}.`,
+  );
+  if (r.notMoved.length) {
+    ctx.out(`Not moved, left in the DLQ: ${r.notMoved.length} message(s):`);
+    for (const n of r.notMoved) ctx.out(`  ${n.messageId}${n.sourceMessageId ? ` (SourceMessageId ${n.sourceMessageId})` : ''}: ${n.reason}`);
+  }
+  if (r.sentNotDeleted) ctx.out(`Sent but not deleted from the DLQ: ${r.sentNotDeleted} message(s): each is in both queues now (every command is idempotent).`);
+  if (r.cameBack) ctx.out(`Parked again by the consumer while this ran: ${r.cameBack} message(s), left in the DLQ (\`dlq list\` says why).`);
+  if (allowStale) ctx.out(ALLOW_STALE_NOTE);
+  const left = after.visible + after.inFlight + after.delayed;
+  ctx.out(`The DLQ now holds ${describeDepth(after)}${left > 0 ? `: \`npm run cli -- dlq list${t.flags}\` shows them` : ''}.`);
+}
+
+/** Lists the move tasks of the DLQ; undefined when this SQS has none (moveTaskUnavailable). */
+async function moveTasks(t: Target, sourceArn: string): Promise<{ tasks: ListMessageMoveTasksResultEntry[] } | { unavailable: string }> {
+  try {
+    const r = await t.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }));
+    return { tasks: r.Results ?? [] };
+  } catch (err) {
+    const why = moveTaskUnavailable(err);
+    if (why) return { unavailable: why };
+    throw err;
+  }
+}
+
+async function startMoveTask(t: Target, sourceArn: string, before: Depth, ctx: CliContext): Promise<{ kind: 'task' } | { kind: 'hand'; why: string }> {
+  const listed = await moveTasks(t, sourceArn);
+  if ('unavailable' in listed) return { kind: 'hand', why: listed.unavailable };
+  const follow = `npm run cli -- dlq tasks${t.flags}`;
+  const running = listed.tasks.find((x) => x.Status === 'RUNNING');
+  if (running) {
+    ctx.out(
+      `A message move task is already running on the DLQ (started ${isoOf(running.StartedTimestamp)}, ${running.ApproximateNumberOfMessagesMoved ?? 0} of ${running.ApproximateNumberOfMessagesToMove ?? '?'} moved): SQS allows one at a time, so none was started. Follow it: ${follow}`,
+    );
+    return { kind: 'task' };
+  }
+  let handle: string | undefined;
+  try {
+    const r = await t.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: await queueArn(t.sqs, t.queueUrl) }));
+    handle = r.TaskHandle;
+  } catch (err) {
+    const why = moveTaskUnavailable(err);
+    if (why) return { kind: 'hand', why };
+    throw err;
+  }
+  ctx.out(`Started an SQS message move task (StartMessageMoveTask) from the DLQ to ${t.queueUrl}: about ${before.visible} message(s) to move.`);
+  ctx.out(`Task handle: ${handle ?? '(none returned)'}`);
+  ctx.out('SQS moves them in the background, with their attributes; this command has moved nothing itself. Follow it with:');
+  ctx.out(`  ${follow}   (ListMessageMoveTasks: status, moved of to move, failure reason)`);
+  ctx.out(`It is done when its status is COMPLETED and \`npm run cli -- dlq list${t.flags}\` shows nothing.`);
+  return { kind: 'task' };
+}
+
+const isoOf = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '?');
+
+async function tasks(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { values } = parseFlags(argv, { json: { type: 'boolean', default: false } }, { helpHint: HINT });
+  const t = await dlqTarget(ctx);
+  const listed = await moveTasks(t, await queueArn(t.sqs, t.dlqUrl));
+  const depth = await queueDepthDetail(t.sqs, t.dlqUrl);
+  if ('unavailable' in listed) {
+    if (values.json) ctx.out(JSON.stringify({ tasks: [], unavailable: listed.unavailable, depth }, null, 2));
+    else ctx.out(`No message move tasks: ${listed.unavailable}. \`dlq redrive\` moves by receive → send → delete here. The DLQ holds ${describeDepth(depth)}.`);
+    return 0;
+  }
+  if (values.json) {
+    ctx.out(JSON.stringify({ tasks: listed.tasks, depth }, null, 2));
+    return 0;
+  }
+  ctx.out(
+    formatTable(
+      listed.tasks.map((x) => ({
+        status: x.Status ?? '?',
+        started: isoOf(x.StartedTimestamp),
+        moved: x.ApproximateNumberOfMessagesMoved ?? 0,
+        'to move': x.ApproximateNumberOfMessagesToMove ?? '',
+        'failure reason': x.FailureReason ?? '',
+        handle: x.Status === 'RUNNING' ? (x.TaskHandle ?? '') : '',
+      })),
+      { empty: '(no move task on the DLQ)' },
+    ),
+  );
+  ctx.out();
+  ctx.out(`The DLQ holds ${describeDepth(depth)}.`);
+  return 0;
 }

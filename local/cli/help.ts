@@ -23,7 +23,8 @@ Commands:
   dlq list [--json]               parked messages: sourceMessageId, error, receives, age, command
   dlq delete <id>                 delete exactly one DLQ message (its sourceMessageId or messageId)
   dlq purge --yes                 delete every DLQ message
-  dlq redrive [--allow-stale]     move every DLQ message back to the lifecycle queue
+  dlq redrive [--allow-stale]     move every DLQ message back to the lifecycle queue, then check the DLQ
+  dlq tasks [--json]              the DLQ's SQS message move tasks (a redrive's progress)
   reset                           local stack: the demo account again, both queues emptied
   archived [--json]               lists archived by us, and when each may be deleted (the recovery window)
   restore <cl-…>                  queue a list.restore: the archived list gets its name and description back
@@ -84,7 +85,8 @@ campaigns once, and prints the candidates. A dry run by default: nothing is queu
   dlq: `Usage: npm run cli -- dlq list [--json]
        npm run cli -- dlq delete <sourceMessageId or messageId>
        npm run cli -- dlq purge --yes
-       npm run cli -- dlq redrive [--allow-stale]
+       npm run cli -- dlq redrive [--allow-stale] [--by-hand]
+       npm run cli -- dlq tasks [--json]
 
   list           every message in the DLQ: sourceMessageId (the id the outcome lines printed:
                  the SourceMessageId attribute parking sets, else its own id, which SQS keeps
@@ -96,11 +98,21 @@ campaigns once, and prints the candidates. A dry run by default: nothing is queu
   delete <id>    deletes exactly that message (by sourceMessageId, or its own messageId when
                  several share one); the others stay
   purge --yes    deletes every message (PurgeQueue); refused without --yes (exit 2)
-  redrive        moves them back to the lifecycle queue: SQS's StartMessageMoveTask where it
-                 exists, else receive → send → delete, in that order, so nothing is lost
+  redrive        moves them back to the lifecycle queue, and says which way it took:
+                 - SQS's StartMessageMoveTask where SQS has it: prints the task's handle; SQS
+                   moves them in the background (follow it with \`dlq tasks\`);
+                 - else (an endpoint without move tasks, such as the local SQS) receive → send →
+                   delete, in that order, with long polls, each message's attributes kept. A
+                   message the lifecycle queue refuses stays in the DLQ and is named with SQS's
+                   reason. Then the DLQ's depth. Exit 1 unless every message moved and the DLQ
+                   is empty
   --allow-stale  adds the message attribute AllowStale=true, so commands older than
-                 MAX_COMMAND_AGE_HOURS are not skipped as stale. A move task cannot add
-                 attributes, so this always moves by receive → send → delete
+                 MAX_COMMAND_AGE_HOURS are not skipped as stale; the consumer honours it only
+                 from a sender in OVERRIDE_SENDER_IDS. A move task cannot add attributes, so
+                 this always moves by receive → send → delete
+  --by-hand      receive → send → delete even where SQS has move tasks
+  tasks          the DLQ's message move tasks (ListMessageMoveTasks): status, moved of to
+                 move, failure reason, and the DLQ's depth
 `,
   reset: `Usage: npm run cli -- reset
 

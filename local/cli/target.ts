@@ -126,12 +126,15 @@ function missing(items: string[], fix: string): UsageError {
   return new UsageError(`missing ${items.length === 1 ? 'setting' : 'settings'}: ${items.join('; ')}. ${fix}`);
 }
 
-function awsClients(region: string, local: boolean) {
+function awsClients(region: string, local: boolean, env: NodeJS.ProcessEnv) {
   // One attempt for loopback endpoints: a stack that is down answers at once with ECONNREFUSED.
   const attempts = local ? { maxAttempts: 1 } : {};
   let lambda: LambdaClient | undefined;
-  // The SDK's own chain otherwise: credentials or AWS_PROFILE, AWS_ENDPOINT_URL_SQS / _LAMBDA.
-  const sqs = new SQSClient({ region, ...attempts });
+  // An endpoint given in the environment, passed on explicitly: otherwise the SQS client sends
+  // each request to its QueueUrl's host instead (useQueueUrlAsEndpoint), with a warning.
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  // The SDK's own chain otherwise: credentials or AWS_PROFILE, AWS_ENDPOINT_URL_LAMBDA.
+  const sqs = new SQSClient({ region, ...attempts, ...(endpoint ? { endpoint } : {}) });
   return {
     sqs,
     lambda: () => (lambda ??= new LambdaClient({ region, ...attempts })),
@@ -169,7 +172,7 @@ async function stageTarget(needs: readonly Need[], stage: string, regionFlag: st
   const mapping = value('mapping');
   const sqsEndpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL ?? new URL(queueUrl).origin;
   const local = isLoopback(sqsEndpoint);
-  const clients = awsClients(region, local);
+  const clients = awsClients(region, local, env);
   return {
     local,
     source: `the outputs of stack ${name} in ${region}`,
@@ -207,7 +210,7 @@ function envTarget(needs: readonly Need[], env: NodeJS.ProcessEnv): Target {
   if (lacking.length) {
     throw missing(lacking, `Export ${lacking.length === 1 ? 'it' : 'them'}, or pass --stage <stage> --region <region> to read them from the stack's outputs.`);
   }
-  const clients = awsClients(region!, local);
+  const clients = awsClients(region!, local, env);
   return {
     local,
     source: 'LIFECYCLE_QUEUE_URL',

@@ -5,7 +5,9 @@ import { LogTap } from '../../local/log-tap';
 import { demoSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
-import { purgeQueues, queueDepth, queueDepthDetail } from '../../local/queues';
+import { peekAll, purgeQueues, queueDepth, queueDepthDetail } from '../../local/queues';
+import { SqsFaultProxy } from '../../local/sqs-fault-proxy';
+import type { AnswerReply } from '../../local/sqs-fault-proxy';
 import { LOCAL_MAPPING_UUID } from '../../local/ports';
 import { startFakeCloudFormation } from '../helpers/fake-cloudformation';
 import type { FakeCloudFormation } from '../helpers/fake-cloudformation';
@@ -261,16 +263,59 @@ describe('operator CLI', () => {
     expect(await depth(stack.dlqUrl)).toBe(0);
   });
 
-  it('dlq redrive moves every message back', async () => {
-    await park(command('cl-x'), { errorCode: 'kore-validation' });
-    const redrive = await run('dlq', 'redrive');
-    expect(redrive.code).toBe(0);
-    expect(redrive.out).toMatch(/Moved 1 of 1 message/);
-    expect(await depth(stack.dlqUrl)).toBe(0);
+  it('dlq redrive moves a DLQ larger than one receive (25) back by receive → send → delete where SQS has no move task, each with its attributes, and checks the DLQ is empty', async () => {
+    for (let i = 0; i < 25; i++) {
+      await park(command(`cl-${i}`), {
+        sourceMessageId: `src-${i}`,
+        errorCode: 'kore-server',
+        receiveCount: 3,
+        origin: { senderId: 'AROAPRODUCER:crm', sentAtMs: 1, messageId: `first-${i}`, requeues: 1 },
+        extra: { AllowStale: 'true', CrmTraceId: `trace-${i}` },
+      });
+    }
+    const r = await run('dlq', 'redrive');
+    expect(r.code).toBe(0);
+    // fauxqs answers InvalidAction "Unknown action: ListMessageMoveTasks": it has none.
+    expect(r.out).toMatch(
+      /^Redrive by receive → send → delete \(this SQS endpoint has no message move tasks \(InvalidAction: Unknown action: \w+MessageMoveTasks?\)\)\.$/m,
+    );
+    expect(r.out).toMatch(/^Moved 25 of 25 message\(s\) to \S+kore-lifecycle, each with its message attributes\.$/m);
+    expect(r.out).toMatch(/^The DLQ now holds 0 message\(s\) \(0 visible, 0 in flight, 0 delayed\)\.$/m);
+    expect(await queueDepthDetail(stack.sqs, stack.dlqUrl)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    const moved = await peekAll(stack.sqs, stack.queueUrl);
+    expect(moved).toHaveLength(25);
+    const seven = moved.find((m) => m.MessageAttributes?.SourceMessageId?.StringValue === 'src-7');
+    expect(JSON.parse(seven!.Body!)).toMatchObject({ contactListId: 'cl-7' });
+    expect(Object.fromEntries(Object.entries(seven!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]))).toEqual({
+      ErrorCode: 'kore-server',
+      ErrorMessage: 'kore-server: it failed',
+      SourceMessageId: 'src-7',
+      ReceiveCount: '3',
+      KclOrigin: JSON.stringify({ senderId: 'AROAPRODUCER:crm', sentAtMs: 1, messageId: 'first-7', requeues: 1 }),
+      AllowStale: 'true',
+      CrmTraceId: 'trace-7',
+    });
+  });
+
+  it('dlq redrive reports a message the lifecycle queue refuses as not moved, leaves it in the DLQ and exits 1', async () => {
+    await park(command('cl-ok'), { sourceMessageId: 'src-ok', errorCode: 'kore-server' });
+    // The DLQ takes 256 KB, the lifecycle queue 64 KB (serverless.yml): this one cannot go back.
+    await park(JSON.stringify({ type: 'list.update', contactListId: 'cl-big', description: 'x'.repeat(70_000) }), {
+      sourceMessageId: 'src-big',
+      errorCode: 'invalid-message',
+    });
+    const r = await run('dlq', 'redrive');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^Moved 1 of 2 message\(s\)/m);
+    expect(r.out).toMatch(/^Not moved, left in the DLQ: 1 message\(s\):\n {2}\S+ \(SourceMessageId src-big\): InvalidParameterValue: .*65536 bytes/m);
+    expect(r.out).toMatch(/^The DLQ now holds 1 message\(s\) \(1 visible, 0 in flight, 0 delayed\): `npm run cli -- dlq list` shows them\.$/m);
+    expect(r.out).not.toMatch(/Moved 2/);
+    const left = await peekAll(stack.sqs, stack.dlqUrl);
+    expect(left.map((m) => m.MessageAttributes?.SourceMessageId?.StringValue)).toEqual(['src-big']);
     expect(await depth(stack.queueUrl)).toBe(1);
   });
 
-  it('dlq redrive --allow-stale moves by receive → send → delete and adds AllowStale=true to each message', async () => {
+  it('dlq redrive --allow-stale moves by receive → send → delete, adds AllowStale=true to each message and says who the consumer honours it from', async () => {
     await stack.sqs.send(
       new SendMessageCommand({
         QueueUrl: stack.dlqUrl,
@@ -280,14 +325,123 @@ describe('operator CLI', () => {
     );
     const r = await run('dlq', 'redrive', '--allow-stale');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/StartMessageMoveTask cannot add message attributes/);
-    expect(r.out).toMatch(/Moved 1 of 1 message\(s\) .* with AllowStale=true/);
+    expect(r.out).toMatch(/^Redrive by receive → send → delete \(a move task cannot add the attribute AllowStale\)\.$/m);
+    expect(r.out).toMatch(/Moved 1 of 1 message\(s\) .* and AllowStale=true/);
+    expect(r.out).toMatch(/AllowStale=true is honoured only for a sender in OVERRIDE_SENDER_IDS/);
     const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
     expect(got.Messages?.[0]?.MessageAttributes).toMatchObject({
       AllowStale: { DataType: 'String', StringValue: 'true' },
       ErrorCode: { StringValue: 'kore-server' },
     });
     expect(await depth(stack.dlqUrl)).toBe(0);
+  });
+
+  it('dlq redrive on an empty DLQ says so and exits 0', async () => {
+    const r = await run('dlq', 'redrive');
+    expect(r).toEqual({ code: 0, out: 'The DLQ is empty: nothing to redrive.\n' });
+  });
+
+  describe('through an SQS endpoint that has message move tasks (a stand-in for them in front of the local SQS)', () => {
+    let proxy: SqsFaultProxy;
+    let moveTasks: { list: Record<string, unknown>; start: AnswerReply };
+    beforeAll(async () => {
+      proxy = await new SqsFaultProxy({
+        target: stack.env.AWS_ENDPOINT_URL_SQS!,
+        answer: (op) => (op === 'ListMessageMoveTasks' ? { result: moveTasks.list } : op === 'StartMessageMoveTask' ? moveTasks.start : undefined),
+      }).start();
+    });
+    afterAll(() => proxy.stop());
+    beforeEach(() => {
+      moveTasks = { list: { Results: [] }, start: { result: { TaskHandle: 'task-handle-1' } } };
+      proxy.calls.length = 0;
+      process.env.AWS_ENDPOINT_URL_SQS = proxy.url;
+    });
+    afterEach(() => (process.env.AWS_ENDPOINT_URL_SQS = stack.env.AWS_ENDPOINT_URL_SQS));
+    const ops = () => proxy.calls.map((c) => c.operation);
+
+    it('starts a move task, prints its handle and how to follow it, and does not claim anything moved', async () => {
+      for (let i = 0; i < 3; i++) await park(command(`cl-${i}`), { errorCode: 'kore-server' });
+      const r = await run('dlq', 'redrive');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^Started an SQS message move task \(StartMessageMoveTask\) from the DLQ to \S+: about 3 message\(s\) to move\.$/m);
+      expect(r.out).toMatch(/^Task handle: task-handle-1$/m);
+      expect(r.out).toMatch(/this command has moved nothing itself/);
+      expect(r.out).toMatch(/^ {2}npm run cli -- dlq tasks {3}\(ListMessageMoveTasks/m);
+      expect(r.out).not.toMatch(/Moved \d/);
+      expect(ops()).toContain('StartMessageMoveTask');
+      expect(ops()).not.toContain('SendMessageBatch');
+      // The stand-in moves nothing: the messages are still where they were.
+      expect(await depth(stack.dlqUrl)).toBe(3);
+      expect(await depth(stack.queueUrl)).toBe(0);
+
+      moveTasks.list = {
+        Results: [
+          {
+            TaskHandle: 'task-handle-1',
+            Status: 'RUNNING',
+            SourceArn: stack.dlqArn,
+            ApproximateNumberOfMessagesMoved: 1,
+            ApproximateNumberOfMessagesToMove: 3,
+            StartedTimestamp: 1_700_000_000_000,
+          },
+        ],
+      };
+      const tasks = await run('dlq', 'tasks');
+      expect(tasks.code).toBe(0);
+      expect(tasks.out).toMatch(/^RUNNING\s+2023-11-14T22:13:20\.000Z\s+1\s+3\s+task-handle-1$/m);
+      expect(tasks.out).toMatch(/The DLQ holds 3 message\(s\)/);
+      // One at a time: a second redrive while it runs starts nothing.
+      proxy.calls.length = 0;
+      const again = await run('dlq', 'redrive');
+      expect(again.code).toBe(0);
+      expect(again.out).toMatch(/^A message move task is already running on the DLQ \(started 2023-11-14T22:13:20\.000Z, 1 of 3 moved\)/m);
+      expect(ops()).not.toContain('StartMessageMoveTask');
+    });
+
+    it('stops at an error that does not mean "no move task here" (access denied, a bad ARN): nothing moved by hand, exit 1', async () => {
+      await park(command('cl-a'), { errorCode: 'kore-server' });
+      moveTasks.start = { error: 'AccessDenied', message: 'not authorized to perform sqs:StartMessageMoveTask', status: 403 };
+      const denied = await run('dlq', 'redrive');
+      expect(denied.code).toBe(1);
+      expect(denied.out).toMatch(/^AWS refused the request \(AccessDenied\)/m);
+      moveTasks.start = { error: 'InvalidParameterValue', message: 'Value arn:aws:sqs:x for parameter SourceArn is invalid.' };
+      const badArn = await run('dlq', 'redrive');
+      expect(badArn.code).toBe(1);
+      expect(ops()).not.toContain('SendMessageBatch');
+      expect(await depth(stack.dlqUrl)).toBe(1);
+    });
+
+    it('moves by hand, and says why, when SQS says the queue has no move task (not a DLQ)', async () => {
+      await park(command('cl-a'), { errorCode: 'kore-server' });
+      moveTasks.start = { error: 'InvalidParameterValue', message: 'Source queue must be configured as a Dead Letter Queue.' };
+      const r = await run('dlq', 'redrive');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(
+        /^Redrive by receive → send → delete \(SQS has no move task for a queue that is no dead-letter queue \(InvalidParameterValue: Source queue must be configured as a Dead Letter Queue\.\)\)\.$/m,
+      );
+      expect(r.out).toMatch(/^Moved 1 of 1 message/m);
+      expect(await depth(stack.dlqUrl)).toBe(0);
+    });
+
+    it('leaves every message in the DLQ and says so when the send to the lifecycle queue fails, exit 1', async () => {
+      for (let i = 0; i < 12; i++) await park(command(`cl-${i}`), { sourceMessageId: `src-${i}`, errorCode: 'kore-server' });
+      moveTasks.start = { error: 'UnsupportedOperation', message: 'Redrive is not supported for this queue.' };
+      proxy.faults = { SendMessageBatch: { serverErrorRate: 1 } };
+      try {
+        const r = await run('dlq', 'redrive');
+        expect(r.code).toBe(1);
+        expect(r.out).toMatch(/^Redrive by receive → send → delete \(SQS supports no move task for this queue \(UnsupportedOperation: /m);
+        expect(r.out).toMatch(/^Moved 0 of 12 message\(s\)/m);
+        expect(r.out).toMatch(/^Not moved, left in the DLQ: 12 message\(s\):$/m);
+        expect(r.out.match(/^ {2}\S+ \(SourceMessageId src-\d+\): (InternalError|ServiceUnavailable)/gm)).toHaveLength(12);
+        expect(r.out).toMatch(/^The DLQ now holds 12 message\(s\) \(12 visible, 0 in flight, 0 delayed\)/m);
+        expect(proxy.calls.filter((c) => c.operation === 'SendMessageBatch').map((c) => c.result)).toEqual(['server-error', 'server-error']);
+      } finally {
+        proxy.faults = {};
+      }
+      expect(await queueDepthDetail(stack.sqs, stack.dlqUrl)).toEqual({ visible: 12, inFlight: 0, delayed: 0 });
+      expect(await depth(stack.queueUrl)).toBe(0);
+    });
   });
 
   describe('--stage <name> --region <r>: the settings from the stack outputs', () => {
