@@ -17,11 +17,12 @@ import { archived, restore } from './cli/recovery.js';
 import { reset } from './cli/reset.js';
 import { event, send } from './cli/send.js';
 import { sweep } from './cli/sweep.js';
+import { brake } from './cli/brake.js';
 import type { Target, TargetFlags } from './cli/target.js';
 import { resolveTarget } from './cli/target.js';
 import { UsageError } from './errors.js';
 
-const COMMANDS = { send, event, sweep, dlq, reset, restore, archived } as const;
+const COMMANDS = { send, event, sweep, dlq, brake, reset, restore, archived } as const;
 /** Commands that talk to no stack: --stage means nothing to them. */
 const NO_STACK = new Set<string>(['event']);
 

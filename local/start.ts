@@ -33,7 +33,8 @@ SQS, Secrets Manager) with the sample commands of events/, then prints a summary
 Options:
   --keep-running       then keep the stack up and the consumer polling, printing each outcome as it
                        happens, until Ctrl-C. Fixed ports ${LOCAL_PORTS.sqs} (SQS), ${LOCAL_PORTS.secrets} (Secrets Manager), ${LOCAL_PORTS.kore} (Kore),
-                       which serverless.yml's local stage and the printed AWS CLI hints use
+                       ${LOCAL_PORTS.lambda} (Lambda API, for the brake), which serverless.yml's local stage and the
+                       printed AWS CLI hints use
   --random-ports       with --keep-running: let the OS choose the ports (when those are busy)
   --skip-demo          with --keep-running: start with the untouched demo account, no story
   --stack-file <path>  with --keep-running: where to write the endpoints for npm run cli
@@ -198,7 +199,14 @@ async function main(argv: readonly string[]): Promise<number> {
       say(color(31, 'A secret or JWT reached the logs: this is a bug.'));
       exitCode = 1;
     }
-    if (keep) await keepRunning({ stack, esm, stackFile, fixedPorts, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, io: { say, dim, bold } });
+    if (keep) {
+      try {
+        await keepRunning({ stack, esm, stackFile, fixedPorts, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, logFile, io: { say, dim, bold } });
+      } catch (err) {
+        if (err instanceof PortInUseError) throw portFix(err, keep);
+        throw err;
+      }
+    }
   } finally {
     tap.stop();
     await stack.stop();

@@ -25,6 +25,8 @@ Commands:
   dlq purge --yes                 delete every DLQ message
   dlq redrive [--allow-stale]     move every DLQ message back to the lifecycle queue, then check the DLQ
   dlq tasks [--json]              the DLQ's SQS message move tasks (a redrive's progress)
+  brake on [--note text]          stop all destructive work: tag the queue, disable the consumer's mapping
+  brake off | brake status        release it (a person's decision) | show both halves, and the note
   reset                           local stack: the demo account again, both queues emptied
   archived [--json]               lists archived by us, and when each may be deleted (the recovery window)
   restore <cl-…>                  queue a list.restore: the archived list gets its name and description back
@@ -113,6 +115,24 @@ campaigns once, and prints the candidates. A dry run by default: nothing is queu
   --by-hand      receive → send → delete even where SQS has move tasks
   tasks          the DLQ's message move tasks (ListMessageMoveTasks): status, moved of to
                  move, failure reason, and the DLQ's depth
+`,
+  brake: `Usage: npm run cli -- brake on [--note "who: why"]
+       npm run cli -- brake off
+       npm run cli -- brake status [--json]
+
+The brake (docs/operations.md, "The brake"), pulled by hand; the deletions and archives alarms
+pull it by themselves. Two halves (lib/brake/switch.ts):
+  - the tag kcl-brake on the lifecycle queue, its value the note: every consumer reads it before
+    each record (at most every 15 s) and puts the record back, so a running batch stops;
+  - the consumer's event source mapping disabled (stack output ConsumerEventSourceMappingUuid,
+    or CONSUMER_EVENT_SOURCE_MAPPING_UUID): no new batch is received.
+Nothing is lost: the messages wait in the queue, their receives unspent.
+  on         pulls it; --note says who and why (default: your user name and the time)
+  off        releases it: the mapping enabled, then the tag removed
+  status     ON or off, the note, and the mapping's state (Enabled, Disabling, Disabled);
+             exit 0 either way. --json for scripts
+On the local stack (npm start -- --keep-running) its Lambda API stands in for Lambda's, and
+disabling the mapping really stops the consumer polling.
 `,
   reset: `Usage: npm run cli -- reset
 
