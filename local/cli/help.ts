@@ -11,13 +11,15 @@ const TARGET = `Target, first match wins:
   otherwise                       the stack of \`npm start -- --keep-running\` (its endpoints file
                                   .local-stack/stack.json, or LOCAL_STACK_FILE; else its fixed ports)
 AWS credentials: the SDK's usual chain (AWS_PROFILE, keys, roles).
-Exit codes: 0 ok, 1 failure, 2 usage (bad command line, missing settings).`;
+Exit codes: 0 ok, 1 failure, 2 usage (bad command line, missing settings), 3 send --wait saw
+no outcome in time.`;
 
 export const HELP = {
   main: `Usage: npm run cli -- <command> [options]
 
 Commands:
-  send <type> [--field value]…    validate a command with the consumer's schema and queue it
+  send <type> [--field value]…    validate a command with the consumer's schema and queue it;
+                                  --wait [s]: print its outcome (local stack; exit 3: none in time)
   event <type> [--field value]…   print a fresh SQS event (occurredAt now) for serverless invoke local
   sweep [--live]                  the nightly sweep's candidates (dry run); --live queues them (local only)
   dlq list [--json]               parked messages: sourceMessageId, error, receives, age, command
@@ -34,18 +36,23 @@ Commands:
 ${TARGET}
 Run any command with --help for its options.
 `,
-  send: `Usage: npm run cli -- send <type> [--field value]…
+  send: `Usage: npm run cli -- send <type> [--field value]… [--wait [seconds]]
 
 Types: ${COMMAND_TYPES.join(', ')}. Fields are the message contract's (docs/contract.md, "Commands"):
   --contactListId cl-…  --campaignId cd-…  --action delete|archive  --reason word
   --name text  --description text  --keepContactLists true|false  --eventId id  --streamId st-…
 occurredAt is now unless --occurredAt <ISO time> says otherwise. The command is checked by the
 consumer's schema; an invalid one is not sent (exit 2). Watch its outcome in the terminal of
-\`npm start -- --keep-running\`.
+\`npm start -- --keep-running\`, or:
+  --wait [seconds]      wait for it here (default 30, at most 900) and print it in npm start's
+                        one-line form: exit 0 for done, already-done or skipped, 1 for rejected,
+                        3 when none came in time. Local stack only (it reads the consumer's
+                        outcome lines); in AWS the outcome is in the consumer's log group.
 
 Examples:
   npm run cli -- send list.expired --contactListId cl-promo-spring-0006 --reason crm-expiry
   npm run cli -- send campaign.ended --campaignId cd-winback-0002 --keepContactLists true
+  npm run cli -- send list.expired --contactListId cl-tradeshow-0013 --wait
 `,
   event: `Usage: npm run -s cli -- event <type> [--field value]…
        npm run -s cli -- event --from <events/sqs-….json>
@@ -59,11 +66,12 @@ Example (npm's -s keeps its banner out of the file):
   npm run -s cli -- event list.expired --contactListId cl-promo-spring-0006 > /tmp/event.json
   npx serverless invoke local -f lifecycleEvents --stage local -p /tmp/event.json
 `,
-  restore: `Usage: npm run cli -- restore <contactListId> [--eventId id] [--streamId st-…]
+  restore: `Usage: npm run cli -- restore <contactListId> [--eventId id] [--streamId st-…] [--wait [seconds]]
 
 Queues {"type":"list.restore","contactListId":…}: the consumer puts back the name and description
 our archive recorded (docs/safety-model.md, "Recovery window"). A list not archived by us ends skipped
 (not-archived), one already deleted skipped (not-found). See the waiting lists with \`archived\`.
+--wait waits for the outcome, as with send.
 `,
   archived: `Usage: npm run cli -- archived [--json]
 

@@ -61,6 +61,30 @@ describe('operator CLI', () => {
     expect(await depth(stack.queueUrl)).toBe(1);
   });
 
+  it('send --wait is refused before anything is sent where no consumer’s outcome lines can be read: AWS, or queues without a kept-running stack', async () => {
+    const local = await run('send', 'list.expired', '--contactListId', 'cl-promo-spring-0006', '--wait');
+    expect(local.code).toBe(2);
+    expect(local.out).toMatch(/^--wait reads the outcome log of `npm start -- --keep-running`, which its endpoints file names; LIFECYCLE_QUEUE_URL names none/);
+    process.env.AWS_ENDPOINT_URL_SQS = 'https://sqs.eu-west-1.amazonaws.com';
+    try {
+      const aws = await run('send', 'list.expired', '--contactListId', 'cl-promo-spring-0006', '--wait', '10');
+      expect(aws.code).toBe(2);
+      expect(aws.out).toMatch(/^--wait works on the local stack only: .*CloudWatch Logs Insights: filter message = "outcome" and messageId = /);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SQS = stack.env.AWS_ENDPOINT_URL_SQS;
+    }
+    for (const [wait, message] of [
+      [['--wait', '0'], /^--wait needs a whole number from 1 to 900 \(got "0"\)$/m],
+      [['--wait=forever'], /^--wait needs a whole number from 1 to 900 \(got "forever"\)$/m],
+      [['--wait', '901'], /^--wait needs a whole number from 1 to 900/],
+    ] as const) {
+      const r = await run('send', 'list.expired', '--contactListId', 'cl-promo-spring-0006', ...wait);
+      expect({ wait, code: r.code }).toEqual({ wait, code: 2 });
+      expect(r.out).toMatch(message);
+    }
+    expect(await depth(stack.queueUrl)).toBe(0);
+  });
+
   it('sweep is a dry run by default: it prints the candidate table and queues nothing', async () => {
     for (const argv of [['sweep'], ['sweep', '--dry-run']]) {
       const r = await run(...argv);

@@ -89,6 +89,50 @@ describe('the brake against npm start -- --keep-running', () => {
     expect(await queueDepth(sqs, queueUrl)).toBe(0);
   }, 120_000);
 
+  describe('send --wait', () => {
+    it('prints the outcome in npm start’s one-line form and exits by it: 0 done or skipped, 1 rejected', async () => {
+      const done = await cli('send', 'list.expired', '--contactListId', 'cl-tradeshow-0013', '--reason', 'crm-expiry', '--wait', '30');
+      expect({ code: done.code, stderr: done.stderr }).toEqual({ code: 0, stderr: '' });
+      const id = /as message ([0-9a-f-]{36})/.exec(done.stdout)![1]!;
+      const line = done.stdout.split('\n').find((l) => l.includes('✔ done'));
+      expect(line).toMatch(
+        new RegExp(
+          `^\\d{2}:\\d{2}:\\d{2} {2}✔ done +list\\.expired cl-tradeshow-0013 ".+" +archived as "\\[expired\\] .+".* · \\d+ Kore calls, msg ${id.slice(0, 8)}$`,
+        ),
+      );
+      // The same line the first terminal printed.
+      expect(out()).toContain(line!);
+
+      const skipped = await cli('send', 'list.expired', '--contactListId', 'cl-callback-dnc-0015', '--wait');
+      expect(skipped.code).toBe(0);
+      expect(skipped.stdout).toMatch(/⊘ skipped +list\.expired cl-callback-dnc-0015 .* protected \(rule not-dnc-name/);
+
+      // A bot this deployment may not touch: the consumer rejects it (parks it) before any Kore call.
+      const rejected = await cli('send', 'list.expired', '--contactListId', 'cl-reactivation-0014', '--streamId', 'st-someone-else', '--wait', '20');
+      expect({ code: rejected.code, stderr: rejected.stderr }).toEqual({ code: 1, stderr: '' });
+      expect(rejected.stdout).toMatch(/✖ rejected +list\.expired cl-reactivation-0014 +stream-not-allowed: .*→ parked in the DLQ/);
+      expect((await cli('restore', 'cl-tradeshow-0013', '--wait', '30')).stdout).toMatch(/✔ done +list\.restore cl-tradeshow-0013 .*restored as/);
+    }, 90_000);
+
+    it('exits 3 when no outcome comes in time (the brake holds the command), saying where to look', async () => {
+      // With the brake on, nothing receives the command.
+      expect((await cli('brake', 'on', '--note', 'test: hold')).code).toBe(0);
+      try {
+        const r = await cli('send', 'list.expired', '--contactListId', 'cl-survey-old-0005', '--wait', '3');
+        expect(r.code).toBe(3);
+        expect(r.stderr.trimEnd().split('\n')).toEqual([
+          expect.stringMatching(
+            /^no outcome for message \S+ within 3 s: it is still in the queue or being run\. .*`npm run cli -- brake status` says whether the brake holds it\.$/,
+          ),
+        ]);
+        expect(r.stdout).toMatch(/^Waiting up to 3 s for its outcome…$/m);
+        expect(await queueDepth(sqs, running!.endpoints.queueUrl)).toBe(1);
+      } finally {
+        await cli('brake', 'off');
+      }
+    }, 60_000);
+  });
+
   describe('docs/operations.md, "The brake", as written', () => {
     let cfn: FakeCloudFormation;
     beforeAll(async () => {
