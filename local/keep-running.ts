@@ -5,7 +5,7 @@ import { LocalLambdaApi } from './lambda-api.js';
 import { LOCAL_MAPPING_UUID, LOCAL_PORTS, LOCAL_REGION, LOCAL_SECRET_NAME, SERVICE_NAMES } from './ports.js';
 import { describeInvocation } from './scenario.js';
 import type { LocalStack } from './stack.js';
-import { removeStackFile, writeStackFile } from './stack-file.js';
+import { claimStackFile, removeStackFile, writeStackFile } from './stack-file.js';
 
 export interface KeepRunningIo {
   say(s: string): void;
@@ -40,6 +40,8 @@ export async function keepRunning(o: {
   stack: LocalStack;
   esm: LocalEventSourceMapping;
   stackFile: string;
+  /** `--stack-file` named it: a file another running stack holds is refused, not sidestepped. */
+  stackFileNamed: boolean;
   fixedPorts: boolean;
   koreCallsPerMinute: number;
   /** The JSON log every handler line goes to (`send --wait` reads the outcomes there). */
@@ -64,7 +66,10 @@ export async function keepRunning(o: {
 
 async function serve(o: Parameters<typeof keepRunning>[0], lambda: LocalLambdaApi): Promise<void> {
   const { stack, esm, io } = o;
-  writeStackFile(o.stackFile, {
+  // Another stack may hold the file (a second one on --random-ports): never take it over.
+  const claimed = claimStackFile(o.stackFile, o.stackFileNamed);
+  const stackFile = claimed.path;
+  writeStackFile(stackFile, {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     region: LOCAL_REGION,
@@ -79,8 +84,9 @@ async function serve(o: Parameters<typeof keepRunning>[0], lambda: LocalLambdaAp
     mappingUuid: LOCAL_MAPPING_UUID,
     logFile: o.logFile,
   });
-  const shownFile = relative(process.cwd(), o.stackFile).startsWith('..') ? o.stackFile : relative(process.cwd(), o.stackFile);
-  const cliFlag = o.fixedPorts && !process.env.LOCAL_STACK_FILE ? '' : ` (elsewhere: LOCAL_STACK_FILE=${o.stackFile} npm run cli -- …)`;
+  const shown = (file: string) => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
+  const shownFile = shown(stackFile);
+  const cliFlag = o.fixedPorts && !process.env.LOCAL_STACK_FILE && !claimed.owner ? '' : ` (elsewhere: LOCAL_STACK_FILE=${stackFile} npm run cli -- …)`;
 
   io.say('');
   io.say(io.bold('The stack keeps running.') + ' The consumer polls the lifecycle queue as Lambda would and prints each outcome here.');
@@ -90,6 +96,11 @@ async function serve(o: Parameters<typeof keepRunning>[0], lambda: LocalLambdaAp
   io.say(`  Secrets Manager  ${stack.secrets.url}  secret ${LOCAL_SECRET_NAME}`);
   io.say(`  Lambda API       ${lambda.url}  event source mapping ${LOCAL_MAPPING_UUID} ${io.dim('(the brake)')}`);
   io.say(`  Endpoints file   ${shownFile} ${io.dim(`(npm run cli reads it${cliFlag})`)}`);
+  if (claimed.owner) {
+    io.say(
+      `                   ${shown(claimed.owner.file)} belongs to the stack of process ${claimed.owner.pid}, still running: this one writes its own file, and npm run cli without LOCAL_STACK_FILE works on that one.`,
+    );
+  }
   io.say('');
   io.say(io.bold('In another terminal:'));
   io.say('  npm run cli -- send list.expired --contactListId cl-promo-spring-0006');
@@ -136,7 +147,7 @@ async function serve(o: Parameters<typeof keepRunning>[0], lambda: LocalLambdaAp
       },
     });
   } finally {
-    removeStackFile(o.stackFile);
+    removeStackFile(stackFile);
   }
   io.say(io.dim('Stopping the stack.'));
 }

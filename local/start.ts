@@ -23,7 +23,7 @@ import { runScenario } from './scenario.js';
 import { demoSeed } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
 import type { LocalStack } from './stack.js';
-import { DEFAULT_STACK_FILE, stackFilePath } from './stack-file.js';
+import { claimStackFile, DEFAULT_STACK_FILE, StackFileTaken, stackFilePath } from './stack-file.js';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -93,6 +93,15 @@ function portFix(err: PortInUseError, keep: boolean): LocalError {
   );
 }
 
+function claimOrExplain(stackFile: string, named: boolean): void {
+  try {
+    claimStackFile(stackFile, named);
+  } catch (err) {
+    if (err instanceof StackFileTaken) throw new LocalError(err.message);
+    throw err;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const { values: args } = parseFlags(argv, OPTIONS, { helpHint: HELP_HINT });
   if (args.help) {
@@ -106,6 +115,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const speed = intFlag('speed', args.speed, 10, 1, 60);
   const fixedPorts = keep && !args['random-ports'];
   const stackFile = stackFilePath(args['stack-file']);
+  const stackFileNamed = args['stack-file'] !== undefined;
+  // A file --stack-file names that a running stack holds: refused now, not after the story.
+  if (keep) claimOrExplain(stackFile, stackFileNamed);
 
   const started = Date.now();
   const logDir = join(root, '.local-stack');
@@ -201,9 +213,19 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (keep) {
       try {
-        await keepRunning({ stack, esm, stackFile, fixedPorts, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, logFile, io: { say, dim, bold } });
+        await keepRunning({
+          stack,
+          esm,
+          stackFile,
+          stackFileNamed,
+          fixedPorts,
+          koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed,
+          logFile,
+          io: { say, dim, bold },
+        });
       } catch (err) {
         if (err instanceof PortInUseError) throw portFix(err, keep);
+        if (err instanceof StackFileTaken) throw new LocalError(err.message);
         throw err;
       }
     }

@@ -30,11 +30,16 @@ export interface Running {
 
 /**
  * `npm start -- --keep-running` (or `command`, a shell command line), in its own process group so a
- * test can press Ctrl-C on it the way a terminal does. Always on ports the OS picks, with its own
- * endpoints file: a developer's own stack on the fixed ports may be running.
+ * test can press Ctrl-C on it the way a terminal does. By default on ports the OS picks, with its
+ * own endpoints file: a developer's own stack on the fixed ports may be running. `stackFile` is
+ * where its endpoints are, or a function that finds them.
  */
-export async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv, command?: string): Promise<Running> {
-  const isolated = ['--random-ports', '--stack-file', stackFile];
+export async function keepRunning(
+  stackFile: string | (() => string | undefined),
+  env: NodeJS.ProcessEnv,
+  command?: string,
+  isolated: string[] = ['--random-ports', '--stack-file', stackFile as string],
+): Promise<Running> {
   const child = command
     ? spawn('sh', ['-c', `${command} ${isolated.join(' ')}`], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--skip-demo', ...isolated], {
@@ -52,7 +57,8 @@ export async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv, com
     () => out.includes(READY_LINE) || undefined,
     () => out,
   );
-  return { child, output: () => out, exit, endpoints: JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints };
+  const file = typeof stackFile === 'string' ? stackFile : await waitFor('its endpoints file', stackFile, () => out);
+  return { child, output: () => out, exit, endpoints: JSON.parse(readFileSync(file, 'utf8')) as StackEndpoints };
 }
 
 /** Ctrl-C, and SIGKILL for the whole group if that did not end it: no process is left behind. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackEndpoints } from '../../local/stack-file';
@@ -204,6 +204,56 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
       expect({ hint, ...r, code: r.code }).toMatchObject({ code: 0, stderr: '' });
     }
   });
+});
+
+describe('two kept-running stacks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-loop-two-'));
+  const stackFile = join(dir, 'stack.json');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', LOCAL_STACK_FILE: stackFile };
+  let first: Running | undefined;
+  let second: Running | undefined;
+  afterAll(async () => {
+    await stop(second);
+    await stop(first);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const owner = () => (JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints).pid;
+
+  it('the second neither takes over nor deletes the first one’s endpoints file: it writes its own and says where; --stack-file naming it is refused', async () => {
+    first = await keepRunning(stackFile, env, undefined, ['--random-ports']);
+    const firstPid = owner();
+    const own = () => readdirSync(dir).find((f) => /^stack-\d+\.json$/.test(f));
+    second = await keepRunning(() => (own() ? join(dir, own()!) : undefined), env, undefined, ['--random-ports']);
+    const secondFile = join(dir, own()!);
+    expect(owner()).toBe(firstPid);
+    expect(second.endpoints.pid).not.toBe(firstPid);
+    expect(second.endpoints.sqs).not.toBe(first.endpoints.sqs);
+    expect(second.output()).toContain(`LOCAL_STACK_FILE=${secondFile} npm run cli`);
+    expect(second.output()).toMatch(new RegExp(`stack\\.json belongs to the stack of process ${firstPid}, still running: this one writes its own file`));
+
+    // Named by --stack-file, the running stack's file is refused before anything starts.
+    const third = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [tsx, 'local/start.ts', '--keep-running', '--skip-demo', '--random-ports', '--stack-file', stackFile],
+        { cwd: root, env, timeout: 60_000 },
+        (error, _out, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stderr }),
+      ),
+    );
+    expect(third.code).toBe(1);
+    expect(third.stderr.trimEnd().split('\n')).toEqual([
+      `npm start: ${stackFile} holds the endpoints of the kept-running stack of process ${firstPid}: pass another --stack-file, or stop that stack first (Ctrl-C in its terminal).`,
+    ]);
+
+    // Stopped, the second removes its own file only.
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.exit).toBe(0);
+    expect(existsSync(secondFile)).toBe(false);
+    expect(owner()).toBe(firstPid);
+    process.kill(-first.child.pid!, 'SIGINT');
+    expect(await first.exit).toBe(0);
+    expect(existsSync(stackFile)).toBe(false);
+  }, 120_000);
 });
 
 describe('npm start -- --keep-running, stopped with Ctrl-C', () => {
