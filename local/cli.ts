@@ -23,6 +23,8 @@ import { resolveTarget } from './cli/target.js';
 import { UsageError } from './errors.js';
 
 const COMMANDS = { send, event, sweep, dlq, brake, reset, restore, archived } as const;
+/** The CLI's commands, for its reference (docs/local.md, tested). */
+export const COMMAND_NAMES = Object.keys(COMMANDS);
 /** Commands that talk to no stack: --stage means nothing to them. */
 const NO_STACK = new Set<string>(['event']);
 
