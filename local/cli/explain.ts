@@ -33,7 +33,7 @@ export function explain(err: unknown, target: Target | undefined): LocalError | 
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new LocalError(
-      'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the local stack needs none: unset LIFECYCLE_QUEUE_URL).',
+      'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the local stack needs none: drop --stage and unset LIFECYCLE_QUEUE_URL).',
     );
   }
   if (/Region is missing/i.test(message)) return new LocalError("no AWS region: pass --region with --stage, or export AWS_REGION=<the queues' region>.");

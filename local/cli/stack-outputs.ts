@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { LocalError, UsageError } from '../errors.js';
+import { LocalError, networkCode, UsageError } from '../errors.js';
 
 /** serverless.yml's `service`: a stage's stack is `<service>-<stage>` (docs/deploy.md). */
 export const SERVICE = 'kore-campaign-lifecycle';
@@ -41,6 +41,12 @@ export async function stackOutputs(stage: string, region: string): Promise<{ nam
     if (e?.name === 'ValidationError' && /does not exist/i.test(e.message ?? '')) {
       throw new LocalError(
         `there is no stack ${name} in ${region} (CloudFormation: ${e.message}): check --stage and --region; \`npx serverless deploy --stage ${stage} --region ${region}\` creates it.`,
+      );
+    }
+    const net = networkCode(err) ?? (e?.name === 'TimeoutError' ? 'TimeoutError' : undefined);
+    if (net) {
+      throw new LocalError(
+        `could not reach CloudFormation in ${region} to read the stack ${name} (${net}): check the network, --region, and AWS_ENDPOINT_URL_CLOUDFORMATION if you set it.`,
       );
     }
     throw err;

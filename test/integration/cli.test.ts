@@ -547,6 +547,15 @@ describe('operator CLI', () => {
         expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
         expect(r.out).toMatch(message);
       }
+      // CloudFormation out of reach: named, with what to check.
+      process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = 'http://127.0.0.1:1';
+      try {
+        const unreachable = await run('dlq', 'list', '--stage', 'prod', '--region', 'eu-west-1');
+        expect(unreachable.code).toBe(1);
+        expect(unreachable.out).toMatch(/^could not reach CloudFormation in eu-west-1 to read the stack kore-campaign-lifecycle-prod \(ECONNREFUSED\)/);
+      } finally {
+        process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cfn.url;
+      }
       const event = await run('event', 'list.expired', '--contactListId', 'cl-x', '--stage', 'prod');
       expect(event.code).toBe(2);
       expect(event.out).toMatch(/^event talks to no stack/);

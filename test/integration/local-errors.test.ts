@@ -163,7 +163,7 @@ describe('local entry points name the cause of a known failure in one line', () 
       [['sned'], /^unknown command "sned" \(did you mean send\?\)\. Run `npm run cli -- --help`/],
       [['sweep', '--lvie'], /^unknown option --lvie \(did you mean --live\?\)\. Run `npm run cli -- sweep --help`/],
       [['sweep', '--max-lists', 'many'], /^--max-lists needs a whole number from 0 to 100000 \(got "many"\)$/],
-      [['dlq', 'peek'], /^unknown dlq command "peek": expected list, delete, purge or redrive/],
+      [['dlq', 'peek'], /^unknown dlq command "peek": expected list, delete, purge, redrive or tasks/],
       [['dlq', 'purge'], /^dlq purge deletes every message in the DLQ for good \(PurgeQueue\): add --yes to do it/],
       [['dlq', 'redrive', '--allow-stail'], /^unknown option --allow-stail \(did you mean --allow-stale\?\)/],
       [['send', 'list.expired', '--contactListId'], /^--contactListId needs a value/],
