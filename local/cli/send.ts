@@ -82,7 +82,7 @@ export async function send(argv: readonly string[], ctx: CliContext): Promise<nu
   }
   if (waitSeconds !== undefined && !t.logFile) {
     throw new UsageError(
-      `--wait reads the outcome log of \`npm start -- --keep-running\`, which its endpoints file names; ${t.source} names none: unset LIFECYCLE_QUEUE_URL to use the kept-running stack, or restart it.`,
+      `--wait reads the outcome log of \`npm start -- --keep-running\`, which its endpoints file names; ${t.source} names none: run it on the kept-running stack (no --stage, LIFECYCLE_QUEUE_URL unset).`,
     );
   }
   const offset = t.logFile ? logOffset(t.logFile) : 0;

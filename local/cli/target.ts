@@ -197,7 +197,8 @@ function envTarget(needs: readonly Need[], env: NodeJS.ProcessEnv): Target {
   const mappingUuid = env.CONSUMER_EVENT_SOURCE_MAPPING_UUID
     ? checkMappingUuid('CONSUMER_EVENT_SOURCE_MAPPING_UUID', env.CONSUMER_EVENT_SOURCE_MAPPING_UUID)
     : undefined;
-  const sqsEndpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL ?? new URL(queueUrl ?? dlqUrl!).origin;
+  const anyUrl = queueUrl ?? dlqUrl;
+  const sqsEndpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL ?? (anyUrl ? new URL(anyUrl).origin : '');
   const secretsEndpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? env.AWS_ENDPOINT_URL;
   const local = isLoopback(sqsEndpoint) && (!secretsEndpoint || isLoopback(secretsEndpoint));
   // The queue URL names its region; a loopback endpoint checks no signature, so any region does.
@@ -206,7 +207,7 @@ function envTarget(needs: readonly Need[], env: NodeJS.ProcessEnv): Target {
   const lacking = (['queue', ...needs] as Need[])
     .filter((n, i, all) => all.indexOf(n) === i && !have[n])
     .map((n) => `${SETTINGS[n].env} (${SETTINGS[n].what})`);
-  if (!region) lacking.push(`AWS_REGION (${queueUrl ?? dlqUrl} names none)`);
+  if (!region) lacking.push(`AWS_REGION (${anyUrl ? `${anyUrl} names none` : 'no queue URL to take it from'})`);
   if (lacking.length) {
     throw missing(lacking, `Export ${lacking.length === 1 ? 'it' : 'them'}, or pass --stage <stage> --region <region> to read them from the stack's outputs.`);
   }

@@ -33,6 +33,9 @@ describe('which stack the CLI works on', () => {
     await expect(resolveTarget([], {}, { DEAD_LETTER_QUEUE_URL: 'http://10.1.2.3:9324/000000000000/q-dlq' })).rejects.toThrow(
       /^missing settings: LIFECYCLE_QUEUE_URL \(the lifecycle queue\); AWS_REGION \(http:\/\/10\.1\.2\.3:9324\/000000000000\/q-dlq names none\)/,
     );
+    await expect(resolveTarget([], {}, { DEAD_LETTER_QUEUE_URL: '' })).rejects.toThrow(
+      /^missing settings: LIFECYCLE_QUEUE_URL \(the lifecycle queue\); AWS_REGION \(no queue URL to take it from\)/,
+    );
     await expect(
       resolveTarget(['mapping'], {}, { LIFECYCLE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', CONSUMER_EVENT_SOURCE_MAPPING_UUID: 'x' }),
     ).rejects.toThrow(/^CONSUMER_EVENT_SOURCE_MAPPING_UUID "x" is not an event source mapping UUID/);
