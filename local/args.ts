@@ -1,25 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
+import { nearest } from './nearest.js';
+
+export { nearest };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** Edit distance, for "did you mean": a typo of one or two characters finds its option. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
-  const best = candidates.map((c) => ({ c, d: distance(word, c) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.c : undefined;
-}
 
 /**
  * node:util parseArgs, strict, with its errors turned into one-line usage errors (exit 2) that

@@ -42,7 +42,9 @@ export function networkCode(err: unknown): string | undefined {
     if (inner && typeof inner.code === 'string') return inner.code;
     e = e.cause as typeof e;
   }
-  return undefined;
+  // The SDK wraps an error from another realm (a test runner's sandbox) as "AWS SDK error wrapper
+  // for Error: connect ECONNREFUSED …", without its code: the message still names it.
+  return /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT)\b/.exec((err as { message?: unknown })?.message as string)?.[1];
 }
 
 /**

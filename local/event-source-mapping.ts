@@ -113,8 +113,22 @@ export async function invokeWithTimeout(
   }
 }
 
+/** How many received bodies the mapping remembers for `bodyOf` (a stack kept running for hours keeps no more). */
+const REMEMBERED_BODIES = 500;
+
+/** Lambda's states of an event source mapping, those this one passes through. */
+export type MappingState = 'Enabled' | 'Disabling' | 'Disabled';
+
 export class LocalEventSourceMapping {
   readonly invocations: InvocationReport[] = [];
+  private readonly bodies = new Map<string, string>();
+  private enabled = true;
+  /** Aborts the long poll waiting in `runContinuously` when the mapping is disabled. */
+  private polling?: AbortController;
+  /** Wakes `runContinuously` when the mapping is enabled again. */
+  private wake?: () => void;
+  private invoking = false;
+  private lastModified = Date.now();
   private readonly o: Required<Omit<EsmOptions, 'functionName'>> & { functionName: string };
 
   constructor(opts: EsmOptions) {
@@ -146,14 +160,16 @@ export class LocalEventSourceMapping {
     );
     const messages = res.Messages ?? [];
     if (messages.length === 0) return undefined;
+    for (const m of messages) this.remember(m);
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn, region)) };
     const started = Date.now();
+    this.invoking = true;
     const { response, invocationError, timedOut } = await invokeWithTimeout(
       handler,
       event,
       lambdaContext(functionTimeoutMs, this.o.functionName),
       functionTimeoutMs,
-    );
+    ).finally(() => (this.invoking = false));
     let deleted = 0;
     let failed = messages.length;
     if (!invocationError) {
@@ -165,6 +181,46 @@ export class LocalEventSourceMapping {
     const report = { received: messages.length, deleted, failed, invocationError, timedOut, durationMs: Date.now() - started };
     this.invocations.push(report);
     return report;
+  }
+
+  /**
+   * Lambda's UpdateEventSourceMapping `Enabled` (the brake, docs/operations.md): disabled,
+   * `runContinuously` receives nothing more: the long poll waiting is abandoned (it takes no
+   * message) and a batch already running finishes, as Lambda's would (the queue's brake tag stops
+   * it at its next record). Enabled again, it polls at once. Only `runContinuously` heeds it.
+   */
+  setEnabled(enabled: boolean): void {
+    if (enabled === this.enabled) return;
+    this.enabled = enabled;
+    this.lastModified = Date.now();
+    if (enabled) this.wake?.();
+    else this.polling?.abort();
+  }
+
+  /** Its state as Lambda names it: Disabling while a batch received before it was disabled still runs. */
+  get state(): MappingState {
+    return this.enabled ? 'Enabled' : this.invoking ? 'Disabling' : 'Disabled';
+  }
+
+  /** When `Enabled` last changed (Lambda's LastModified). */
+  get lastModifiedAt(): Date {
+    return new Date(this.lastModified);
+  }
+
+  get settings(): { queueArn: string; batchSize: number; functionName: string; region: string } {
+    return { queueArn: this.o.queueArn, batchSize: this.o.batchSize, functionName: this.o.functionName, region: this.o.region };
+  }
+
+  /** The body of a message this mapping received lately (the outcome line of an invalid command has only its id). */
+  bodyOf(messageId: string): string | undefined {
+    return this.bodies.get(messageId);
+  }
+
+  private remember(m: Message): void {
+    if (!m.MessageId || m.Body === undefined) return;
+    this.bodies.delete(m.MessageId);
+    this.bodies.set(m.MessageId, m.Body);
+    if (this.bodies.size > REMEMBERED_BODIES) this.bodies.delete(this.bodies.keys().next().value!);
   }
 
   /**
@@ -218,13 +274,26 @@ export class LocalEventSourceMapping {
         signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
       });
     while (!signal.aborted) {
+      if (!this.enabled) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const poll = (this.polling = new AbortController());
       try {
-        const r = await this.pollOnce({ waitTimeSeconds: opts.waitTimeSeconds ?? 20, signal });
+        const r = await this.pollOnce({ waitTimeSeconds: opts.waitTimeSeconds ?? 20, signal: AbortSignal.any([signal, poll.signal]) });
         if (r) opts.onInvocation?.(r);
       } catch (err) {
         if (signal.aborted) return;
+        // Disabled while the long poll waited: nothing was received (local/fauxqs-abandoned-polls.mjs).
+        if (poll.signal.aborted) continue;
         opts.onError?.(err);
         await pause(opts.errorBackoffMs ?? 1_000);
+      } finally {
+        this.polling = undefined;
       }
     }
   }

@@ -1,9 +1,11 @@
 import { relative } from 'node:path';
+import { PortInUseError } from './errors.js';
 import type { LocalEventSourceMapping } from './event-source-mapping.js';
-import { LOCAL_PORTS, LOCAL_REGION, LOCAL_SECRET_NAME } from './ports.js';
+import { LocalLambdaApi } from './lambda-api.js';
+import { LOCAL_MAPPING_UUID, LOCAL_PORTS, LOCAL_REGION, LOCAL_SECRET_NAME, SERVICE_NAMES } from './ports.js';
 import { describeInvocation } from './scenario.js';
 import type { LocalStack } from './stack.js';
-import { removeStackFile, writeStackFile } from './stack-file.js';
+import { claimStackFile, removeStackFile, writeStackFile } from './stack-file.js';
 
 export interface KeepRunningIo {
   say(s: string): void;
@@ -38,12 +40,36 @@ export async function keepRunning(o: {
   stack: LocalStack;
   esm: LocalEventSourceMapping;
   stackFile: string;
+  /** `--stack-file` named it: a file another running stack holds is refused, not sidestepped. */
+  stackFileNamed: boolean;
   fixedPorts: boolean;
   koreCallsPerMinute: number;
+  /** The JSON log every handler line goes to (`send --wait` reads the outcomes there). */
+  logFile: string;
   io: KeepRunningIo;
 }): Promise<void> {
+  const { esm } = o;
+  // Lambda's API for the consumer's mapping: `npm run cli -- brake on` disables it, as in AWS.
+  const lambda = new LocalLambdaApi({ [LOCAL_MAPPING_UUID]: esm });
+  try {
+    await lambda.start(o.fixedPorts ? LOCAL_PORTS.lambda : 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(SERVICE_NAMES.lambda, LOCAL_PORTS.lambda);
+    throw err;
+  }
+  try {
+    await serve(o, lambda);
+  } finally {
+    await lambda.stop();
+  }
+}
+
+async function serve(o: Parameters<typeof keepRunning>[0], lambda: LocalLambdaApi): Promise<void> {
   const { stack, esm, io } = o;
-  writeStackFile(o.stackFile, {
+  // Another stack may hold the file (a second one on --random-ports): never take it over.
+  const claimed = claimStackFile(o.stackFile, o.stackFileNamed);
+  const stackFile = claimed.path;
+  writeStackFile(stackFile, {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     region: LOCAL_REGION,
@@ -54,9 +80,13 @@ export async function keepRunning(o: {
     dlqUrl: stack.dlqUrl,
     secretId: LOCAL_SECRET_NAME,
     koreCallsPerMinute: o.koreCallsPerMinute,
+    lambda: lambda.url,
+    mappingUuid: LOCAL_MAPPING_UUID,
+    logFile: o.logFile,
   });
-  const shownFile = relative(process.cwd(), o.stackFile).startsWith('..') ? o.stackFile : relative(process.cwd(), o.stackFile);
-  const cliFlag = o.fixedPorts && !process.env.LOCAL_STACK_FILE ? '' : ` (elsewhere: LOCAL_STACK_FILE=${o.stackFile} npm run cli -- …)`;
+  const shown = (file: string) => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
+  const shownFile = shown(stackFile);
+  const cliFlag = o.fixedPorts && !process.env.LOCAL_STACK_FILE && !claimed.owner ? '' : ` (elsewhere: LOCAL_STACK_FILE=${stackFile} npm run cli -- …)`;
 
   io.say('');
   io.say(io.bold('The stack keeps running.') + ' The consumer polls the lifecycle queue as Lambda would and prints each outcome here.');
@@ -64,12 +94,19 @@ export async function keepRunning(o: {
   io.say(`  SQS              ${stack.env.AWS_ENDPOINT_URL_SQS}  queue ${stack.queueUrl}`);
   io.say(`                   DLQ ${stack.dlqUrl}`);
   io.say(`  Secrets Manager  ${stack.secrets.url}  secret ${LOCAL_SECRET_NAME}`);
+  io.say(`  Lambda API       ${lambda.url}  event source mapping ${LOCAL_MAPPING_UUID} ${io.dim('(the brake)')}`);
   io.say(`  Endpoints file   ${shownFile} ${io.dim(`(npm run cli reads it${cliFlag})`)}`);
+  if (claimed.owner) {
+    io.say(
+      `                   ${shown(claimed.owner.file)} belongs to the stack of process ${claimed.owner.pid}, still running: this one writes its own file, and npm run cli without LOCAL_STACK_FILE works on that one.`,
+    );
+  }
   io.say('');
   io.say(io.bold('In another terminal:'));
   io.say('  npm run cli -- send list.expired --contactListId cl-promo-spring-0006');
   io.say('  npm run cli -- sweep            ' + io.dim('# dry run; --live queues the candidates for this consumer'));
   io.say('  npm run cli -- dlq list');
+  io.say('  npm run cli -- brake on --note "me: trying the brake"   ' + io.dim('# the consumer stops; brake off resumes it'));
   io.say('  npm run cli -- reset            ' + io.dim('# the demo account again, queues emptied'));
   io.say(io.dim('  AWS CLI (it takes the endpoint and the region only as flags):'));
   for (const h of awsCliHints(stack, LOCAL_SECRET_NAME)) io.say(`  ${h}`);
@@ -110,7 +147,7 @@ export async function keepRunning(o: {
       },
     });
   } finally {
-    removeStackFile(o.stackFile);
+    removeStackFile(stackFile);
   }
   io.say(io.dim('Stopping the stack.'));
 }

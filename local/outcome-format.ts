@@ -4,6 +4,8 @@
  * stays the record (the log file); this is only its reading.
  */
 
+import { unwrap } from '../lib/lifecycle/envelope.js';
+
 type Line = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -62,14 +64,46 @@ export function detailOf(l: Line): string {
   }
 }
 
-/** One readable line for one outcome line, e.g. `✔ done  list.expired cl-x "Old leads"  deleted  · 2 Kore calls`. */
-export function formatOutcome(l: Line, opts: { time?: boolean } = {}): string {
+/** Printable as it is: a body's own text reaches a terminal only in these shapes (no control characters, no escapes). */
+const TYPE_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const ID_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * The type and ids a message body claims, when it is a JSON object (bare or in an envelope) that
+ * the consumer's schema refused: the outcome line of an invalid command has none (nothing was
+ * validated), and "(no command)" hides which command it was. Only text of an id's shape is kept.
+ */
+export function claimedCommand(body: string | undefined): { type?: string; campaignId?: string; contactListId?: string } | undefined {
+  if (body === undefined) return undefined;
+  let value: Record<string, unknown>;
+  try {
+    value = unwrap(body).value;
+  } catch {
+    return undefined;
+  }
+  const pick = (v: unknown, shape: RegExp) => (typeof v === 'string' && shape.test(v) ? v : undefined);
+  const type = pick(value.type, TYPE_SHAPE);
+  const campaignId = pick(value.campaignId, ID_SHAPE);
+  const contactListId = pick(value.contactListId, ID_SHAPE);
+  if (!type && !campaignId && !contactListId) return undefined;
+  return { ...(type ? { type } : {}), ...(campaignId ? { campaignId } : {}), ...(contactListId ? { contactListId } : {}) };
+}
+
+/**
+ * One readable line for one outcome line, e.g. `✔ done  list.expired cl-x "Old leads"  deleted  · 2 Kore calls`.
+ * `body`, the message's body when the caller has it, names the command of a line that has no
+ * type (a body that parsed but failed validation).
+ */
+export function formatOutcome(l: Line, opts: { time?: boolean; body?: string } = {}): string {
   const outcome = String(l.outcome ?? '?');
   const calls = Number(l.koreCalls ?? 0);
   const receive = Number(l.receiveCount ?? 1);
   const time = opts.time && str(l.timestamp) ? `${String(l.timestamp).slice(11, 19)}  ` : '';
   const head = `${OUTCOME_MARK[outcome] ?? '·'} ${outcome.padEnd(12)}`;
-  const what = [str(l.type) ?? '(no command)', subjectOf(l)].filter(Boolean).join(' ');
+  const claimed = str(l.type) ? undefined : claimedCommand(opts.body);
+  const what = claimed
+    ? [claimed.type ?? '(no type)', subjectOf(claimed)].filter(Boolean).join(' ')
+    : [str(l.type) ?? '(no command)', subjectOf(l)].filter(Boolean).join(' ');
   const tail = [
     `${calls} Kore call${calls === 1 ? '' : 's'}`,
     receive > 1 ? `receive ${receive}` : '',

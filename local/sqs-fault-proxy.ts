@@ -67,7 +67,15 @@ export interface SqsFaultProxyOptions {
   randomSeed?: number;
   /** Only requests naming a queue whose name is in this list get faults (default: every queue). */
   queues?: readonly string[];
+  /**
+   * Answers some requests itself, as SQS would, instead of forwarding them (what fauxqs lacks, such
+   * as StartMessageMoveTask, or an error SQS gives): return the reply, or undefined to forward.
+   */
+  answer?: (operation: string, payload: Record<string, unknown> | undefined) => AnswerReply | undefined;
 }
+
+/** A reply `answer` gives: a result (JSON protocol), or an SQS error by its code. */
+export type AnswerReply = { result: Record<string, unknown> } | { error: string; message: string; status?: number };
 
 /** A message lost in a receive reply: SQS claimed it (its receive count went up), nobody got it. */
 export interface LostReceive {
@@ -135,6 +143,20 @@ export class SqsFaultProxy {
     const rule = targeted ? this.faults[operation as SqsOperation] : undefined;
     const forced = targeted ? this.script.get(operation)?.shift() : undefined;
     this.calls.push(call);
+
+    const answer = this.opts.answer?.(operation, payload);
+    if (answer) {
+      if ('result' in answer) {
+        call.status = 200;
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(answer.result));
+      } else {
+        call.status = answer.status ?? 400;
+        res.writeHead(call.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${answer.error};Sender` });
+        res.end(JSON.stringify({ __type: `com.amazonaws.sqs#${answer.error}`, message: answer.message }));
+      }
+      return;
+    }
 
     if (forced === 'dropped' || (!forced && rule && this.hit(rule.dropRate))) {
       call.result = 'dropped';

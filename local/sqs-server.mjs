@@ -16,6 +16,8 @@ try {
   ({ buildApp } = await import('fauxqs'));
   // Emoji and other characters above U+FFFF, which SQS accepts and fauxqs 2.4.1 refuses.
   await import('./fauxqs-sqs-characters.mjs');
+  // A long poll whose client has gone takes no message.
+  await import('./fauxqs-abandoned-polls.mjs');
 } catch (err) {
   const missingSqlite = err?.code === 'ERR_UNKNOWN_BUILTIN_MODULE' || /node:sqlite/.test(String(err?.message));
   fail(missingSqlite ? 'node-version' : 'load', missingSqlite ? `fauxqs needs Node >= 22.5 (this is ${process.version})` : String(err?.message ?? err));

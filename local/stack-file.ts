@@ -18,6 +18,11 @@ export interface StackEndpoints {
   secretId: string;
   /** The pace the stack's consumer uses (KORE_CALLS_PER_MINUTE, sped up like the emulator's window): the CLI's sweep uses it too. */
   koreCallsPerMinute?: number;
+  /** The local Lambda API (GetEventSourceMapping, UpdateEventSourceMapping) for the brake, and the consumer's mapping there. */
+  lambda?: string;
+  mappingUuid?: string;
+  /** The stack's JSON log (one line per handler log line, outcome lines included), which `send --wait` reads. */
+  logFile?: string;
 }
 
 export const DEFAULT_STACK_FILE = join(__dirname, '..', '.local-stack', 'stack.json');
@@ -39,6 +44,30 @@ export function removeStackFile(path: string, pid = process.pid): void {
     if ((JSON.parse(readFileSync(path, 'utf8')) as StackEndpoints).pid === pid) rmSync(path, { force: true });
   } catch {
     // already gone or not ours to judge
+  }
+}
+
+/**
+ * Where this stack writes its endpoints: `path`, unless another kept-running stack, still alive,
+ * owns it. Then a file of its own beside it (`stack-<pid>.json`), so the running stack's file is
+ * neither taken over nor, on exit, deleted; or, when `path` was asked for by name
+ * (`--stack-file`), a refusal.
+ */
+export function claimStackFile(path: string, named: boolean, pid = process.pid): { path: string; owner?: { pid: number; file: string } } {
+  const read = readStackFile(path);
+  if (read.kind !== 'ok' || read.endpoints.pid === pid) return { path };
+  const owner = { pid: read.endpoints.pid, file: path };
+  if (named) throw new StackFileTaken(owner);
+  return { path: join(dirname(path), `stack-${pid}.json`), owner };
+}
+
+/** `--stack-file` names the file of a stack that is still running. */
+export class StackFileTaken extends Error {
+  constructor(readonly owner: { pid: number; file: string }) {
+    super(
+      `${owner.file} holds the endpoints of the kept-running stack of process ${owner.pid}: pass another --stack-file, or stop that stack first (Ctrl-C in its terminal).`,
+    );
+    this.name = 'StackFileTaken';
   }
 }
 

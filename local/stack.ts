@@ -27,7 +27,8 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   queuePrefix?: string;
   secretName?: string;
-  ports?: { sqs?: number; secrets?: number; kore?: number };
+  /** Fixed ports; `lambda` is only checked free here (the Lambda API is started by `npm start -- --keep-running`). */
+  ports?: { sqs?: number; secrets?: number; kore?: number; lambda?: number };
 }
 
 export interface LocalStack {

@@ -23,7 +23,7 @@ import { runScenario } from './scenario.js';
 import { demoSeed } from './seed.js';
 import { LOCAL_CLIENT_SECRET, startLocalStack } from './stack.js';
 import type { LocalStack } from './stack.js';
-import { DEFAULT_STACK_FILE, stackFilePath } from './stack-file.js';
+import { claimStackFile, DEFAULT_STACK_FILE, StackFileTaken, stackFilePath } from './stack-file.js';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -33,7 +33,8 @@ SQS, Secrets Manager) with the sample commands of events/, then prints a summary
 Options:
   --keep-running       then keep the stack up and the consumer polling, printing each outcome as it
                        happens, until Ctrl-C. Fixed ports ${LOCAL_PORTS.sqs} (SQS), ${LOCAL_PORTS.secrets} (Secrets Manager), ${LOCAL_PORTS.kore} (Kore),
-                       which serverless.yml's local stage and the printed AWS CLI hints use
+                       ${LOCAL_PORTS.lambda} (Lambda API, for the brake), which serverless.yml's local stage and the
+                       printed AWS CLI hints use
   --random-ports       with --keep-running: let the OS choose the ports (when those are busy)
   --skip-demo          with --keep-running: start with the untouched demo account, no story
   --stack-file <path>  with --keep-running: where to write the endpoints for npm run cli
@@ -92,6 +93,15 @@ function portFix(err: PortInUseError, keep: boolean): LocalError {
   );
 }
 
+function claimOrExplain(stackFile: string, named: boolean): void {
+  try {
+    claimStackFile(stackFile, named);
+  } catch (err) {
+    if (err instanceof StackFileTaken) throw new LocalError(err.message);
+    throw err;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const { values: args } = parseFlags(argv, OPTIONS, { helpHint: HELP_HINT });
   if (args.help) {
@@ -105,12 +115,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const speed = intFlag('speed', args.speed, 10, 1, 60);
   const fixedPorts = keep && !args['random-ports'];
   const stackFile = stackFilePath(args['stack-file']);
+  const stackFileNamed = args['stack-file'] !== undefined;
+  // A file --stack-file names that a running stack holds: refused now, not after the story.
+  if (keep) claimOrExplain(stackFile, stackFileNamed);
 
   const started = Date.now();
   const logDir = join(root, '.local-stack');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`);
   let leaked = false;
+  // The consumer's mapping, once it exists: it remembers the bodies it received, which name the
+  // command of an outcome line that has none (an invalid one).
+  let esm: LocalEventSourceMapping | undefined;
   // Every line the handlers write goes to the log file as it happens; outcome lines are also
   // printed in a readable form, so a command sent by hand is seen done, skipped or parked.
   const tap = new LogTap((line) => {
@@ -123,7 +139,9 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch {
       return;
     }
-    if (isOutcomeLine(l)) tap.print(`  ${formatOutcome(l, { time: keep })}\n`);
+    if (!isOutcomeLine(l)) return;
+    const body = typeof l.messageId === 'string' ? esm?.bodyOf(l.messageId) : undefined;
+    tap.print(`  ${formatOutcome(l, { time: keep, ...(body !== undefined ? { body } : {}) })}\n`);
   });
   const say = (s: string) => tap.print(s + '\n');
   const step = (s: string) => say(`${color(36, '▸')} ${s}`);
@@ -157,7 +175,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // The real Lambda modules, configured by the environment above at their cold start.
     const consumer = (await import('../functions/lifecycle-events.js')).handler as unknown as BatchHandler;
     const sweep = (await import('../functions/nightly-sweep.js')).handler as unknown as SweepHandler;
-    const esm = new LocalEventSourceMapping({
+    esm = new LocalEventSourceMapping({
       sqs: stack.sqs,
       queueUrl: stack.queueUrl,
       queueArn: stack.queueArn,
@@ -193,7 +211,24 @@ async function main(argv: readonly string[]): Promise<number> {
       say(color(31, 'A secret or JWT reached the logs: this is a bug.'));
       exitCode = 1;
     }
-    if (keep) await keepRunning({ stack, esm, stackFile, fixedPorts, koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed, io: { say, dim, bold } });
+    if (keep) {
+      try {
+        await keepRunning({
+          stack,
+          esm,
+          stackFile,
+          stackFileNamed,
+          fixedPorts,
+          koreCallsPerMinute: DEFAULTS.KORE_CALLS_PER_MINUTE * speed,
+          logFile,
+          io: { say, dim, bold },
+        });
+      } catch (err) {
+        if (err instanceof PortInUseError) throw portFix(err, keep);
+        if (err instanceof StackFileTaken) throw new LocalError(err.message);
+        throw err;
+      }
+    }
   } finally {
     tap.stop();
     await stack.stop();

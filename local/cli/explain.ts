@@ -1,7 +1,7 @@
 import { KoreLifecycleError } from '../../lib/errors.js';
 import { LocalError, networkCode } from '../errors.js';
 import type { Target } from './target.js';
-import { START_HINT } from './target.js';
+import { nothingToWorkOn, START_HINT } from './target.js';
 
 /**
  * The failures an operator meets, as one line with the cause and the fix. Anything not listed
@@ -16,6 +16,8 @@ export function explain(err: unknown, target: Target | undefined): LocalError | 
   const ours = err instanceof KoreLifecycleError;
   const where = target?.sqsEndpoint ?? 'SQS';
   if (net === 'ECONNREFUSED' || net === 'ECONNRESET') {
+    // The fixed ports were a guess (no endpoints file, no settings): say everything that is missing.
+    if (target?.guessed && net === 'ECONNREFUSED') return nothingToWorkOn(target.guessed.needs, target.guessed.why);
     if (target?.local) return new LocalError(`no local stack answers ${ours ? `(${message})` : `at ${where} (${net})`}. ${START_HINT}`);
     return new LocalError(ours ? message : `could not reach SQS at ${where} (${net}).`);
   }
@@ -31,11 +33,23 @@ export function explain(err: unknown, target: Target | undefined): LocalError | 
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new LocalError(
-      'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the local stack needs none: unset LIFECYCLE_QUEUE_URL).',
+      'no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the local stack needs none: drop --stage and unset LIFECYCLE_QUEUE_URL).',
     );
   }
-  if (/Region is missing/i.test(message)) return new LocalError("AWS_REGION is not set: export AWS_REGION=<the queues' region>.");
-  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch/.test(name)) {
+  if (/Region is missing/i.test(message)) return new LocalError("no AWS region: pass --region with --stage, or export AWS_REGION=<the queues' region>.");
+  // The Lambda API (the brake's event source mapping).
+  if (name === 'ResourceNotFoundException' && target?.mappingUuid) {
+    return new LocalError(
+      `Lambda has no event source mapping ${target.mappingUuid} (${name}): check CONSUMER_EVENT_SOURCE_MAPPING_UUID, or the stack's output ConsumerEventSourceMappingUuid.`,
+    );
+  }
+  if (name === 'ResourceInUseException') {
+    return new LocalError(
+      `the consumer's event source mapping is changing state (${name}): wait a few seconds, then run it again (\`brake status\` shows its state).`,
+    );
+  }
+  if (name === 'PurgeQueueInProgress') return new LocalError(`SQS allows one purge per queue every 60 seconds (${name}): the last one is still running.`);
+  if (/AccessDenied|UnrecognizedClient|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch|AuthorizationError|NotAuthorized/.test(name)) {
     return new LocalError(`AWS refused the request (${name}): ${message.split('\n')[0]}`);
   }
   return undefined;

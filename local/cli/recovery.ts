@@ -10,8 +10,9 @@ import { sweepSetup } from './sweep.js';
 /** `restore cl-…`: queues a `list.restore` (docs/safety-model.md, "Recovery window"); the consumer puts the original name and description back. */
 export async function restore(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [id, ...rest] = argv;
-  if (id === undefined || id === '--help' || id === '-h') return ctx.help('restore');
-  if (id.startsWith('--')) throw new UsageError(`restore needs a list id first, e.g. restore cl-… ${commandHint('restore')}`);
+  if (id === '--help' || id === '-h') return ctx.help('restore');
+  // No id is a mistake, not a request for help: exit 2, as for any incomplete command line.
+  if (id === undefined || id.startsWith('--')) throw new UsageError(`restore needs a list id first: npm run cli -- restore <cl-…>. ${commandHint('restore')}`);
   return send(['list.restore', '--contactListId', id, ...rest], ctx);
 }
 
@@ -21,12 +22,34 @@ export async function restore(argv: readonly string[], ctx: CliContext): Promise
  * queues them for deletion). Nothing is queued.
  */
 export async function archived(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { values } = parseFlags(argv, { help: { type: 'boolean', short: 'h', default: false } }, { helpHint: commandHint('archived') });
+  const { values } = parseFlags(
+    argv,
+    { help: { type: 'boolean', short: 'h', default: false }, json: { type: 'boolean', default: false } },
+    { helpHint: commandHint('archived') },
+  );
   if (values.help) return ctx.help('archived');
-  const { deps, settings } = sweepSetup(ctx, () => ({ dryRun: true }));
+  const { deps, settings } = await sweepSetup(ctx, () => ({ dryRun: true }));
   try {
     const report = await runSweep(deps, settings);
     const due = report.candidateLists.filter((c) => c.kind === 'grace');
+    if (values.json) {
+      ctx.out(
+        JSON.stringify(
+          {
+            waiting: report.archived.map((a) => ({
+              contactListId: a.contactListId,
+              name: a.name,
+              archivedAt: a.archivedAt,
+              deleteAfter: a.deleteAfter ?? null,
+            })),
+            pastGracePeriod: due.map((c) => ({ contactListId: c.contactListId, name: c.name, updatedAt: c.updatedAt })),
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
     ctx.out(
       formatTable([
         ...report.archived.map((a) => ({

@@ -11,7 +11,7 @@ import { commandHint } from './help.js';
 export async function reset(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(argv, { help: { type: 'boolean', short: 'h', default: false } }, { helpHint: commandHint('reset') });
   if (values.help) return ctx.help('reset');
-  const t = ctx.target();
+  const t = await ctx.target();
   if (!t.local || !t.koreUrl) {
     throw new UsageError(
       'reset works on the local stack only (it would purge the queues): unset LIFECYCLE_QUEUE_URL, or for a local endpoint also set KORE_EMULATOR_URL.',

@@ -5,12 +5,13 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorMessage } from '../../lib/errors.js';
 import { COMMAND_TYPES, parseCommand } from '../../lib/lifecycle/commands/index.js';
 import { unwrap } from '../../lib/lifecycle/envelope.js';
-import { nearest } from '../args.js';
-import { UsageError } from '../errors.js';
+import { intFlag, nearest } from '../args.js';
+import { LocalError, UsageError } from '../errors.js';
 import { LOCAL_ACCOUNT, LOCAL_QUEUE, LOCAL_REGION } from '../ports.js';
 import { restamp } from '../samples.js';
 import type { CliContext } from './context.js';
 import { commandHint } from './help.js';
+import { logOffset, waitForOutcome } from './wait.js';
 
 /** `--field value` pairs → an object; true/false become booleans. */
 export function fieldsFrom(tokens: readonly string[], cmd: string): Record<string, unknown> {
@@ -45,14 +46,61 @@ export function commandFrom(argv: readonly string[], cmd: string, refusal: strin
   return body;
 }
 
+/** `send --wait`'s default and longest wait, seconds. */
+export const WAIT_DEFAULT_SECONDS = 30;
+const WAIT_MAX_SECONDS = 900;
+/** Exit code of `send --wait` when no outcome came in time. */
+export const EXIT_NO_OUTCOME = 3;
+
+/** Takes `--wait [seconds]` (or `--wait=seconds`) off a send's command line: the rest are the command's fields. */
+export function takeWait(argv: readonly string[]): { waitSeconds?: number; rest: string[] } {
+  const rest: string[] = [];
+  let waitSeconds: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--wait(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) {
+      rest.push(argv[i]!);
+      continue;
+    }
+    const next = argv[i + 1];
+    const given = m[1] ?? (next !== undefined && /^\d+$/.test(next) ? next : undefined);
+    if (m[1] === undefined && given !== undefined) i++;
+    waitSeconds = given === undefined ? WAIT_DEFAULT_SECONDS : intFlag('wait', given, WAIT_DEFAULT_SECONDS, 1, WAIT_MAX_SECONDS);
+  }
+  return { ...(waitSeconds !== undefined ? { waitSeconds } : {}), rest };
+}
+
 export async function send(argv: readonly string[], ctx: CliContext): Promise<number> {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return ctx.help('send');
-  const body = commandFrom(argv, 'send', 'Not sent');
-  const t = ctx.target();
+  const { waitSeconds, rest } = takeWait(argv);
+  const body = commandFrom(rest, 'send', 'Not sent');
+  const t = await ctx.target();
+  if (waitSeconds !== undefined && !t.local) {
+    throw new UsageError(
+      '--wait works on the local stack only: it reads the running consumer\'s outcome lines. Send without --wait, then find the outcome in the consumer\'s log group (CloudWatch Logs Insights: filter message = "outcome" and messageId = "<the message id printed>").',
+    );
+  }
+  if (waitSeconds !== undefined && !t.logFile) {
+    throw new UsageError(
+      `--wait reads the outcome log of \`npm start -- --keep-running\`, which its endpoints file names; ${t.source} names none: run it on the kept-running stack (no --stage, LIFECYCLE_QUEUE_URL unset).`,
+    );
+  }
+  const offset = t.logFile ? logOffset(t.logFile) : 0;
   const res = await t.sqs.send(new SendMessageCommand({ QueueUrl: t.queueUrl, MessageBody: body }));
-  ctx.out(`Queued ${argv[0]} as message ${res.MessageId} on ${t.queueUrl}.`);
-  if (t.local) ctx.out('Its outcome appears in the terminal of `npm start -- --keep-running`.');
-  return 0;
+  ctx.out(`Queued ${rest[0]} as message ${res.MessageId} on ${t.queueUrl}.`);
+  if (waitSeconds === undefined) {
+    if (t.local) ctx.out('Its outcome appears in the terminal of `npm start -- --keep-running` (or here, with --wait).');
+    return 0;
+  }
+  ctx.out(`Waiting up to ${waitSeconds} s for its outcome…`);
+  const r = await waitForOutcome({ file: t.logFile!, offset, messageId: res.MessageId!, body, timeoutMs: waitSeconds * 1000, print: (l) => ctx.out(l) });
+  if (!r.final) {
+    throw new LocalError(
+      `no outcome for message ${res.MessageId} within ${waitSeconds} s${r.last ? ` (last: ${r.last.replace(/\s+/g, ' ').trim()})` : ''}: it is still in the queue or being run. Watch the terminal of \`npm start -- --keep-running\`; \`npm run cli -- brake status\` says whether the brake holds it.`,
+      EXIT_NO_OUTCOME,
+    );
+  }
+  return r.final.outcome === 'rejected' ? 1 : 0;
 }
 
 const LOCAL_QUEUE_ARN = `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${LOCAL_QUEUE}`;

@@ -5,6 +5,7 @@ import type { RateLimitOptions } from './rate-window.js';
 import { DEFAULT_RATE_LIMIT } from './rate-window.js';
 import { applyRealism, IN_USE_REFUSALS, LENIENT_REALISM, parseInUseRefusal, RealismError, STRICT_REALISM } from './realism.js';
 import type { InUseRefusal, Realism } from './realism.js';
+import { nearest } from '../nearest.js';
 
 /**
  * The `npm run emulator` command line: one table of options, from which the parser, the
@@ -348,7 +349,11 @@ export function parseCli(argv: readonly string[]): CliParse {
       const inline = eq === -1 ? undefined : arg.slice(eq + 1);
       const negated = rawName.startsWith('no-') && byName.get(rawName.slice(3))?.negatable;
       const spec = negated ? byName.get(rawName.slice(3)) : byName.get(rawName);
-      if (!spec) throw new UsageError(`unknown option --${rawName}`);
+      if (!spec) {
+        const known = OPTIONS.flatMap((o) => (o.negatable ? [`--${o.name}`, `--no-${o.name}`] : [`--${o.name}`]));
+        const guess = nearest(`--${rawName}`, [...known, '--help']);
+        throw new UsageError(`unknown option --${rawName}${guess ? ` (did you mean ${guess}?)` : ''}`);
+      }
       if (!spec.value) {
         if (negated) {
           if (inline !== undefined) throw new UsageError(`--${rawName} takes no value`);

@@ -78,7 +78,9 @@ describe('npm run emulator', () => {
   });
 
   it.each([
-    [['--keep-runing'], /unknown option --keep-runing/],
+    [['--keep-runing'], /unknown option --keep-runing\. /],
+    [['--per-minut', '5'], /^kore-emulator: unknown option --per-minut \(did you mean --per-minute\?\)\. Run `npm run emulator -- --help`/],
+    [['--no-retry-afte'], /^kore-emulator: unknown option --no-retry-afte \(did you mean --no-retry-after\?\)/],
     [['--5xx-rate', '2'], /--5xx-rate needs a number from 0 to 1/],
     [['--port'], /--port needs a value/],
     [['--limit-counting', 'bytes'], /--limit-counting needs one of codepoints, utf16/],

@@ -118,6 +118,16 @@ describe('local entry points name the cause of a known failure in one line', () 
       },
     );
 
+    it('with no --stage, no LIFECYCLE_QUEUE_URL and no local stack, names every setting the command needs and the ways to give them', async () => {
+      const r = await cli(['dlq', 'redrive']);
+      expectOneLine(
+        r,
+        2,
+        /^no stack to work on: no --stage, LIFECYCLE_QUEUE_URL is not set, and \S+none\.json \(LOCAL_STACK_FILE\) does not exist\. Pass --stage <stage> --region <region> to read the stack's outputs \(e\.g\. --stage prod --region eu-west-1\), or export LIFECYCLE_QUEUE_URL, DEAD_LETTER_QUEUE_URL and AWS_REGION, or start the local stack with `npm start -- --keep-running`\.$/,
+      );
+      expectOneLine(await cli(['sweep']), 2, /or export LIFECYCLE_QUEUE_URL, KORE_SECRET_ID and AWS_REGION, or start/);
+    });
+
     it('names an endpoints file it cannot read', async () => {
       const file = join(dir, 'garbage.json');
       writeFileSync(file, 'not json');
@@ -153,13 +163,16 @@ describe('local entry points name the cause of a known failure in one line', () 
       [['sned'], /^unknown command "sned" \(did you mean send\?\)\. Run `npm run cli -- --help`/],
       [['sweep', '--lvie'], /^unknown option --lvie \(did you mean --live\?\)\. Run `npm run cli -- sweep --help`/],
       [['sweep', '--max-lists', 'many'], /^--max-lists needs a whole number from 0 to 100000 \(got "many"\)$/],
-      [['dlq', 'purge'], /^unknown dlq command "purge": expected list or redrive/],
+      [['dlq', 'peek'], /^unknown dlq command "peek": expected list, delete, purge, redrive or tasks/],
+      [['dlq', 'purge'], /^dlq purge deletes every message in the DLQ for good \(PurgeQueue\): add --yes to do it/],
       [['dlq', 'redrive', '--allow-stail'], /^unknown option --allow-stail \(did you mean --allow-stale\?\)/],
       [['send', 'list.expired', '--contactListId'], /^--contactListId needs a value/],
       [['send', 'list.expird', '--contactListId', 'cl-x'], /^Not sent: unknown command type "list\.expird" \(did you mean list\.expired\?\)/],
       [['send', 'list.expired', '--contactListID', 'cl-x'], /^Not sent: .*contactListID/],
       [['event', 'list.update', '--contactListId', 'cl-x'], /^Not printed: /],
       [['reset', 'now'], /^unexpected argument "now"/],
+      [['restore'], /^restore needs a list id first: npm run cli -- restore <cl-…>\. Run `npm run cli -- restore --help`/],
+      [['restore', '--eventId', 'e-1'], /^restore needs a list id first/],
     ])('%j: one line, exit 2, nothing sent', async (args, message) => {
       expectOneLine(await cli(args), 2, message);
     });

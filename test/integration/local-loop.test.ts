@@ -1,67 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { READY_LINE } from '../../local/keep-running';
 import type { StackEndpoints } from '../../local/stack-file';
 import { commandsFor, fragments, lineMatches } from '../docs/readme-commands';
-
-const root = join(__dirname, '../..');
-const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
-
-/** Polls until `check` returns something, or fails with what was printed so far. */
-async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, output: () => string, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; output so far:\n${output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface Running {
-  child: ChildProcess;
-  output(): string;
-  exit: Promise<number | null>;
-  endpoints: StackEndpoints;
-}
-
-/**
- * `npm start -- --keep-running` (or `command`, a shell command line), in its own process group so a
- * test can press Ctrl-C on it the way a terminal does. Always on ports the OS picks, with its own
- * endpoints file: a developer's own stack on the fixed ports may be running.
- */
-async function keepRunning(stackFile: string, env: NodeJS.ProcessEnv, command?: string): Promise<Running> {
-  const isolated = ['--random-ports', '--stack-file', stackFile];
-  const child = command
-    ? spawn('sh', ['-c', `${command} ${isolated.join(' ')}`], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, [tsx, 'local/start.ts', '--keep-running', '--skip-demo', ...isolated], {
-        cwd: root,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(
-    'the ready line',
-    () => out.includes(READY_LINE) || undefined,
-    () => out,
-  );
-  return { child, output: () => out, exit, endpoints: JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints };
-}
-
-/** Ctrl-C, and SIGKILL for the whole group if that did not end it: no process is left behind. */
-async function stop(r: Running | undefined): Promise<void> {
-  if (!r || r.child.exitCode !== null || r.child.signalCode !== null) return;
-  process.kill(-r.child.pid!, 'SIGINT');
-  const ended = await Promise.race([r.exit.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 10_000).unref())]);
-  if (!ended) process.kill(-r.child.pid!, 'SIGKILL');
-}
+import { keepRunning, root, stop, tsx, waitFor } from '../helpers/keep-running';
+import type { Running } from '../helpers/keep-running';
 
 /**
  * The hands-on loop of the README, end to end, as a person runs it in two terminals:
@@ -260,6 +204,56 @@ describe('the local loop: npm start -- --keep-running with the CLI', () => {
       expect({ hint, ...r, code: r.code }).toMatchObject({ code: 0, stderr: '' });
     }
   });
+});
+
+describe('two kept-running stacks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-loop-two-'));
+  const stackFile = join(dir, 'stack.json');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', LOCAL_STACK_FILE: stackFile };
+  let first: Running | undefined;
+  let second: Running | undefined;
+  afterAll(async () => {
+    await stop(second);
+    await stop(first);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const owner = () => (JSON.parse(readFileSync(stackFile, 'utf8')) as StackEndpoints).pid;
+
+  it('the second neither takes over nor deletes the first one’s endpoints file: it writes its own and says where; --stack-file naming it is refused', async () => {
+    first = await keepRunning(stackFile, env, undefined, ['--random-ports']);
+    const firstPid = owner();
+    const own = () => readdirSync(dir).find((f) => /^stack-\d+\.json$/.test(f));
+    second = await keepRunning(() => (own() ? join(dir, own()!) : undefined), env, undefined, ['--random-ports']);
+    const secondFile = join(dir, own()!);
+    expect(owner()).toBe(firstPid);
+    expect(second.endpoints.pid).not.toBe(firstPid);
+    expect(second.endpoints.sqs).not.toBe(first.endpoints.sqs);
+    expect(second.output()).toContain(`LOCAL_STACK_FILE=${secondFile} npm run cli`);
+    expect(second.output()).toMatch(new RegExp(`stack\\.json belongs to the stack of process ${firstPid}, still running: this one writes its own file`));
+
+    // Named by --stack-file, the running stack's file is refused before anything starts.
+    const third = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [tsx, 'local/start.ts', '--keep-running', '--skip-demo', '--random-ports', '--stack-file', stackFile],
+        { cwd: root, env, timeout: 60_000 },
+        (error, _out, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) || 1 : 0, stderr }),
+      ),
+    );
+    expect(third.code).toBe(1);
+    expect(third.stderr.trimEnd().split('\n')).toEqual([
+      `npm start: ${stackFile} holds the endpoints of the kept-running stack of process ${firstPid}: pass another --stack-file, or stop that stack first (Ctrl-C in its terminal).`,
+    ]);
+
+    // Stopped, the second removes its own file only.
+    process.kill(-second.child.pid!, 'SIGINT');
+    expect(await second.exit).toBe(0);
+    expect(existsSync(secondFile)).toBe(false);
+    expect(owner()).toBe(firstPid);
+    process.kill(-first.child.pid!, 'SIGINT');
+    expect(await first.exit).toBe(0);
+    expect(existsSync(stackFile)).toBe(false);
+  }, 120_000);
 });
 
 describe('npm start -- --keep-running, stopped with Ctrl-C', () => {

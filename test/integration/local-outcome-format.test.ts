@@ -51,6 +51,24 @@ describe('the readable outcome line (npm start, --keep-running)', () => {
       /✖ rejected +\(no command\) {2}invalid-message: message body is not valid JSON → parked in the DLQ {2}· 0 Kore calls/,
     );
   });
+
+  it('names the type and id a refused body claims, bare or in an envelope, instead of "(no command)"', () => {
+    const rejected = { outcome: 'rejected', reason: 'invalid-message', koreCalls: 0, error: { message: 'name: at most 48 characters' } };
+    const update = JSON.stringify({ type: 'list.update', contactListId: 'cl-promo-spring-0006', name: 'x'.repeat(49) });
+    expect(formatOutcome({ messageId: 'm1', ...rejected }, { body: update })).toMatch(
+      /^✖ rejected +list\.update cl-promo-spring-0006 {2}invalid-message: name: at most 48 characters → parked in the DLQ/,
+    );
+    const eventBridge = JSON.stringify({ 'detail-type': 'campaign.ended', source: 'crm', detail: { campaignId: 'cd-x', bogus: 1 } });
+    expect(formatOutcome({ messageId: 'm2', ...rejected }, { body: eventBridge })).toMatch(/^✖ rejected +campaign\.ended cd-x {2}invalid-message/);
+    // Only text of an id's shape reaches the terminal: no escape sequences, no newlines.
+    const hostile = JSON.stringify({ type: 'list.expired\u001b[2J', contactListId: 'cl-ok\nforged line' });
+    expect(formatOutcome({ messageId: 'm3', ...rejected }, { body: hostile })).toMatch(/^✖ rejected +\(no command\) {2}invalid-message/);
+    expect(formatOutcome({ messageId: 'm4', ...rejected }, { body: 'not json' })).toMatch(/^✖ rejected +\(no command\)/);
+    // A line that has its command keeps it, whatever the body says.
+    expect(formatOutcome({ messageId: 'm5', outcome: 'done', type: 'list.expired', contactListId: 'cl-a', action: 'delete' }, { body: update })).toMatch(
+      /^✔ done +list\.expired cl-a {2}deleted/,
+    );
+  });
 });
 
 /** A secret that cannot be read: the printed line keeps the cause, never the secret's value. */

@@ -61,6 +61,8 @@ describe('npm start, as the README writes it', () => {
     expect(run.out).toMatch(/✔ done\s+list\.expired cl-autumn-survey-0017 .* deleted after its grace period \(archived \d{4}-\d{2}-\d{2}\)/);
     expect(run.out).toMatch(/⊘ skipped\s+campaign\.ended cd-renewal-outreach-0001\s+campaign-active \(rule campaign-ended: status Active\)/);
     expect(run.out).toMatch(/✖ rejected\s+\(no command\)\s+invalid-message: message body is not valid JSON → parked in the DLQ/);
+    // JSON the schema refused: the line names the command the body claims to be.
+    expect(run.out).toMatch(/✖ rejected\s+list\.purge cl-survey-old-0005\s+invalid-message: .*→ parked in the DLQ/);
   });
 
   it('lists what Kore archived, restored, deleted and updated, from the audit result lines (the recovery window by default)', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { MAX_CALLS_PER_RECORD } from '../../lib/lifecycle/commands/index';
 import { batchTimeNeededMs } from '../../lib/time-budget';
+import { SETTINGS } from '../../local/cli/target';
 import { code as codeCell, section as docSection, tableWith } from '../docs/markdown';
 import { commandsFor } from '../docs/readme-commands';
 import { paramValues, root, settings, shell, zipEntries } from './serverless-helpers';
@@ -285,6 +286,9 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       });
       expect(outputs.LifecycleQueueArn!.Value).toEqual(getAtt('LifecycleQueue'));
       expect(outputs.ConsumerEventSourceMappingUuid!.Value).toEqual(ref(mapping));
+      // What `npm run cli -- … --stage` reads (local/cli/target.ts SETTINGS): every one is an output.
+      expect(outputs.KoreSecretName!.Value).toBe(p.koreSecretName);
+      expect(Object.keys(outputs)).toEqual(expect.arrayContaining(Object.values(SETTINGS).map((s) => s.output)));
     });
   });
 
