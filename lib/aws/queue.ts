@@ -159,25 +159,20 @@ export class QueueSender {
     const own = m.attributes ?? {};
     const { AllowStale, KclOrigin, ...others } = own;
     const attributes = withinLimit(attrs, { ...(AllowStale ? { AllowStale } : {}), ...(KclOrigin ? { KclOrigin } : {}), ...others });
-    let lastError: unknown;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (attempt > 0) {
-        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 1_000 }, this.random);
-        if (!deadline.fits(delay + this.attemptTimeoutMs)) break;
-        await this.clock.sleep(delay, deadline.cancelled);
-      }
-      try {
-        await this.timed(deadline, 'park', (abortSignal) =>
+    try {
+      // A send without a reply may have gone through: not sent again (a second copy in the DLQ).
+      await this.retried(
+        deadline,
+        'park',
+        (abortSignal) =>
           this.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: m.body || '(empty body)', MessageAttributes: attributes }), { abortSignal }),
-        );
-        return;
-      } catch (err) {
-        if (err instanceof DeadlineError) throw err;
-        lastError = err;
-        if (isNoReply(err)) break;
-      }
+        { stopOnNoReply: true },
+      );
+      return;
+    } catch (err) {
+      if (err instanceof DeadlineError) throw err;
+      throw new QueueSendError(`could not park message ${m.messageId} in the DLQ: ${describe(err)}`, { cause: err });
     }
-    throw new QueueSendError(`could not park message ${m.messageId} in the DLQ: ${describe(lastError)}`, { cause: lastError });
   }
 
   /**
@@ -188,15 +183,11 @@ export class QueueSender {
   async requeue(queueUrl: string, m: RequeuedMessage, o: SendOptions = {}): Promise<void> {
     const deadline = o.deadline ?? Deadline.none(this.clock);
     const attributes = withinLimit({ KclOrigin: { DataType: 'String', StringValue: m.origin } }, m.attributes);
-    let lastError: unknown;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (attempt > 0) {
-        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 1_000 }, this.random);
-        if (!deadline.fits(delay + this.attemptTimeoutMs)) break;
-        await this.clock.sleep(delay, deadline.cancelled);
-      }
-      try {
-        await this.timed(deadline, 'requeue', (abortSignal) =>
+    try {
+      await this.retried(
+        deadline,
+        'requeue',
+        (abortSignal) =>
           this.sqs.send(
             new SendMessageCommand({
               QueueUrl: queueUrl,
@@ -206,15 +197,13 @@ export class QueueSender {
             }),
             { abortSignal },
           ),
-        );
-        return;
-      } catch (err) {
-        if (err instanceof DeadlineError) throw err;
-        lastError = err;
-        if (isNoReply(err)) break;
-      }
+        { stopOnNoReply: true },
+      );
+      return;
+    } catch (err) {
+      if (err instanceof DeadlineError) throw err;
+      throw new QueueSendError(`could not requeue a message: ${describe(err)}`, { cause: err });
     }
-    throw new QueueSendError(`could not requeue a message: ${describe(lastError)}`, { cause: lastError });
   }
 
   /**
@@ -278,8 +267,12 @@ export class QueueSender {
     }
   }
 
-  /** Up to maxAttempts tries of one SQS request, backing off, each within the deadline. */
-  private async retried<T>(deadline: Deadline, what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Up to maxAttempts tries of one SQS request, backing off, each within the deadline; throws the
+   * last error. `stopOnNoReply`: a send whose reply never came may have gone through, so it is not
+   * sent again.
+   */
+  private async retried<T>(deadline: Deadline, what: string, call: (abortSignal: AbortSignal) => Promise<T>, o: { stopOnNoReply?: boolean } = {}): Promise<T> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (attempt > 0) {
@@ -292,6 +285,7 @@ export class QueueSender {
       } catch (err) {
         if (err instanceof DeadlineError) throw err;
         lastError = err;
+        if (o.stopOnNoReply && isNoReply(err)) break;
       }
     }
     throw lastError ?? new DeadlineError(`no time left to ask SQS (${what})`);
