@@ -251,6 +251,16 @@ export class CampaignIndex {
   }
 
   /**
+   * The largest age the index may have at the write. A bound shorter than the headroom (0: "a
+   * confirmation before every write") cannot be met literally: the confirmation comes before
+   * the write's evidence read, so the write is at least that read and its own slot later. Such
+   * a bound refreshes before every write (`needsRefresh`) and holds the write to the headroom.
+   */
+  private writeBoundMs(purpose: DncPurpose): number {
+    return Math.max(this.maxAgeMs(purpose), this.opts.headroomMs);
+  }
+
+  /**
    * Right before a write: the index must be within its bound now. Throws a StaleIndexError
    * (retryable, nothing written) when it is not, e.g. when the calls before the write took longer
    * than the headroom allowed for.
@@ -258,9 +268,9 @@ export class CampaignIndex {
   assertFresh(streamId: string | undefined, purpose: DncPurpose): void {
     const s = this.state(streamId);
     const age = s.entries ? this.clock.now() - s.asOf : Number.POSITIVE_INFINITY;
-    if (age > this.maxAgeMs(purpose)) {
+    if (age > this.writeBoundMs(purpose)) {
       throw new StaleIndexError(
-        `the DNC references are ${Math.round(age / 1000)} s old at the ${purpose}, over its bound of ${Math.round(this.maxAgeMs(purpose) / 1000)} s: nothing was written`,
+        `the DNC references are ${Math.round(age / 1000)} s old at the ${purpose}, over its bound of ${Math.round(this.writeBoundMs(purpose) / 1000)} s: nothing was written`,
       );
     }
   }

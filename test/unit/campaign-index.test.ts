@@ -166,6 +166,24 @@ describe('the campaign index: freshness at a write', () => {
     expect(new StaleIndexError('x').retryable).toBe(true);
   });
 
+  it('with a bound of 0 confirms before every write and lets the write through after its evidence read, within the headroom', async () => {
+    // DNC_MAX_AGE_SECONDS=0 (docs: "a confirmation before every such write"). The confirmation
+    // comes before the evidence GET, so at the write the index is at least the GET and the
+    // write's slot old (2 × 2.4 s at 25 calls/min): a bound of 0 ms taken literally refuses
+    // every write, and every command went to the DLQ as `deadline`.
+    const t = setup({ voice: 10 }, { deleteMaxAgeMs: 0, renameMaxAgeMs: 0 });
+    await t.index.references(t.opts, 'delete');
+    t.clock.advance(60_000);
+    expect(t.index.callsToEnsure(undefined, 'delete')).toBe(2);
+    await t.index.references(t.opts, 'delete');
+    t.clock.advance(4_800);
+    expect(() => t.index.assertFresh(undefined, 'delete')).not.toThrow();
+    expect(() => t.index.assertFresh(undefined, 'rename')).not.toThrow();
+    // Later than the headroom after its confirmation, the write still waits for a new one.
+    t.clock.advance(10_000);
+    expect(() => t.index.assertFresh(undefined, 'rename')).toThrow(StaleIndexError);
+  });
+
   it('falls back to a full read when Kore does not sort by updatedAt: a delta could not prove anything', async () => {
     const t = setup({ voice: 100 });
     const page = t.kore.campaignPage.bind(t.kore);
