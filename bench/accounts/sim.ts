@@ -63,6 +63,7 @@ export interface Outcome {
   contactListId?: string;
   koreCalls?: number;
   receiveCount?: number;
+  rule?: string;
 }
 
 /** Anything the event source mapping can drive: ours, or the competent peer. */
