@@ -30,6 +30,7 @@ const BOUNDS = [0, 60, 120, 300, 900];
 /** The peer deletes only: the workloads it runs. */
 const PEER_WORKLOADS = ['batch10-delete', 'single', 'per-minute', 'per-10-minutes', 'sweep-delete'];
 const CONSUMER_RSS_GOAL_MB = 200;
+const ACCOUNTS_SECTION = 'Real accounts: 100 to 100,000 lists, 10 to 5,000 campaigns (accounts benchmark)';
 const MEMORY_RUNS = 3;
 
 const n = (x: number) => x.toLocaleString('en');
@@ -353,6 +354,7 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
   const peerOf = (p: AccountProfile, key: string) => cellOf(r.peer, p, key);
   const profiles = r.profiles;
   b.table({
+    section: ACCOUNTS_SECTION,
     title: 'Kore calls per deleted list on real accounts: ours warm (from a cold container), the competent peer beside',
     header: [
       'lists',
@@ -392,6 +394,7 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
     ],
   });
   b.table({
+    section: ACCOUNTS_SECTION,
     title: 'Kore calls per archived list (the default mode), warm (from a cold container)',
     header: ['lists', 'campaigns', 'batches of 10', 'sweep burst', 'index build (calls, once per container)'],
     rows: profiles.map((p) => [
@@ -406,6 +409,107 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
     ],
   });
   b.table({
+    section: ACCOUNTS_SECTION,
+    title: `What the DNC bounds cost (${tname}, warm; DNC_MAX_AGE_SECONDS = DNC_RENAME_MAX_AGE_SECONDS)`,
+    header: [
+      'bound',
+      'per deleted list, 1 per minute',
+      'per deleted list, 1 per 10 minutes',
+      'per archived list, batches of 10',
+      'the blind spot: a campaign naming a list as its DNC list this recently is not seen (largest age measured at a DELETE / PUT)',
+      'parked',
+    ],
+    rows: r.sensitivity.map((x) => [
+      `${x.boundS} s`,
+      fmt(x.perMinute.perList),
+      fmt(x.per10Minutes.perList),
+      fmt(x.archives.perList),
+      `${Math.max(x.perMinute.maxAgeAtWriteS.delete ?? 0, x.per10Minutes.maxAgeAtWriteS.delete ?? 0)} s / ${x.archives.maxAgeAtWriteS.rename ?? '—'} s`,
+      String([x.perMinute, x.per10Minutes, x.archives].reduce((a, c) => a + Object.values(c.parked).reduce((y, z) => y + z, 0), 0)),
+    ]),
+    notes: [
+      'A bound refreshes the index (a delta: 2 calls, one page per type, whatever the account) before a write when the index is older than the bound less the headroom (2 pacing intervals and one Kore timeout: 12.8 s as deployed). A bound of 0 confirms before every write; the write then happens at most the headroom after its confirmation (the confirmation, the evidence GET and the write cannot be closer at 25 calls a minute). The blind spot is the largest age measured: a campaign that starts naming a list as its DNC list within it is not seen by that write; a Kore that shows DNC lists as in use refuses the DELETE anyway, and a rename is undone exactly by list.restore.',
+    ],
+  });
+  b.table({
+    section: ACCOUNTS_SECTION,
+    title: 'A fresh container, a batch of 10 list.expired',
+    header: [
+      'campaigns',
+      'mode',
+      'first write in invocation',
+      'per invocation: campaign pages / writes / records given back (seconds)',
+      'Kore calls',
+      'done',
+      'parked',
+    ],
+    rows: r.fresh.map((f) => [
+      n(f.profile.campaigns),
+      f.mode,
+      String(f.firstWriteInvocation),
+      f.invocations.map((i) => `${i.campaignPages} / ${i.writes} / ${i.retried} (${i.seconds} s)`).join(' → '),
+      String(f.calls),
+      `${f.done} of 10`,
+      String(Object.values(f.parked).reduce((a, x) => a + x, 0)),
+    ]),
+    notes: [
+      `${n(target.lists)} lists; the consumer's timeout ${d.consumerTimeoutMs / 1000} s, DEADLINE_MARGIN_MS as deployed. A record the invocation cannot finish is given back with 0 calls spent (DEFERRED_VISIBILITY_SECONDS) and the index's pages read so far are kept.`,
+    ],
+  });
+  b.table({
+    section: ACCOUNTS_SECTION,
+    title: 'The cross-check: the virtual clock against 10×-compressed real time',
+    header: ['workload', 'clock', 'Kore calls (index build + work)', 'listings / pages / GET / PUT / DELETE', 'deferred', 'invocations', 'real seconds'],
+    rows: r.crossChecks.flatMap((x) =>
+      (['virtual', 'compressed'] as const).map((k) => {
+        const c = x[k];
+        return [
+          w(x.workload).label,
+          k === 'virtual' ? 'virtual' : '10× compressed real time',
+          `${c.buildCalls} + ${c.calls}`,
+          `${c.breakdown.listings} / ${c.breakdown.campaignPages} / ${c.breakdown.gets} / ${c.breakdown.puts} / ${c.breakdown.deletes}`,
+          String(c.deferred),
+          String(c.invocations),
+          String(c.realSeconds),
+        ];
+      }),
+    ),
+    notes: [
+      `${profileName(smaller)}. The compressed run is the same simulation with a real clock that runs 10× faster (sleeps really wait a tenth; Kore's window, the limiter, deadlines and visibility all read it): nothing in the consumer changes but the clock it is given.`,
+    ],
+  });
+  b.table({
+    section: ACCOUNTS_SECTION,
+    title: 'Memory at scale (the deployed bundles, Lambda’s heap flags for the deployed memory)',
+    header: ['function', 'lists', 'run', 'peak RSS'],
+    rows: [
+      ...mem.consumer.map((c, i) => [
+        'consumer, 5 batches of 10 deletions',
+        n(c.lists),
+        `${i + 1}`,
+        `${c.maxRssMB.toFixed(0)} MB (after each batch: ${c.rssAfterEachMB.map((x) => x.toFixed(0)).join(', ')})`,
+      ]),
+      [
+        'consumer, a GET per list (SNAPSHOT_MAX_AGE_SECONDS=0)',
+        n(mem.consumerWithoutListing.lists),
+        '1',
+        `${mem.consumerWithoutListing.maxRssMB.toFixed(0)} MB`,
+      ],
+      ['consumer, 5 batches of 10 deletions', n(mem.consumerSmall.lists), '1', `${mem.consumerSmall.maxRssMB.toFixed(0)} MB`],
+      ...mem.sweep.map((x) => [
+        'sweep, live, as deployed',
+        n(x.lists),
+        '1',
+        x.ok ? `${x.maxRssMB?.toFixed(0)} MB (${x.queued} queued, ${x.invokeSeconds} s)` : `failed: ${x.failure}`,
+      ]),
+    ],
+    notes: [
+      `Consumer at ${d.consumerMemoryMB} MB (consumerMemorySize) and sweep at ${d.sweepMemoryMB} MB (provider.memorySize; the sweep sets none), with the heap flags Lambda derives from them (\`${lambdaMemoryFlags(d.consumerMemoryMB).join(' ')}\` for 256 MB); ${n(target.campaigns)} campaigns for the consumer. Lambda counts the whole process against the memory size, not only V8's heap.`,
+    ],
+  });
+
+  b.table({
+    section: ACCOUNTS_SECTION,
     title: 'Every cell: what the calls were, and what happened to the records',
     header: [
       'lists',
@@ -439,102 +543,6 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
       'Measured after the warm-up (the campaign index built), the build’s pages apart. Deferred: records given back for lack of time (they came back and were done). Parked: records in the DLQ.',
     ],
   });
-  b.table({
-    title: `What the DNC bounds cost (${tname}, warm; DNC_MAX_AGE_SECONDS = DNC_RENAME_MAX_AGE_SECONDS)`,
-    header: [
-      'bound',
-      'per deleted list, 1 per minute',
-      'per deleted list, 1 per 10 minutes',
-      'per archived list, batches of 10',
-      'the blind spot: a campaign naming a list as its DNC list this recently is not seen (largest age measured at a DELETE / PUT)',
-      'parked',
-    ],
-    rows: r.sensitivity.map((x) => [
-      `${x.boundS} s`,
-      fmt(x.perMinute.perList),
-      fmt(x.per10Minutes.perList),
-      fmt(x.archives.perList),
-      `${Math.max(x.perMinute.maxAgeAtWriteS.delete ?? 0, x.per10Minutes.maxAgeAtWriteS.delete ?? 0)} s / ${x.archives.maxAgeAtWriteS.rename ?? '—'} s`,
-      String([x.perMinute, x.per10Minutes, x.archives].reduce((a, c) => a + Object.values(c.parked).reduce((y, z) => y + z, 0), 0)),
-    ]),
-    notes: [
-      'A bound refreshes the index (a delta: 2 calls, one page per type, whatever the account) before a write when the index is older than the bound less the headroom (2 pacing intervals and one Kore timeout: 12.8 s as deployed). A bound of 0 confirms before every write; the write then happens at most the headroom after its confirmation (the confirmation, the evidence GET and the write cannot be closer at 25 calls a minute). The blind spot is the largest age measured: a campaign that starts naming a list as its DNC list within it is not seen by that write; a Kore that shows DNC lists as in use refuses the DELETE anyway, and a rename is undone exactly by list.restore.',
-    ],
-  });
-  b.table({
-    title: 'A fresh container, a batch of 10 list.expired',
-    header: [
-      'campaigns',
-      'mode',
-      'first write in invocation',
-      'per invocation: campaign pages / writes / records given back (seconds)',
-      'Kore calls',
-      'done',
-      'parked',
-    ],
-    rows: r.fresh.map((f) => [
-      n(f.profile.campaigns),
-      f.mode,
-      String(f.firstWriteInvocation),
-      f.invocations.map((i) => `${i.campaignPages} / ${i.writes} / ${i.retried} (${i.seconds} s)`).join(' → '),
-      String(f.calls),
-      `${f.done} of 10`,
-      String(Object.values(f.parked).reduce((a, x) => a + x, 0)),
-    ]),
-    notes: [
-      `${n(target.lists)} lists; the consumer's timeout ${d.consumerTimeoutMs / 1000} s, DEADLINE_MARGIN_MS as deployed. A record the invocation cannot finish is given back with 0 calls spent (DEFERRED_VISIBILITY_SECONDS) and the index's pages read so far are kept.`,
-    ],
-  });
-  b.table({
-    title: 'The cross-check: the virtual clock against 10×-compressed real time',
-    header: ['workload', 'clock', 'Kore calls (index build + work)', 'listings / pages / GET / PUT / DELETE', 'deferred', 'invocations', 'real seconds'],
-    rows: r.crossChecks.flatMap((x) =>
-      (['virtual', 'compressed'] as const).map((k) => {
-        const c = x[k];
-        return [
-          w(x.workload).label,
-          k === 'virtual' ? 'virtual' : '10× compressed real time',
-          `${c.buildCalls} + ${c.calls}`,
-          `${c.breakdown.listings} / ${c.breakdown.campaignPages} / ${c.breakdown.gets} / ${c.breakdown.puts} / ${c.breakdown.deletes}`,
-          String(c.deferred),
-          String(c.invocations),
-          String(c.realSeconds),
-        ];
-      }),
-    ),
-    notes: [
-      `${profileName(smaller)}. The compressed run is the same simulation with a real clock that runs 10× faster (sleeps really wait a tenth; Kore's window, the limiter, deadlines and visibility all read it): nothing in the consumer changes but the clock it is given.`,
-    ],
-  });
-  b.table({
-    title: 'Memory at scale (the deployed bundles, Lambda’s heap flags for the deployed memory)',
-    header: ['function', 'lists', 'run', 'peak RSS'],
-    rows: [
-      ...mem.consumer.map((c, i) => [
-        'consumer, 5 batches of 10 deletions',
-        n(c.lists),
-        `${i + 1}`,
-        `${c.maxRssMB.toFixed(0)} MB (after each batch: ${c.rssAfterEachMB.map((x) => x.toFixed(0)).join(', ')})`,
-      ]),
-      [
-        'consumer, a GET per list (SNAPSHOT_MAX_AGE_SECONDS=0)',
-        n(mem.consumerWithoutListing.lists),
-        '1',
-        `${mem.consumerWithoutListing.maxRssMB.toFixed(0)} MB`,
-      ],
-      ['consumer, 5 batches of 10 deletions', n(mem.consumerSmall.lists), '1', `${mem.consumerSmall.maxRssMB.toFixed(0)} MB`],
-      ...mem.sweep.map((x) => [
-        'sweep, live, as deployed',
-        n(x.lists),
-        '1',
-        x.ok ? `${x.maxRssMB?.toFixed(0)} MB (${x.queued} queued, ${x.invokeSeconds} s)` : `failed: ${x.failure}`,
-      ]),
-    ],
-    notes: [
-      `Consumer at ${d.consumerMemoryMB} MB (consumerMemorySize) and sweep at ${d.sweepMemoryMB} MB (provider.memorySize; the sweep sets none), with the heap flags Lambda derives from them (\`${lambdaMemoryFlags(d.consumerMemoryMB).join(' ')}\` for 256 MB); ${n(target.campaigns)} campaigns for the consumer. Lambda counts the whole process against the memory size, not only V8's heap.`,
-    ],
-  });
-
   b.describe(
     'accounts',
     `Accounts of ${s.lists.map(n).join(' / ')} lists × ${s.campaigns.map(n).join(' / ')} campaigns (bench/accounts/account.ts: half voice, half SMS, over three years, most Completed; a pool of campaign DNC lists named by id (voice) and by name (SMS), half of them with names that do not say DNC; 30 % of the lists used by campaigns, 10 % recent, the rest idle), each workload on a fresh account. The shipped consumer and sweep, built by \`lib/deps.ts\` from serverless.yml's params (${d.callsPerMinute} calls/min, ${d.consumerTimeoutMs / 1000} s consumer and ${d.sweepTimeoutMs / 1000} s sweep timeouts, KORE_TIMEOUT_MS ${d.consumerEnv.KORE_TIMEOUT_MS}, DEADLINE_MARGIN_MS ${d.consumerEnv.DEADLINE_MARGIN_MS}, batches of ${d.batchSize} with a ${d.batchWindowSeconds} s window, maxReceiveCount ${d.maxReceiveCount}, the sweep live with SWEEP_MAX_LISTS ${d.sweepMaxLists}), against the Kore emulator with Kore's window on (${d.accountCallsPerMinute} calls a minute per account).`,
