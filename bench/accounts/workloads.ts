@@ -70,7 +70,10 @@ export interface CellResult {
   archived: number;
   /** Every Kore call of the measured work: the consumer's, the sweep's, the index's deltas and 429s. */
   calls: number;
-  /** The cold container's first full read of the campaigns (0 for the peer, which reads none). */
+  /**
+   * The cold container's first read of the campaigns: the full read, and the delta that follows it
+   * when the read took longer than the write's bound allows (0 for the peer, which reads none).
+   */
   buildCalls: number;
   /** Warm: calls ÷ lists done (deleted or archived, as the workload is measured). */
   perList: number;
@@ -207,7 +210,8 @@ export async function runCell(profile: AccountProfile, workload: Workload, o: Ce
     const invocationMarks: Array<[SimFunction, number]> = [];
 
     /** Starts a consumer (cold) behind the event source mapping; warms ours up; opens a measuring window. */
-    const start = async () => {
+    /** `warmUp`: fields of the warm-up command (its kind of write decides which DNC bound its read must meet). */
+    const start = async (warmUp: Record<string, unknown> = {}) => {
       let f: SimFunction;
       if (o.peer) f = sim.peer('peer');
       else {
@@ -219,7 +223,7 @@ export async function runCell(profile: AccountProfile, workload: Workload, o: Ce
       if (!o.peer) {
         // A command the guard refuses (a list campaigns use): the index gets built, no list is spent.
         const before = sim.kore.calls.length;
-        sim.expire([sim.account.usedListIds[0]!]);
+        sim.expire([sim.account.usedListIds[0]!], warmUp);
         await drained(sim);
         buildCalls += sim.kore.calls.slice(before).filter((c) => c.path.endsWith('/getAllCampaignDetails')).length;
       }
@@ -274,7 +278,8 @@ export async function runCell(profile: AccountProfile, workload: Workload, o: Ce
           await end();
           // A new container GRACE_DAYS + 1 days later (no execution environment lives that long).
           await sim.clock.sleep((sim.settings.graceDays + 1) * DAY);
-          const end2 = await start();
+          // Warmed up for a DELETE, the write this container makes.
+          const end2 = await start({ action: 'delete' });
           await sweep();
           await drained(sim);
           await end2();
