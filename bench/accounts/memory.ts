@@ -98,6 +98,8 @@ export interface SweepMemory {
   memoryMB: number;
   ok: boolean;
   maxRssMB?: number;
+  /** When one size was run several times: each run's peak. */
+  peaksMB?: number[];
   queued?: number;
   invokeSeconds?: number;
   /** Why the process ended, when it did not answer (e.g. V8's heap limit). */

@@ -34,6 +34,7 @@ const CONSUMER_RSS_GOAL_MB = 200;
 const LARGER_CAMPAIGNS = [20_000, 30_000, 40_000];
 const ACCOUNTS_SECTION = 'Real accounts: 100 to 100,000 lists, 10 to 5,000 campaigns (accounts benchmark)';
 const MEMORY_RUNS = 3;
+const SWEEP_RUNS = 3;
 
 const n = (x: number) => x.toLocaleString('en');
 const w = (key: string): Workload => WORKLOADS.find((x) => x.key === key)!;
@@ -136,14 +137,27 @@ export async function accounts(b: Bench): Promise<void> {
   b.log('accounts: the consumer without the listing, and on a small account…');
   const consumerWithoutListing = await consumerMemory(b, big, target.campaigns, 5, { SNAPSHOT_MAX_AGE_SECONDS: '0' });
   const consumerSmall = await consumerMemory(b, lists[0]! * 10, target.campaigns, 5);
+  // A run's peak moves by tens of MB with the collector's timing: each size runs SWEEP_RUNS times and counts its highest.
   const sweep: SweepMemory[] = [];
-  for (const l of [big, Math.round(big * 0.3), Math.round(big * 0.6)]) {
-    b.log(`accounts: the sweep's memory at ${n(l)} lists with ${d.sweepMemoryMB} MB…`);
-    sweep.push(await sweepMemory(b, l, d.sweepMemoryMB));
+  const sweepAt = async (l: number) => {
+    const runs: SweepMemory[] = [];
+    for (let i = 0; i < SWEEP_RUNS; i++) {
+      b.log(`accounts: the sweep's memory at ${n(l)} lists with ${d.sweepMemoryMB} MB (${i + 1} of ${SWEEP_RUNS})…`);
+      runs.push(await sweepMemory(b, l, d.sweepMemoryMB));
+    }
+    const worst = runs.find((x) => !x.ok) ?? runs.reduce((x, y) => ((y.maxRssMB ?? 0) > (x.maxRssMB ?? 0) ? y : x));
+    const peaks = runs.map((x) => x.maxRssMB ?? NaN);
+    sweep.push({ ...worst, peaksMB: peaks });
+    return sweep[sweep.length - 1]!;
+  };
+  for (const l of [big, Math.round(big * 0.3), Math.round(big * 0.6)]) await sweepAt(l);
+  // What the deployed memory holds: on the line through the highest peaks, then checked, and lowered until a check holds.
+  let sweepHolds = listsWithin(sweep, d.sweepMemoryMB);
+  for (let step = 0; step < 3; step++) {
+    const check = await sweepAt(sweepHolds);
+    if (check.ok && (check.maxRssMB ?? Infinity) <= d.sweepMemoryMB * 0.9) break;
+    sweepHolds = Math.floor((sweepHolds * 0.85) / 1_000) * 1_000;
   }
-  const sweepHolds = listsWithin(sweep, d.sweepMemoryMB);
-  b.log(`accounts: the sweep at ${n(sweepHolds)} lists (what ${d.sweepMemoryMB} MB holds, measured)…`);
-  sweep.push(await sweepMemory(b, sweepHolds, d.sweepMemoryMB));
 
   const results: AccountsResults = {
     profiles,
@@ -161,7 +175,7 @@ export async function accounts(b: Bench): Promise<void> {
   report(b, results, { target, smaller, lists, campaigns });
 }
 
-/** The largest list count whose peak RSS stays 10 % under `memoryMB`, on the line through the runs that answered. */
+/** The list count whose peak RSS would be 10 % under `memoryMB`, on the line through the smallest and largest sizes run. */
 function listsWithin(runs: SweepMemory[], memoryMB: number): number {
   const ok = runs.filter((r) => r.ok && r.maxRssMB !== undefined).sort((a, b) => a.lists - b.lists);
   if (ok.length < 2) return ok[0]?.lists ?? 0;
@@ -380,7 +394,7 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
       .map((x) => `${n(x.lists)} lists ${x.maxRssMB?.toFixed(0)} MB`)
       .join(
         ', ',
-      )}: the line through the first three puts 90 % of ${s100.memoryMB} MB at about ${n(mem.sweepHolds)} lists (the last run, at that size; a run's peak varies by about 10 MB with the collector's timing).`,
+      )} (the highest of ${SWEEP_RUNS} runs each; the runs of one size differ by up to ${Math.max(...mem.sweep.map((x) => Math.max(...(x.peaksMB ?? [0])) - Math.min(...(x.peaksMB ?? [0])))).toFixed(0)} MB with the collector's timing): ${s100.memoryMB} MB holds about ${n(mem.sweepHolds)} lists with 10 % to spare (the largest size checked whose highest peak stayed under 90 %).`,
   });
 
   // ---------------------------------------------------------------- tables
@@ -522,7 +536,7 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
   b.table({
     section: ACCOUNTS_SECTION,
     title: 'Memory at scale (the deployed bundles, Lambda’s heap flags for the deployed memory)',
-    header: ['function', 'lists', 'run', 'peak RSS'],
+    header: ['function', 'lists', 'run(s)', 'peak RSS'],
     rows: [
       ...mem.consumer.map((c, i) => [
         'consumer, 5 batches of 10 deletions',
@@ -540,8 +554,10 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
       ...mem.sweep.map((x) => [
         'sweep, live, as deployed',
         n(x.lists),
-        '1',
-        x.ok ? `${x.maxRssMB?.toFixed(0)} MB (${x.queued} queued, ${x.invokeSeconds} s)` : `failed: ${x.failure}`,
+        `${x.peaksMB?.length ?? 1}`,
+        x.ok
+          ? `${x.maxRssMB?.toFixed(0)} MB at most (${(x.peaksMB ?? [x.maxRssMB ?? NaN]).map((p) => p.toFixed(0)).join(', ')}; ${x.queued} queued)`
+          : `failed: ${x.failure}`,
       ]),
     ],
     notes: [
