@@ -77,10 +77,13 @@ export interface Invocation<R> {
   fetches: Array<{ method: string; path: string; startMs: number; endMs?: number; bytes?: number; status?: number }>;
   /** The AWS SDK's HTTP requests during the invocation per operation (`SendMessageBatch`…; the local stack speaks plain http). */
   aws: Record<string, { requests: number; firstStartMs: number; lastEndMs: number }>;
+  /** When `event` was an array: each invocation's time, the process's peak RSS after it, and its result. */
+  invocations?: Array<{ invokeMs: number; maxRssMB: number; result: unknown }>;
 }
 
 /**
- * One cold start and invocation of a built bundle in its own plain-node process (bench/invoke-child.ts),
+ * One cold start and invocation of a built bundle in its own plain-node process (bench/invoke-child.ts)
+ * (or several invocations one after another, when `event` is an array),
  * with only `env` (plus PATH) in its environment and Lambda's memory flags for `memoryMB`.
  * `BENCH_CHILD_FLAGS` (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) adds node flags, to profile a run.
  */

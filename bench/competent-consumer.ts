@@ -2,6 +2,8 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import jwt from 'jsonwebtoken';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
 
 /**
  * The honest peer the budget benchmark compares against (kept in bench/ only): what a careful
@@ -38,21 +40,23 @@ function retryAfterMs(header: string | null, now: number): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
-export function competentHandler(sm: SecretsManagerClient, secretId: string, stats: PeerStats, random: () => number = Math.random) {
+/**
+ * `clock`: the peer's time (its secret cache, its tokens' iat, its backoff and Retry-After waits);
+ * the accounts benchmark runs it on the same virtual clock as ours. Its attempt timeout stays real.
+ */
+export function competentHandler(sm: SecretsManagerClient, secretId: string, stats: PeerStats, random: () => number = Math.random, clock: Clock = systemClock) {
   let cached: { secret: Secret; at: number } | undefined;
   const secret = async (): Promise<Secret> => {
-    if (!cached || Date.now() - cached.at > SECRET_TTL_MS) {
+    if (!cached || clock.now() - cached.at > SECRET_TTL_MS) {
       stats.secretReads++;
       const s = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString!) as Secret;
-      cached = { secret: s, at: Date.now() };
+      cached = { secret: s, at: clock.now() };
     }
     return cached.secret;
   };
   const call = async (s: Secret, method: string, url: string): Promise<{ status: number; body: string }> => {
     for (let attempt = 1; ; attempt++) {
-      const token = jwt.sign({ appId: s.clientId, sub: 'peer' }, s.clientSecret, { algorithm: 'HS256', expiresIn: 120 });
+      const token = jwt.sign({ appId: s.clientId, sub: 'peer', iat: Math.floor(clock.now() / 1000) }, s.clientSecret, { algorithm: 'HS256', expiresIn: 120 });
       let status: number;
       let body = '';
       let wait: number | undefined;
@@ -60,13 +64,13 @@ export function competentHandler(sm: SecretsManagerClient, secretId: string, sta
         const res = await fetch(url, { method, headers: { auth: token, iid: s.streamId, accountId: s.accountId }, signal: AbortSignal.timeout(TIMEOUT_MS) });
         body = await res.text();
         status = res.status;
-        wait = res.status === 429 ? retryAfterMs(res.headers.get('retry-after'), Date.now()) : undefined;
+        wait = res.status === 429 ? retryAfterMs(res.headers.get('retry-after'), clock.now()) : undefined;
       } catch {
         status = 0; // timeout or connection error: retried like a 5xx
       }
       const retryable = status === 0 || status === 429 || status >= 500;
       if (!retryable || attempt >= MAX_ATTEMPTS) return { status, body };
-      await sleep(wait ?? random() * Math.min(CAP_MS, BASE_MS * 2 ** (attempt - 1)));
+      await clock.sleep(wait ?? random() * Math.min(CAP_MS, BASE_MS * 2 ** (attempt - 1)));
     }
   };
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {

@@ -7,6 +7,10 @@
  *
  *   node invoke-child.js <bundle.js> <event.json> <timeoutMs> <result.json>
  *
+ * `event.json` may hold an array of events: they are invoked one after another in the same
+ * process (one cold start, a warm container's later batches), and `invocations` has each one's
+ * time, result and the process's peak RSS after it; the other fields then cover them all.
+ *
  * Writes `{initMs, invokeMs, cpuMs, maxRssMB, result, fetches, aws}` to result.json (stdout is
  * the function's own log, as in CloudWatch). `fetches` times each Kore call (the bundle's only
  * `fetch` user) from the start of the invocation: start, reply fully read, bytes, status. `aws`
@@ -81,27 +85,39 @@ async function main(): Promise<void> {
   const { handler } = require(bundle) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
   const initMs = performance.now() - i0;
   const timeoutMs = Number(timeout);
-  const deadline = Date.now() + timeoutMs;
-  const context = {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'bench',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/bench',
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  const context = () => {
+    const deadline = Date.now() + timeoutMs;
+    return {
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: 'bench',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '1024',
+      awsRequestId: randomUUID(),
+      logGroupName: '/aws/lambda/bench',
+      logStreamName: 'bench',
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
   };
+  const events = Array.isArray(event) ? (event as unknown[]) : [event];
   t0 = performance.now();
   for (const k of Object.keys(aws)) delete aws[k];
   const c0 = process.cpuUsage();
-  const result = await handler(event, context);
+  const invocations: Array<{ invokeMs: number; maxRssMB: number; result: unknown }> = [];
+  let result: unknown;
+  for (const e of events) {
+    const i0 = performance.now();
+    result = await handler(e, context());
+    invocations.push({ invokeMs: performance.now() - i0, maxRssMB: process.resourceUsage().maxRSS / 1024, result: summarize(result) });
+  }
   const invokeMs = performance.now() - t0;
   const c = process.cpuUsage(c0);
   const cpuMs = (c.user + c.system) / 1000;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  writeFileSync(resultFile, JSON.stringify({ initMs, invokeMs, cpuMs, maxRssMB, result: summarize(result), fetches, aws }));
+  writeFileSync(
+    resultFile,
+    JSON.stringify({ initMs, invokeMs, cpuMs, maxRssMB, result: summarize(result), fetches, aws, ...(Array.isArray(event) ? { invocations } : {}) }),
+  );
 }
 
 main().then(

@@ -23,14 +23,19 @@ export function renderPerformance(r: Results): string {
   out.push(
     `Produced by \`npm run bench\` (every benchmark at full scale, ${minutes(r.durationSeconds)}) on this project's ${r.cpus}-core build machine with Node ${r.node.replace(/^v/, '')}, load average ${r.load.start} at the start and ${r.load.end} at the end (at most ${r.load.max}); the machine is shared, so the timings carry its noise. The raw figures are in \`bench/results.json\`, and this page is regenerated from it (\`npm run bench -- --docs\`). \`--scale 0.25\` or \`--only budget,sweep\` run part of it and write \`bench/.out/results.json\` only. No test asserts on these numbers: they belong to the machine.`,
     '',
+    '## Goals',
+    '',
     mainTable(r.table),
     '',
   );
+  let section: string | undefined;
   for (const t of r.tables) {
+    if (t.section && t.section !== section) out.push(`## ${t.section}`, '');
+    section = t.section ?? section;
     out.push(`**${t.title}**`, '', markdownTable(t.header, t.rows), '');
     for (const n of t.notes ?? []) out.push(n, '');
   }
-  out.push('How each benchmark measures:', '');
+  out.push('## How each benchmark measures', '');
   for (const [section, sentences] of Object.entries(r.how)) {
     const [first, ...rest] = sentences;
     out.push(`- **${section}.** ${first ?? ''}`);
@@ -41,10 +46,10 @@ export function renderPerformance(r: Results): string {
   if (unmet.length === 0) {
     out.push('Every goal is met.');
   } else {
-    out.push('Goals not met, and why:', '');
+    out.push('## Goals not met, and why', '');
     for (const row of unmet) out.push(`- **${row.metric}: ${row.value} against ${row.goal}.** ${row.why ?? ''}`.trimEnd());
   }
-  if (r.warnings.length) out.push('', 'Warnings from this run:', '', ...r.warnings.map((w) => `- ${w}`));
+  if (r.warnings.length) out.push('', '## Warnings from this run', '', ...r.warnings.map((w) => `- ${w}`));
   return `${out.join('\n')}\n`;
 }
 

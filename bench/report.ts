@@ -20,6 +20,8 @@ export interface Row {
 
 /** A small table: a header and rows of cells, rendered as Markdown. */
 export interface SideTable {
+  /** The page's heading the table goes under (tables of one benchmark share one). */
+  section?: string;
   title: string;
   header: string[];
   rows: string[][];

@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { accounts } from './benchmarks/accounts.js';
 import { budget } from './benchmarks/budget.js';
 import { bundle } from './benchmarks/bundle.js';
 import { chaos } from './benchmarks/chaos.js';
@@ -20,12 +21,13 @@ import { PERFORMANCE_PAGE, writePerformancePage } from './readme.js';
 import type { Results } from './report.js';
 import { Bench, mainTable } from './report.js';
 
-const BENCHMARKS: Record<string, (b: Bench) => Promise<void>> = { bundle, cpu, sweep, budget, chaos };
+const BENCHMARKS: Record<string, (b: Bench) => Promise<void>> = { bundle, cpu, sweep, budget, chaos, accounts };
 const USAGE = `Usage: npm run bench [-- --scale 0.25] [--only ${Object.keys(BENCHMARKS).join(',')}] [--docs]
 
   --scale n   multiply every size by n (default 1). A scaled run writes bench/.out/results.json,
               never the tracked bench/results.json, and warns where its sizes are too small to compare.
   --only a,b  run only these benchmarks (also written to bench/.out/ only).
+              accounts at --scale 0.1 takes about a minute; at full scale about 15.
   --docs      regenerate docs/performance.md from bench/results.json and exit (--readme: the same).
 `;
 

@@ -99,6 +99,7 @@ function dependencyTable(b: Bench, built: BuiltBundle[]): void {
   rows.push(['of which the AWS SDK (`@aws-sdk/*`, `@smithy/*`, `@aws/*`)', ...costs.map((c) => kb(sdk(c)))]);
   rows.push(['**total**', ...costs.map((c) => kb(total(c)))]);
   b.table({
+    section: 'The bundles',
     title: 'What each dependency costs (KB of minified output, esbuild metafile)',
     header: ['dependency', ...built.map((x) => x.name)],
     rows,

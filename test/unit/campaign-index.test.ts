@@ -166,6 +166,35 @@ describe('the campaign index: freshness at a write', () => {
     expect(new StaleIndexError('x').retryable).toBe(true);
   });
 
+  it('refreshes right after a full read that took longer than the bound allows, so the write that follows is not refused as stale', async () => {
+    // A large account at Kore's pace: 3,000 campaigns, 50 a page, 2.4 s a call: the full read
+    // takes 166 s, and its index is as of when it started, older than a rename's 120 s. Before,
+    // references() handed it out as it was and the rename's write was refused (StaleIndexError:
+    // the record deferred, its calls spent).
+    const t = setup({ voice: 3_000 });
+    const page = t.kore.campaignPage.bind(t.kore);
+    t.kore.campaignPage = async (type: CampaignType, q: CampaignPageQuery, o) => {
+      t.clock.advance(2_400);
+      return page(type, q, o);
+    };
+    await t.index.references(t.opts, 'rename');
+    expect(t.index.ageMs()).toBeLessThan(10_000);
+    expect(() => t.index.assertFresh(undefined, 'rename')).not.toThrow();
+  });
+
+  it('counts, for admission, the delta that a full read already too old for the write will need', async () => {
+    const t = setup({ voice: 300 });
+    let budget = 3;
+    t.kore.fits = () => budget-- > 0;
+    const deadline = Deadline.at(t.clock.now() + 60_000, { clock: t.clock });
+    await expect(t.index.references({ ...t.opts, deadline }, 'delete')).rejects.toBeInstanceOf(DeadlineError);
+    // The rest of the read (5 pages, the sms probe); 3 minutes later it is too old for a rename: + a delta.
+    expect(t.index.callsToEnsure(undefined, 'rename')).toBe(5 + 1);
+    t.clock.advance(3 * MIN);
+    expect(t.index.callsToEnsure(undefined, 'rename')).toBe(5 + 1 + 2);
+    expect(t.index.callsToEnsure(undefined, 'delete')).toBe(5 + 1);
+  });
+
   it('with a bound of 0 confirms before every write and lets the write through after its evidence read, within the headroom', async () => {
     // DNC_MAX_AGE_SECONDS=0 (docs: "a confirmation before every such write"). The confirmation
     // comes before the evidence GET, so at the write the index is at least the GET and the
