@@ -64,7 +64,7 @@ export function buildAccount(p: AccountProfile, now: number): Account {
   const dncCount = Math.max(1, Math.min(Math.round(p.campaigns / 250), Math.floor(p.lists * 0.05)));
   const dnc: SeedList[] = Array.from({ length: dncCount }, (_, i) => ({
     _id: `cl-dnc-${i}`,
-    name: i % 2 === 0 ? `DNC region ${i}` : `Opt-outs region ${i}`,
+    name: i % 2 === 0 ? `DNC region ${i}` : `Reserve region ${i}`,
     updatedAt: iso((20 + (i % 40)) * DAY),
   }));
   lists.push(...dnc);

@@ -36,9 +36,10 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 function sqsEvent(ids: string[], now: number): SQSEvent {
   const at = new Date(now).toISOString();
   return {
-    Records: ids.map((id, i) => ({
+    Records: ids.map((id) => ({
       messageId: randomUUID(),
-      receiptHandle: `bench-${i}`,
+      // What `npm run cli -- event` prints: taken without asking SQS on the local stack only (KORE_ALLOW_LOOPBACK_HTTP).
+      receiptHandle: `local-receipt-${randomUUID()}`,
       body: JSON.stringify({ type: 'list.expired', contactListId: id, occurredAt: at, eventId: `mem-${id}` }),
       attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(now), SenderId: 'bench', ApproximateFirstReceiveTimestamp: String(now) },
       messageAttributes: {},

@@ -106,6 +106,11 @@ export class SimQueue {
     return true;
   }
 
+  /** Is a message with this receipt handle received and not deleted? */
+  inFlight(receipt: string): boolean {
+    return this.messages.some((x) => x.receipt === receipt);
+  }
+
   changeVisibility(receipt: string, seconds: number): boolean {
     const m = this.messages.find((x) => x.receipt === receipt);
     if (!m) return false;
@@ -169,6 +174,13 @@ export class QueueStandIn extends QueueSender {
     this.expect(queueUrl, this.queue.url);
     this.queue.count('ChangeMessageVisibilityBatch', Math.ceil(receiptHandles.length / 10));
     return receiptHandles.filter((h) => this.queue.changeVisibility(h, seconds)).length;
+  }
+
+  /** SQS confirms a receipt handle it gave out for a message still in flight: so does the stand-in. */
+  override async proveReceived(queueUrl: string, receiptHandles: string[], _o: SendOptions = {}): Promise<string[]> {
+    this.expect(queueUrl, this.queue.url);
+    this.queue.count('ChangeMessageVisibilityBatch', Math.ceil(receiptHandles.length / 10));
+    return receiptHandles.filter((h) => !this.queue.inFlight(h));
   }
 
   private expect(url: string, want: string): void {

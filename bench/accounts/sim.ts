@@ -42,6 +42,7 @@ const CLIENT_ID = 'cs-sim-client';
 const CLIENT_SECRET = 'sim-client-secret-6c1d';
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/kore-lifecycle';
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/kore-lifecycle-dlq';
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:kore-lifecycle';
 
 export interface SimOptions {
   profile: AccountProfile;
@@ -138,6 +139,7 @@ export class Sim {
     return {
       KORE_SECRET_ID: this.secretArn,
       LIFECYCLE_QUEUE_URL: QUEUE_URL,
+      LIFECYCLE_QUEUE_ARN: QUEUE_ARN,
       DEAD_LETTER_QUEUE_URL: DLQ_URL,
       // The emulator speaks plain http on 127.0.0.1.
       KORE_ALLOW_LOOPBACK_HTTP: 'true',
@@ -166,6 +168,8 @@ export class Sim {
     const config = loadConsumerConfig({ ...this.baseEnv(), ...this.settings.consumerEnv, ...env });
     const deps = createConsumerDeps(config, this.io(name));
     deps.sender = new QueueStandIn(this.queue);
+    // The stand-in queue has no tags: the brake is off (its SQS reads would fail, and fail closed).
+    deps.brake = { state: async () => ({ on: false }) } as unknown as typeof deps.brake;
     const c = { name, handler: createLifecycleHandler(deps), deps, invocations: [] };
     this.consumers.push(c);
     return c;

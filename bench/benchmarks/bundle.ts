@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * Bundle size and cold import of both Lambda bundles, what each dependency costs (esbuild's
  * metafile), and one real invocation of the consumer's bundle against the local stack: the
@@ -124,7 +125,8 @@ async function smoke(b: Bench, consumer: BuiltBundle): Promise<void> {
     const event: SQSEvent = {
       Records: [0, 1].map((i) => ({
         messageId: `m-${i}`,
-        receiptHandle: `r-${i}`,
+        // What `npm run cli -- event` prints: taken without asking SQS on the local stack only (KORE_ALLOW_LOOPBACK_HTTP).
+        receiptHandle: `local-receipt-${randomUUID()}`,
         body: JSON.stringify({ type: 'list.expired', contactListId: `cl-smoke-${i}`, occurredAt: new Date().toISOString() }),
         attributes: {
           ApproximateReceiveCount: '1',

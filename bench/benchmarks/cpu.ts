@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * CPU per message of the shipped consumer (warm), and what the same HTTP requests cost through
  * a bare `fetch`, measured batch by batch in the same process, so that the account's listing is
@@ -114,7 +115,8 @@ async function measure(
       const i = n++;
       return {
         messageId: `m-${i}`,
-        receiptHandle: `r-${i}`,
+        // What `npm run cli -- event` prints: taken without asking SQS on the local stack only (KORE_ALLOW_LOOPBACK_HTTP).
+        receiptHandle: `local-receipt-${randomUUID()}`,
         body: JSON.stringify({ type: 'list.expired', contactListId: `cl-bench-${i}`, eventId: `e-${i}`, occurredAt: new Date().toISOString() }),
         attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'b', ApproximateFirstReceiveTimestamp: '0' },
         messageAttributes: {},

@@ -83,6 +83,8 @@ interface FullRead {
   anonymous: number;
   /** Campaigns Kore said were gone before this read started: its result proves whether they are. */
   proves: Set<string>;
+  /** A refresh that reads only the types without deltas: not the periodic full read. */
+  partial?: boolean;
 }
 
 interface StreamState {
@@ -206,13 +208,16 @@ export class CampaignIndex {
     const s = this.state(streamId);
     // A first read that is already older than the bound allows (it is as of when it started) ends with a delta.
     if (!s.entries) return this.fullReadCalls(s.building) + (s.building && this.olderThanBound(s.building.startedAt, purpose) ? TYPES.length : 0);
-    if (s.building && this.needsRefresh(s, purpose) && !this.deltasUsable(s)) return this.fullReadCalls(s.building);
+    if (s.building?.partial && this.needsRefresh(s, purpose)) return this.fullReadCalls(s.building);
     if (!this.needsRefresh(s, purpose)) return 0;
-    return this.deltasUsable(s) ? TYPES.length : this.fullReadCalls(undefined, s.entries.size);
-  }
-
-  private deltasUsable(s: StreamState): boolean {
-    return TYPES.every((t) => s.deltaUsable[t]);
+    // A delta (1 page) per type that has them, the whole of a type that does not.
+    const step = Math.max(1, this.pageSize - OVERLAP);
+    let calls = 0;
+    for (const t of TYPES) {
+      if (s.deltaUsable[t]) calls += 1;
+      else calls += 1 + Math.ceil([...s.entries.values()].filter((e) => e.type === t).length / step);
+    }
+    return calls;
   }
 
   private fullReadCalls(b: FullRead | undefined, knownCampaigns = 0): number {
@@ -244,7 +249,7 @@ export class CampaignIndex {
         // The new index is as of when its read started: on a large account at Kore's pace (56
         // pages take 134 s at 5,000 campaigns) it can end older than the write's bound. A delta
         // (2 calls) makes it fresh; without it the write would be refused as stale, its calls spent.
-        if (this.needsRefresh(s, purpose) && this.deltasUsable(s)) await this.refresh(s, opts);
+        if (this.needsRefresh(s, purpose) && TYPES.some((t) => s.deltaUsable[t])) await this.refresh(s, opts);
       } else if (this.needsRefresh(s, purpose)) await this.refresh(s, opts);
       else if (this.clock.now() - s.lastFullAt > this.opts.fullReadEveryMs && (!opts.deadline || this.kore.fits(1, opts.deadline))) {
         // Due for a full read: one page per call, alongside the work, while the index in hand serves.
@@ -354,24 +359,41 @@ export class CampaignIndex {
     return s.view;
   }
 
-  private newFullRead(): FullRead {
+  private newFullRead(startedAt = this.clock.now()): FullRead {
     const read = (): TypeRead => ({ cursor: { skip: 0, anchors: [], stepBacks: 0 }, seen: new Set(), done: false, restarts: 0 });
-    return { startedAt: this.clock.now(), probes: {}, reads: { voice: read(), sms: read() }, entries: new Map(), anonymous: 0, proves: new Set() };
+    return { startedAt, probes: {}, reads: { voice: read(), sms: read() }, entries: new Map(), anonymous: 0, proves: new Set() };
   }
 
+  /**
+   * Makes the index fresh, type by type: a delta (1 page) for a type whose results Kore sorts and
+   * dates, a full read of only that type for one it does not (Kore documents no `updatedAt` on SMS
+   * results: docs/kore-api.md), the other type kept as its delta just left it.
+   */
   private async refresh(s: StreamState, opts: CallOptions): Promise<void> {
-    if (!this.deltasUsable(s)) return this.build(s, opts);
+    if (s.building?.partial) return this.build(s, opts); // a refresh read in progress goes on
     const startedAt = this.clock.now();
+    const whole: CampaignType[] = [];
     for (const t of TYPES) {
-      if (!(await this.delta(s, t, opts))) {
-        // Kore did not sort, or left updatedAt out: only a full read can make the index fresh.
-        s.deltaUsable[t] = false;
-        s.building ??= this.newFullRead();
-        return this.build(s, opts);
-      }
+      if (s.deltaUsable[t] && (await this.delta(s, t, opts))) continue;
+      // Kore did not sort, or left updatedAt out: only a read of the whole type makes it fresh.
+      s.deltaUsable[t] = false;
+      whole.push(t);
     }
-    s.asOf = startedAt;
-    s.view = undefined;
+    if (whole.length === 0) {
+      s.asOf = startedAt;
+      s.view = undefined;
+      return;
+    }
+    // (A periodic full read going on in the background is as of when it started: it gives way.)
+    s.building = { ...this.newFullRead(startedAt), partial: whole.length < TYPES.length };
+    for (const t of TYPES.filter((x) => !whole.includes(x))) {
+      // Fresh from its delta: carried into the new index as it is.
+      s.building.probes[t] = s.watermark[t];
+      s.building.reads[t].done = true;
+      for (const [id, e] of s.entries ?? []) if (e.type === t) s.building.entries.set(id, e);
+    }
+    s.building.anonymous = s.anonymous;
+    return this.build(s, opts);
   }
 
   /**
@@ -454,7 +476,7 @@ export class CampaignIndex {
     s.entries = b.entries;
     s.anonymous = b.anonymous;
     s.asOf = b.startedAt;
-    s.lastFullAt = this.clock.now();
+    if (!b.partial) s.lastFullAt = this.clock.now();
     for (const t of TYPES) s.watermark[t] = b.probes[t] ?? null;
     s.building = undefined;
     s.view = undefined;

@@ -121,7 +121,7 @@ export function getAllCampaigns(ctx: ApiContext): Reply {
   const filtered = filterCampaigns(ctx, type);
   if (!Array.isArray(filtered)) return filtered;
   const shown = filtered.slice(skip, skip + limit);
-  const results = shown.map(campaignResult);
+  const results = shown.map((c) => campaignResult(c, ctx.realism));
   // Another consumer ends some of the campaigns this page showed, right after it was sent.
   for (const c of shown.slice(0, ctx.realism.campaignSetShift)) {
     ctx.state.campaigns.delete(c._id);

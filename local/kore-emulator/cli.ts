@@ -312,6 +312,11 @@ export const OPTIONS: OptionSpec[] = [
   ),
   realismFlag('renameBumpsUpdatedAt', 'rename-bumps-updated-at', `a PUT that renames a list sets its updatedAt (${lenientStrict('renameBumpsUpdatedAt')})`),
   realismFlag(
+    'smsResultsWithoutDates',
+    'sms-results-without-dates',
+    `getAllCampaignDetails SMS results without createdAt/updatedAt, as documented (${lenientStrict('smsResultsWithoutDates')})`,
+  ),
+  realismFlag(
     'campaignDeleteChecksType',
     'campaign-delete-checks-type',
     `a campaign DELETE with the other campaignType answers 404 (${lenientStrict('campaignDeleteChecksType')})`,

@@ -21,6 +21,7 @@
  * | renameBumpsUpdatedAt         | true: a PUT sets updatedAt                | false: a PUT with a name leaves updatedAt as it was | "Update contact list": updatedAt not documented   |
  * | campaignDeleteChecksType     | false: campaignType only has to be valid  | true: the other type's DELETE answers Kore's 404   | "Delete campaign": a wrong type not documented    |
  * | campaignSetShift             | 0                                         | 0 (set it to model another consumer's deletions)   | "Paging": the set may move between pages          |
+ * | smsResultsWithoutDates       | false: SMS results carry createdAt/updatedAt | true: as documented, they do not (still sorted)  | "getAllCampaignDetails": SMS result fields        |
  *
  * `campaignSetShift: n` deletes the first n campaigns of each getAllCampaignDetails page right after
  * the page is sent, as another consumer ending campaigns would: a client that pages by a fixed
@@ -76,6 +77,7 @@ export interface Realism {
   renameBumpsUpdatedAt: boolean;
   campaignDeleteChecksType: boolean;
   campaignSetShift: number;
+  smsResultsWithoutDates: boolean;
 }
 
 export const LENIENT_REALISM: Readonly<Realism> = Object.freeze({
@@ -93,6 +95,7 @@ export const LENIENT_REALISM: Readonly<Realism> = Object.freeze({
   renameBumpsUpdatedAt: true,
   campaignDeleteChecksType: false,
   campaignSetShift: 0,
+  smsResultsWithoutDates: false,
 });
 
 /** Every strict variant on: the emulator a client should also pass. */
@@ -111,6 +114,7 @@ export const STRICT_REALISM: Readonly<Realism> = Object.freeze({
   renameBumpsUpdatedAt: false,
   campaignDeleteChecksType: true,
   campaignSetShift: 0,
+  smsResultsWithoutDates: true,
 });
 
 export const REALISM_PRESETS = { lenient: LENIENT_REALISM, strict: STRICT_REALISM } as const;
@@ -131,6 +135,7 @@ const BOOLEAN_KEYS = [
   'campaignDeleteRefusesRunning',
   'renameBumpsUpdatedAt',
   'campaignDeleteChecksType',
+  'smsResultsWithoutDates',
 ] as const;
 const STYLE_KEYS = ['notFoundStyle', 'unknownRouteStyle'] as const;
 

@@ -95,7 +95,12 @@ export function campaignDetail(c: EmuCampaign): Record<string, unknown> {
 }
 
 /** `getAllCampaignDetails` item (docs/kore-api.md, "getAllCampaignDetails"): voice has `_id`, SMS has `id` ("Campaign ids"). */
-export function campaignResult(c: EmuCampaign): Record<string, unknown> {
+export function campaignResult(c: EmuCampaign, realism: { smsResultsWithoutDates: boolean } = { smsResultsWithoutDates: false }): Record<string, unknown> {
+  if (c.campaignType === 'sms' && realism.smsResultsWithoutDates) {
+    // As docs/kore-api.md lists them: no createdAt, no updatedAt (Kore still sorts by them).
+    const { createdAt: _c, updatedAt: _u, ...documented } = campaignResult(c);
+    return documented;
+  }
   if (c.campaignType === 'sms') {
     return {
       name: c.name,

@@ -62,6 +62,7 @@ describe('Kore emulator realism switches', () => {
       renameBumpsUpdatedAt: false,
       campaignDeleteChecksType: true,
       campaignSetShift: 0,
+      smsResultsWithoutDates: true,
     });
     expect(Object.keys(STRICT_REALISM).sort()).toEqual(Object.keys(LENIENT_REALISM).sort());
   });
@@ -84,6 +85,32 @@ describe('Kore emulator realism switches', () => {
       expect(await getList('cl-free')).toMatchObject({ name: 'Renamed', updatedAt: before });
       expect((await kore.call('PUT', '/contactList/cl-free', { body: { description: 'x' } })).status).toBe(200);
       expect((await getList('cl-free')).updatedAt).not.toBe(before);
+    });
+  });
+
+  describe('smsResultsWithoutDates', () => {
+    const page = (sortBy: Record<string, string>) =>
+      kore
+        .call('POST', '/getAllCampaignDetails', { body: { type: 'sms', skip: 0, limit: 10, sortBy } })
+        .then((r) => r.json as { data: { results: Record<string, unknown>[] } });
+    it('lenient: SMS results carry createdAt and updatedAt', async () => {
+      await start();
+      emu.state.addCampaign({ _id: 'cd-sms-1', name: 'SMS one', campaignType: 'sms', status: 'Ready' });
+      const [r] = (await page({ updatedAt: 'desc' })).data.results;
+      expect(r).toMatchObject({ id: 'cd-sms-1', createdAt: expect.any(String), updatedAt: expect.any(String) });
+    });
+
+    it('strict: SMS results as documented, without either, still sorted by them', async () => {
+      await start({ smsResultsWithoutDates: true });
+      emu.state.addCampaign({ _id: 'cd-sms-1', name: 'SMS one', campaignType: 'sms', status: 'Ready' });
+      emu.advanceClock(60_000);
+      emu.state.addCampaign({ _id: 'cd-sms-2', name: 'SMS two', campaignType: 'sms', status: 'Ready' });
+      const results = (await page({ updatedAt: 'desc' })).data.results;
+      expect(results.map((r) => r.id)).toEqual(['cd-sms-2', 'cd-sms-1']);
+      for (const r of results) {
+        expect(r).not.toHaveProperty('updatedAt');
+        expect(r).not.toHaveProperty('createdAt');
+      }
     });
   });
 

@@ -2,7 +2,7 @@ import { Deadline } from '../../lib/deadline';
 import { DeadlineError } from '../../lib/errors';
 import { CampaignIndex, CampaignSetMovedError, StaleIndexError } from '../../lib/guard/campaign-index';
 import type { CampaignIndexOptions } from '../../lib/guard/campaign-index';
-import type { CampaignPageQuery } from '../../lib/kore/client';
+import type { CallOptions, CampaignPage, CampaignPageQuery } from '../../lib/kore/client';
 import type { CampaignType } from '../../lib/kore/types';
 import { aCampaign } from '../helpers/factories';
 import { FakeClock } from '../helpers/fake-clock';
@@ -269,5 +269,67 @@ describe('the campaign index: proving a campaign gone', () => {
     const t = setup();
     create(t.kore, t.clock, { _id: 'cd-odd', dncLists: 'Opt-outs' });
     expect((await t.index.references(t.opts, 'delete')).unreadable).toEqual(['cd-odd']);
+  });
+});
+
+describe('a type whose results Kore does not date (SMS, as documented)', () => {
+  it('5,000 campaigns, the SMS ones without updatedAt (as documented), at 25 calls a minute: each rename refreshes with a voice delta and a read of the SMS campaigns alone, and passes', async () => {
+    const clock = new FakeClock();
+    const MIN = 60_000;
+    const make = (n: number, type: CampaignType) =>
+      Array.from({ length: n }, (_, i) =>
+        aCampaign({
+          _id: `cd-${type}-${i}`,
+          campaignType: type,
+          createdAt: new Date(clock.now() - (n - i) * MIN).toISOString(),
+          ...(type === 'voice' ? { updatedAt: new Date(clock.now() - (n - i) * MIN).toISOString() } : { updatedAt: undefined }),
+        }),
+      );
+    const kore = new FakeKore({ campaigns: [...make(2_800, 'voice'), ...make(2_200, 'sms')] });
+    kore.now = () => clock.now();
+    const page = kore.campaignPage.bind(kore);
+    // Each call takes its pacing slot: 25 calls per minute.
+    kore.campaignPage = async (type: CampaignType, q: CampaignPageQuery, o?: CallOptions): Promise<CampaignPage> => {
+      clock.advance(2_400);
+      return page(type, q, o);
+    };
+    const index = new CampaignIndex(kore, { deleteMaxAgeMs: 300_000, renameMaxAgeMs: 120_000, headroomMs: 12_800, fullReadEveryMs: 24 * 60 * MIN, clock });
+    const opts = { stats: { koreCalls: 0 } };
+    await index.references(opts, 'rename'); // built once (cold container)
+    const results: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = kore.calls.length;
+      await index.references(opts, 'rename');
+      clock.advance(2 * 2_400); // the list's GET, then the PUT's slot
+      try {
+        index.assertFresh(undefined, 'rename');
+        results.push('archived');
+      } catch (err) {
+        results.push(`${err instanceof StaleIndexError ? 'stale-evidence' : String(err)} after ${kore.calls.length - before} pages`);
+      }
+    }
+    // Before: a full read of both types (56 pages, 134 s), older than the rename's 120 s bound when
+    // it ended: every attempt was stale-evidence. Now: 1 voice page + 1 + ⌈2,200 / 95⌉ SMS pages.
+    expect(results).toEqual(['archived', 'archived', 'archived']);
+    expect(kore.calls.filter((c) => c.op === 'campaignPage').length).toBeGreaterThan(0);
+  });
+
+  it('a partial refresh does not count as the periodic full read', async () => {
+    const clock = new FakeClock();
+    const kore = new FakeKore({
+      campaigns: [
+        aCampaign({ _id: 'cd-v-1', campaignType: 'voice', updatedAt: new Date(clock.now() - 60_000).toISOString() }),
+        aCampaign({ _id: 'cd-s-1', campaignType: 'sms', updatedAt: undefined }),
+      ],
+    });
+    const index = new CampaignIndex(kore, { deleteMaxAgeMs: 300_000, renameMaxAgeMs: 120_000, headroomMs: 12_800, fullReadEveryMs: 3_600_000, clock });
+    const opts = { stats: { koreCalls: 0 } };
+    await index.references(opts, 'rename');
+    clock.advance(40 * 60_000);
+    await index.references(opts, 'rename'); // stale: voice delta + SMS read
+    clock.advance(30 * 60_000); // 70 min after the first full read, 30 after the partial one
+    const before = kore.calls.length;
+    await index.references(opts, 'delete'); // fresh enough for a DELETE; the hourly full read is due
+    expect(kore.calls.length - before).toBeGreaterThan(0);
   });
 });
