@@ -208,6 +208,7 @@ const PARAMS = {
   consumerBatchWindowSeconds: { ...integer(0, 300) },
   consumerTimeout: { ...integer(1, 900) },
   consumerMemorySize: { ...integer(128, 10_240) },
+  sweepMemorySize: { ...integer(128, 10_240) },
   consumerDryRun: { ...boolean(), env: 'CONSUMER_DRY_RUN' },
   maxReceiveCount: { ...integer(1, 1000), env: 'MAX_RECEIVE_COUNT' }, // SQS's redrive range
   maxCommandAgeHours: { ...integer(1, 8760), env: 'MAX_COMMAND_AGE_HOURS' },

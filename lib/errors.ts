@@ -33,6 +33,12 @@ export class StaleEvidenceError extends KoreLifecycleError {
   readonly retryable = true;
 }
 
+/** A listing grew past the byte limit its caller set: not read further (the caller does without it). */
+export class ListingTooLargeError extends KoreLifecycleError {
+  readonly code = 'listing-too-large';
+  readonly retryable = false;
+}
+
 export class DeadlineError extends KoreLifecycleError {
   readonly code = 'deadline';
   readonly retryable = true;

@@ -32,13 +32,6 @@ export function deployedParams(file = join(ROOT, 'serverless.yml')): Record<stri
   return out;
 }
 
-/** provider.memorySize of serverless.yml: the memory of every function that sets none (the sweep). */
-export function providerMemoryMB(file = join(ROOT, 'serverless.yml')): number {
-  const m = /^provider:\n(?: {2}.*\n|\s*\n)*? {2}memorySize: (\d+)/m.exec(readFileSync(file, 'utf8'));
-  if (!m) throw new Error('serverless.yml: provider.memorySize not found');
-  return Number(m[1]);
-}
-
 export interface Deployed {
   /** The consumer's environment (only what serverless.yml sets from params; the rest are lib/config.ts defaults). */
   consumerEnv: Record<string, string>;
@@ -54,7 +47,7 @@ export interface Deployed {
   accountCallsPerMinute: number;
   callsPerMinute: number;
   consumerMemoryMB: number;
-  /** The sweep sets no memorySize: the provider's. */
+  /** sweepMemorySize. */
   sweepMemoryMB: number;
   sweepMaxLists: number;
   graceDays: number;
@@ -107,7 +100,7 @@ export function deployed(params = deployedParams()): Deployed {
     accountCallsPerMinute: Number(p('koreAccountCallsPerMinute')),
     callsPerMinute: Number(p('koreCallsPerMinute')),
     consumerMemoryMB: Number(p('consumerMemorySize')),
-    sweepMemoryMB: providerMemoryMB(),
+    sweepMemoryMB: Number(p('sweepMemorySize')),
     sweepMaxLists: Number(p('sweepMaxLists')),
     graceDays: Number(p('graceDays')),
   };

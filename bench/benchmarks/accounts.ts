@@ -561,7 +561,7 @@ function report(b: Bench, r: AccountsResults, s: { target: AccountProfile; small
       ]),
     ],
     notes: [
-      `Consumer at ${d.consumerMemoryMB} MB (consumerMemorySize) and sweep at ${d.sweepMemoryMB} MB (provider.memorySize; the sweep sets none), with the heap flags Lambda derives from them (\`${lambdaMemoryFlags(d.consumerMemoryMB).join(' ')}\` for 256 MB); ${n(target.campaigns)} campaigns for the consumer. Lambda counts the whole process against the memory size, not only V8's heap.`,
+      `Consumer at ${d.consumerMemoryMB} MB (consumerMemorySize) and sweep at ${d.sweepMemoryMB} MB (sweepMemorySize), with the heap flags Lambda derives from them (\`${lambdaMemoryFlags(d.consumerMemoryMB).join(' ')}\` for 256 MB); ${n(target.campaigns)} campaigns for the consumer. Lambda counts the whole process against the memory size, not only V8's heap.`,
     ],
   });
 

@@ -65,7 +65,7 @@ export interface KoreClient {
    * ids, a campaign id) are parsed and returned; the caller checks their fields. One call, and
    * memory for the matches only, whatever the account's size.
    */
-  scanContactLists(needles: readonly string[], opts?: CallOptions): Promise<ListScan>;
+  scanContactLists(needles: readonly string[], opts?: CallOptions, limits?: { maxBytes?: number }): Promise<ListScan>;
   getCampaign(id: string, opts?: CallOptions): Promise<KoreObject>;
   /** The type must be proven (where Kore listed the campaign): a wrong one may read as "not found". */
   deleteCampaign(id: string, opts: CallOptions & { campaignType: CampaignType }): Promise<DeleteResult>;

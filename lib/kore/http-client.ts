@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { Deadline } from '../deadline.js';
-import { DeadlineError, isRetryable, StaleEvidenceError } from '../errors.js';
+import { DeadlineError, isRetryable, ListingTooLargeError, StaleEvidenceError } from '../errors.js';
 import type { RateLimiter } from '../rate-limit.js';
 import type { RetryPolicy } from '../retry.js';
 import { withRetry } from '../retry.js';
@@ -21,7 +21,7 @@ import {
 } from './errors.js';
 import { campaignId, contactListId, streamId as checkStreamId } from './ids.js';
 import type { ListScanResult } from './list-scan.js';
-import { ListScanError, scanListStream } from './list-scan.js';
+import { ListScanError, ListScanTooLargeError, scanListStream } from './list-scan.js';
 import { descriptionProblem, nameProblem } from './limits.js';
 import type { CampaignType, ContactListPatch, CreateContactListInput, KoreCredentials, KoreObject } from './types.js';
 
@@ -142,7 +142,7 @@ export class HttpKoreClient implements KoreClient {
     return objectData(env, 'createContactList');
   }
 
-  async scanContactLists(needles: readonly string[], opts?: CallOptions): Promise<ListScan> {
+  async scanContactLists(needles: readonly string[], opts?: CallOptions, limits: { maxBytes?: number } = {}): Promise<ListScan> {
     let scan: ListScanResult | undefined;
     const env = await this.request(
       {
@@ -153,8 +153,9 @@ export class HttpKoreClient implements KoreClient {
         body: {},
         stream: async (body) => {
           try {
-            scan = await scanListStream(body, needles);
+            scan = await scanListStream(body, needles, limits.maxBytes);
           } catch (err) {
+            if (err instanceof ListScanTooLargeError) throw new ListingTooLargeError(`scanContactLists: ${err.message}: not read further`, { cause: err });
             if (err instanceof ListScanError) {
               throw new KoreUnexpectedReplyError(`scanContactLists: ${err.message}`, { operation: 'scanContactLists', cause: err });
             }
@@ -295,7 +296,7 @@ export class HttpKoreClient implements KoreClient {
       streamed = res.ok && spec.stream && res.body ? await spec.stream(res.body) : undefined;
       text = streamed === undefined ? await res.text() : '';
     } catch (err) {
-      if (err instanceof KoreUnexpectedReplyError) throw err;
+      if (err instanceof KoreUnexpectedReplyError || err instanceof ListingTooLargeError) throw err;
       state.lostReply = true;
       const name = (err as { name?: string })?.name;
       if (deadline.cancelled?.aborted) throw new DeadlineError(`${spec.operation}: the invocation was given up`, { cause: err });

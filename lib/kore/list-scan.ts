@@ -35,6 +35,14 @@ export interface ListScanResult {
   bytes: number;
 }
 
+/** The reply grew past the byte limit the caller set: the scan stops there (and the stream is cancelled). */
+export class ListScanTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the listing is larger than ${maxBytes} bytes`);
+    this.name = 'ListScanTooLargeError';
+  }
+}
+
 export class ListScanError extends Error {
   constructor(message: string) {
     super(message);
@@ -68,13 +76,17 @@ export class ListScanner {
   private topBytes = 0;
   private readonly result: ListScanResult = { matches: [], envelope: {}, seen: 0, bytes: 0 };
 
-  constructor(needles: readonly string[]) {
+  constructor(
+    needles: readonly string[],
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.needles = [...new Set(needles)].filter((n) => n.length > 0).map((n) => Buffer.from(n, 'utf8'));
   }
 
   write(chunk: Uint8Array): void {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.result.bytes += buf.length;
+    if (this.result.bytes > this.maxBytes) throw new ListScanTooLargeError(this.maxBytes);
     if (this.element) this.elementStart = 0;
     if (this.top) this.topStart = 0;
     const keyStart = this.key ? 0 : -1;
@@ -201,8 +213,12 @@ export class ListScanner {
 }
 
 /** Scans a whole reply body stream. */
-export async function scanListStream(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, needles: readonly string[]): Promise<ListScanResult> {
-  const scanner = new ListScanner(needles);
+export async function scanListStream(
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  needles: readonly string[],
+  maxBytes?: number,
+): Promise<ListScanResult> {
+  const scanner = new ListScanner(needles, maxBytes);
   for await (const chunk of body as AsyncIterable<Uint8Array>) scanner.write(chunk);
   return scanner.end();
 }

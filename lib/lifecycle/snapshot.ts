@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { DeadlineError } from '../errors.js';
+import { DeadlineError, ListingTooLargeError } from '../errors.js';
 import type { CallOptions, KoreClient } from '../kore/client.js';
 import type { KoreObject } from '../kore/types.js';
 
@@ -31,7 +31,20 @@ export class ListingCapability {
   observe(lists: readonly KoreObject[]): void {
     if (lists.some((l) => typeof l.isGlobalDNC !== 'boolean' || typeof l.isDefault !== 'boolean')) this.unusableUntil = this.clock.now() + this.recheckMs;
   }
+
+  /** The account's listing is past LISTING_MAX_BYTES: a GET per list costs less memory than reading it. */
+  tooLarge(): void {
+    this.unusableUntil = this.clock.now() + this.recheckMs;
+  }
 }
+
+/**
+ * The batch's listing is read no further than this (about 42,000 lists at Kore's 480 bytes a list):
+ * what the stream's buffers cost beyond it would take the 256 MB consumer past 200 MB at 100,000
+ * lists (measured: docs/performance.md). Past it the batch's lists each get their own GET (0.9
+ * calls more per deletion), and the container does not try again for an hour.
+ */
+export const LISTING_MAX_BYTES = 20 * 1024 * 1024;
 
 /**
  * One getAllListDetails per invocation, shared by the batch's `list.expired` records that may
@@ -91,11 +104,17 @@ export class ListSnapshot {
   }
 
   private async take(opts: CallOptions): Promise<{ at: number; byId: Map<string, KoreObject> }> {
-    const scan = await this.kore.scanContactLists(this.ids, opts);
+    // Its age counts from the request: Kore may have read a list at any moment while it streamed.
+    const at = this.clock.now();
+    let scan;
+    try {
+      scan = await this.kore.scanContactLists(this.ids, opts, { maxBytes: LISTING_MAX_BYTES });
+    } catch (err) {
+      if (err instanceof ListingTooLargeError) this.capability?.tooLarge();
+      throw err;
+    }
     const lists = scan.lists.filter((l) => typeof l._id === 'string' && this.ids.includes(l._id));
     this.capability?.observe(lists);
-    // `at` is when the reply arrived: the listing is at least that fresh.
-    const at = this.clock.now();
     return { at, byId: new Map(lists.map((l) => [l._id as string, l])) };
   }
 }

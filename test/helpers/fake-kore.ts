@@ -103,8 +103,8 @@ export class FakeKore implements KoreClient {
   }
 
   /** The lists whose JSON mentions a needle, as the streaming read returns them. */
-  async scanContactLists(needles: readonly string[], opts?: CallOptions): Promise<ListScan> {
-    const o = this.record('scanContactLists', opts, needles.join(','));
+  async scanContactLists(needles: readonly string[], opts?: CallOptions, limits?: { maxBytes?: number }): Promise<ListScan> {
+    const o = this.record('scanContactLists', opts, needles.join(','), limits);
     if (o) return o() as ListScan;
     const all = [...this.lists.values()];
     return {

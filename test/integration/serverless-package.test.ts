@@ -96,6 +96,12 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
         expect(env(fn).NODE_OPTIONS).toBe('--enable-source-maps');
       }
     });
+
+    it('gives the consumer consumerMemorySize and the sweep, which parses the whole listing, sweepMemorySize', () => {
+      expect(props(consumer).MemorySize).toBe(Number(p.consumerMemorySize));
+      expect(props(sweep).MemorySize).toBe(Number(p.sweepMemorySize));
+      expect(Number(p.sweepMemorySize)).toBe(1024);
+    });
   });
 
   describe('environment', () => {

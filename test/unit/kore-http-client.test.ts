@@ -2,7 +2,8 @@ import jwt from 'jsonwebtoken';
 import { StaticCredentials } from '../../lib/kore/credentials';
 import type { CredentialsSource } from '../../lib/kore/credentials';
 import { Deadline } from '../../lib/deadline';
-import { StaleEvidenceError } from '../../lib/errors';
+import { ListingTooLargeError, StaleEvidenceError } from '../../lib/errors';
+import { KoreBreaker } from '../../lib/lifecycle/breaker';
 import {
   KoreArgumentError,
   KoreInUseError,
@@ -154,6 +155,17 @@ describe('HttpKoreClient requests', () => {
   ])('refuses %s as a listing (unexpected reply, retried): never "the list is not there"', async (_n, raw) => {
     const { c } = client([{ status: 200, raw }]);
     await expect(c.scanContactLists(['cl-1'])).rejects.toBeInstanceOf(KoreUnexpectedReplyError);
+  });
+
+  it('stops reading a listing past maxBytes: ListingTooLargeError, one call, not retried, not an outage', async () => {
+    const lists = Array.from({ length: 2_000 }, (_, i) => ({ _id: `cl-${i}`, name: `List ${i}`, description: 'x'.repeat(200) }));
+    const { c, sent } = client([ok(lists), ok(lists)]);
+    const err = await c.scanContactLists(['cl-7'], {}, { maxBytes: 64 * 1024 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ListingTooLargeError);
+    expect(KoreBreaker.isOutage(err)).toBe(false);
+    expect(sent).toHaveLength(1);
+    // Without a limit the same reply is read whole.
+    expect((await c.scanContactLists(['cl-7'])).seen).toBe(2_000);
   });
 
   it('reads an outer failure in a streamed listing as the error it is', async () => {

@@ -12,8 +12,9 @@ import { RecordRetry } from '../../lib/lifecycle/errors';
 import { KoreBreaker } from '../../lib/lifecycle/breaker';
 import type { BrakeWatch } from '../../lib/aws/brake';
 import { MAX_REQUEUES } from '../../lib/lifecycle/settle';
-import { ListingCapability, ListSnapshot } from '../../lib/lifecycle/snapshot';
+import { LISTING_MAX_BYTES, ListingCapability, ListSnapshot } from '../../lib/lifecycle/snapshot';
 import type { ConsumerDeps, ConsumerSettings, Invocation } from '../../lib/lifecycle/record-handler';
+import { ListingTooLargeError } from '../../lib/errors';
 import { proveFromQueue } from '../../lib/lifecycle/handler';
 import { createRecordHandler } from '../../lib/lifecycle/record-handler';
 import { aCampaign, aList, credentials, TEST_CLIENT_SECRET } from '../helpers/factories';
@@ -454,6 +455,33 @@ describe("a batch's shared listing as evidence (SNAPSHOT_MAX_AGE_SECONDS)", () =
     // The GET of cl-2 also lacks isDefault here: unverifiable, proven on its own reply.
     expect(await t.run(expired('cl-2'))).toMatchObject({ outcome: 'skipped', reason: 'unverifiable', detail: { evidence: 'get' } });
     expect(t.kore.calls.filter((c) => c.op === 'getContactList').map((c) => c.id)).toEqual(['cl-2']);
+  });
+
+  it('reads a listing past LISTING_MAX_BYTES no further: each list gets its own GET, and the container takes no listing for an hour', async () => {
+    const t = setup({ lists: [free('cl-1'), free('cl-2')] });
+    const capability = new ListingCapability(t.clock);
+    t.kore.overrides.scanContactLists = () => {
+      throw new ListingTooLargeError('scanContactLists: the listing is larger than 20971520 bytes: not read further');
+    };
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1', 'cl-2'], capability);
+    expect(await t.run(expired('cl-1'))).toMatchObject({ outcome: 'done', detail: { evidence: 'get' } });
+    expect(t.kore.calls.find((c) => c.op === 'scanContactLists')!.body).toEqual({ maxBytes: LISTING_MAX_BYTES });
+    expect(capability.usable()).toBe(false);
+    t.clock.advance(3_600_000);
+    expect(capability.usable()).toBe(true);
+  });
+
+  it("counts a listing's age from its request, not its last byte", async () => {
+    const t = setup({ lists: [free('cl-1'), free('cl-2')] });
+    const scan = t.kore.scanContactLists.bind(t.kore);
+    t.kore.scanContactLists = async (...args) => {
+      t.clock.advance(20_000); // a long stream
+      return scan(...args);
+    };
+    t.invocation.listSnapshot = new ListSnapshot(t.kore, t.clock, 30_000, ['cl-1', 'cl-2']);
+    expect(await t.run(expired('cl-1'))).toMatchObject({ detail: { evidence: 'listing' } });
+    t.clock.advance(11_000); // 31 s after the request, 11 s after the last byte
+    expect(await t.run(expired('cl-2'))).toMatchObject({ detail: { evidence: 'get' } });
   });
 
   it('uses its own GET when the listing is older than the bound, or lacks the list', async () => {
