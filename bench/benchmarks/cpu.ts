@@ -86,6 +86,9 @@ export async function cpu(b: Bench): Promise<void> {
   }
 }
 
+/** The queue the records say they came from: the consumer refuses records from any other. */
+const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:q';
+
 async function measure(
   endpoints: { kore: string; secrets: string; secretId: string },
   o: { first: number; messages: number; snapshot: boolean },
@@ -100,6 +103,7 @@ async function measure(
     {
       KORE_SECRET_ID: secretId,
       LIFECYCLE_QUEUE_URL: 'http://127.0.0.1:9/q',
+      LIFECYCLE_QUEUE_ARN: QUEUE_ARN,
       DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9/dlq',
       KORE_CALLS_PER_MINUTE: '100000', // the most the config accepts: one call each 0.6 ms
       KORE_TIMEOUT_MS: '5000',
@@ -122,7 +126,7 @@ async function measure(
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:0:q',
+        eventSourceARN: QUEUE_ARN,
         awsRegion: 'us-east-1',
       };
     }),
