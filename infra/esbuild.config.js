@@ -2,6 +2,8 @@
 'use strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- serverless-esbuild loads this file as CommonJS
 const path = require('node:path');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { readFile } = require('node:fs/promises');
 
 /**
  * esbuild options for the Lambda bundles, shared by serverless.yml (serverless-esbuild's
@@ -23,6 +25,8 @@ const path = require('node:path');
  *   (`>=15.7.0`, `>=16.9.0`, `^6.12.0 || >=8.0.0`). The replacement implements `satisfies` for
  *   exactly those comparator forms and throws on any other, so a jsonwebtoken release that asks
  *   for something else fails at cold start (and in `npm run bench`), never silently.
+ * - Each AWS SDK client's `package.json` (2 to 2.5 KB each, imported whole for one field) by its
+ *   `version`, the only field the client reads (its user agent, `runtimeConfig.js`).
  */
 const LAMBDA_CREDENTIALS = `
 import { fromEnv } from '@aws-sdk/credential-provider-env';
@@ -61,6 +65,10 @@ const lambdaOnly = {
     const replaced = { '@aws-sdk/credential-provider-node': ['esm', LAMBDA_CREDENTIALS], semver: ['cjs', SEMVER_SATISFIES] };
     build.onResolve({ filter: /^(@aws-sdk\/credential-provider-node|semver)$/ }, (args) => ({ path: args.path, namespace: 'lambda-only' }));
     build.onLoad({ filter: /.*/, namespace: 'lambda-only' }, (args) => ({ contents: replaced[args.path][1], loader: 'js', resolveDir: root }));
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async (args) => {
+      const { version } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
   },
 };
 

@@ -105,7 +105,7 @@ function dependencyTable(b: Bench, built: BuiltBundle[]): void {
     header: ['dependency', ...built.map((x) => x.name)],
     rows,
     notes: [
-      "Replaced in the bundles (`infra/esbuild.config.js`): `@aws-sdk/credential-provider-node`, the SDK's default credential chain, by the SDK's own environment provider (a Lambda, and `serverless invoke local`, pass credentials as environment variables; the chain and the STS/SSO clients it carries cost about 100 KB); `semver`, which jsonwebtoken loads for three `process.version` checks, by the one function those checks call (30 KB).",
+      "Replaced in the bundles (`infra/esbuild.config.js`): `@aws-sdk/credential-provider-node`, the SDK's default credential chain, by the SDK's own environment provider (a Lambda, and `serverless invoke local`, pass credentials as environment variables; the chain and the STS/SSO clients it carries cost about 100 KB); `semver`, which jsonwebtoken loads for three `process.version` checks, by the one function those checks call (30 KB); each AWS SDK client's `package.json`, imported whole for its `version`, by that field alone (4.5 KB). lib/kore/auth.ts imports jsonwebtoken's `sign` alone, without the verify and decode its index loads (7 KB).",
     ],
   });
   b.record(

@@ -97,6 +97,16 @@ describe(`serverless package --stage ${STAGE} (offline)`, () => {
       }
     });
 
+    it('ships each handler in at most 400 KB of JavaScript (its .map aside), what esbuild packs for Lambda', () => {
+      for (const [zip, base] of [
+        ['lifecycleEvents.zip', 'functions/lifecycle-events'],
+        ['nightlySweep.zip', 'functions/nightly-sweep'],
+      ]) {
+        const kb = zipEntries(join(dir, zip!)).get(`${base}.js`)!.length / 1024;
+        expect({ bundle: base, kb: Math.min(kb, 400) }).toEqual({ bundle: base, kb });
+      }
+    });
+
     it('gives the consumer consumerMemorySize and the sweep, which parses the whole listing, sweepMemorySize', () => {
       expect(props(consumer).MemorySize).toBe(Number(p.consumerMemorySize));
       expect(props(sweep).MemorySize).toBe(Number(p.sweepMemorySize));
