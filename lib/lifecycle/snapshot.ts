@@ -85,8 +85,9 @@ export class ListSnapshot {
     try {
       snap = await p;
     } catch (err) {
-      // A listing that fails leaves the record to its own GET (and is not kept: the next may try again).
-      if (this.taken.get(key) === p) this.taken.delete(key);
+      // A listing that fails leaves the record to its own GET and is not kept: the next record may
+      // try again. Not one past LISTING_MAX_BYTES: it would be as large for every record of the batch.
+      if (this.taken.get(key) === p && !(err instanceof ListingTooLargeError)) this.taken.delete(key);
       if (err instanceof DeadlineError) throw err;
       return undefined;
     }
