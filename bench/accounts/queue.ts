@@ -11,7 +11,7 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { OutgoingMessage, ParkedMessage, SendOptions } from '../../lib/aws/queue.js';
+import type { OutgoingMessage, ParkedMessage, RequeuedMessage, SendOptions } from '../../lib/aws/queue.js';
 import { QueueSender } from '../../lib/aws/queue.js';
 import type { SimClock } from './clock.js';
 
@@ -168,6 +168,14 @@ export class QueueStandIn extends QueueSender {
     this.expect(dlqUrl, this.queue.dlqUrl);
     this.queue.count('park');
     this.queue.park(m);
+  }
+
+  /** A copy sent again, delayed (the brake, Kore down, no time on the last receive): a new message, its receives from 0. */
+  override async requeue(queueUrl: string, m: RequeuedMessage, _o: SendOptions = {}): Promise<void> {
+    this.expect(queueUrl, this.queue.url);
+    this.queue.count('SendMessage');
+    const attributes = Object.fromEntries(Object.entries(m.attributes).flatMap(([k, v]) => (v.StringValue === undefined ? [] : [[k, v.StringValue]])));
+    this.queue.send(m.body, m.delaySeconds, { ...attributes, KclOrigin: m.origin });
   }
 
   override async changeVisibility(queueUrl: string, receiptHandles: string[], seconds: number, _o: SendOptions = {}): Promise<number> {
