@@ -10,13 +10,13 @@ import { SWEEP_KORE_CALLS } from '../../lib/sweep/run.js';
 import { daysAgo } from '../../local/seed.js';
 import { startLocalStack } from '../../local/stack.js';
 import { buildFunction, invokeBundle, lambdaMemoryFlags } from '../bundles.js';
+import { deployed } from '../accounts/deployed.js';
 import type { Bench } from '../report.js';
 
 const MEMORY_MB = 1024;
 const WALL_GOAL_S = 10;
 const RSS_GOAL_MB = 700;
 /** The sweep's memory in serverless.yml (fixed, not a param). */
-const DEPLOYED_MEMORY_MB = 256;
 /** SWEEP_MAX_LISTS_CEILING's default: the most a live run may queue unless a deployment raises it. */
 const DEFAULT_CEILING = 1_000;
 const SWEEP_TIMEOUT_MS = 300_000;
@@ -67,7 +67,8 @@ export async function sweep(b: Bench): Promise<void> {
   const [s10, s100, capped] = runs as [SweepFigures, SweepFigures, SweepFigures];
   const perListBytes = ((s100.maxRssMB - s10.maxRssMB) * 1024 * 1024) / (s100.lists - s10.lists);
   const fixedMB = s10.maxRssMB - (perListBytes * s10.lists) / 1024 / 1024;
-  const fitsDeployed = Math.floor(((DEPLOYED_MEMORY_MB * 0.9 - fixedMB) * 1024 * 1024) / perListBytes);
+  const deployedMB = deployed().sweepMemoryMB;
+  const fitsDeployed = Math.floor(((deployedMB * 0.9 - fixedMB) * 1024 * 1024) / perListBytes);
   b.record('sweep', {
     memoryMB: MEMORY_MB,
     runs,
@@ -136,7 +137,7 @@ export async function sweep(b: Bench): Promise<void> {
       `${(f.listingBytes / 1024 / 1024).toFixed(1)} MB`,
     ]),
     notes: [
-      `With 1,024 MB's heap flags memory grows by about ${(perListBytes / 1024).toFixed(1)} KB per list over a fixed ${fixedMB.toFixed(0)} MB, which would put the limit of the sweep's deployed memory (${DEPLOYED_MEMORY_MB} MB, fixed in serverless.yml) near ${n(fitsDeployed)} lists with 10 % to spare; with the deployed memory's own heap flags V8 collects sooner, and what ${DEPLOYED_MEMORY_MB} MB holds is measured with them in the accounts benchmark (memory at scale). An account with more needs the sweep's \`memorySize\` raised (1,024 MB covers 100,000 lists).`,
+      `With 1,024 MB's heap flags memory grows by about ${(perListBytes / 1024).toFixed(1)} KB per list over a fixed ${fixedMB.toFixed(0)} MB: on that line the sweep's deployed memory (\`sweepMemorySize\`, ${n(deployedMB)} MB) holds about ${n(fitsDeployed)} lists with 10 % to spare; the accounts benchmark measures what it holds with the deployed heap flags (memory at scale). An account with more needs \`sweepMemorySize\` raised.`,
       `**getAllListDetails at scale.** Kore offers no paging for it: its reply's \`data\` is a plain array of every list, and no paging parameter is documented (docs/kore-api.md). The sweep reads the reply whole (${(s100.listingBytes / 1024 / 1024).toFixed(0)} MB at ${n(s100.lists)} lists here; Kore's real lists carry more fields) within one Kore attempt's timeout (\`KORE_TIMEOUT_MS\`, 8 s), then judges every list in memory. What bounds it is that timeout and the function's memory: a reply that arrives too late fails the run (the schedule retries it), and nothing is queued from a partial listing. A live run queues at most \`SWEEP_MAX_LISTS\`, the oldest lists first, and never more than \`SWEEP_MAX_LISTS_CEILING\` (1,000 by default); the bench raises both through the environment for the runs that queue everything.`,
     ],
   });
