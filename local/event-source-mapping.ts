@@ -65,8 +65,9 @@ export function toSqsRecord(m: Message, queueArn: string, region: string): SQSRe
   };
 }
 
-export function lambdaContext(timeoutMs: number, functionName = 'lifecycle-events'): Context {
-  const deadline = Date.now() + timeoutMs;
+/** A Lambda context whose remaining time counts down on `clock` (the bench's virtual clock, or the host's). */
+export function lambdaContext(timeoutMs: number, functionName = 'lifecycle-events', clock: { now(): number } = Date): Context {
+  const deadline = clock.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -76,7 +77,7 @@ export function lambdaContext(timeoutMs: number, functionName = 'lifecycle-event
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { OutgoingMessage, ParkedMessage, RequeuedMessage, SendOptions } from '../../lib/aws/queue.js';
 import { QueueSender } from '../../lib/aws/queue.js';
+import { lambdaContext } from '../../local/event-source-mapping.js';
 import type { SimClock } from './clock.js';
 
 export interface SimMessage {
@@ -210,25 +211,6 @@ export interface InvocationRecord {
   error?: string;
 }
 
-/** A Lambda context whose remaining time counts down on the simulation's clock. */
-export function simContext(clock: SimClock, timeoutMs: number, functionName: string): Context {
-  const deadline = clock.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `req-${clock.now()}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'sim',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 function toRecord(m: SimMessage, queueArn: string): SQSRecord {
   return {
     messageId: m.messageId,
@@ -299,7 +281,7 @@ export async function runEventSourceMapping(o: {
     let response: SQSBatchResponse | void = undefined;
     let error: string | undefined;
     try {
-      response = await o.handler(event, simContext(clock, settings.functionTimeoutMs, o.name));
+      response = await o.handler(event, lambdaContext(settings.functionTimeoutMs, o.name, clock));
     } catch (err) {
       error = (err as Error)?.message ?? String(err);
     }

@@ -18,6 +18,7 @@ import { createSweepHandler } from '../../lib/sweep/handler.js';
 import type { SweepReport } from '../../lib/sweep/run.js';
 import { KoreEmulator } from '../../local/kore-emulator/server.js';
 import type { RecordedCall, Realism } from '../../local/kore-emulator/server.js';
+import { lambdaContext } from '../../local/event-source-mapping.js';
 import { LogTap } from '../../local/log-tap.js';
 import { SecretsManagerEmulator } from '../../local/secrets-manager.js';
 import { LOCAL_ARCHIVE_KEY } from '../../local/seed.js';
@@ -30,7 +31,7 @@ import { VirtualClock } from './clock.js';
 import type { Deployed } from './deployed.js';
 import { deployed } from './deployed.js';
 import type { InvocationRecord, SimHandler } from './queue.js';
-import { QueueStandIn, runEventSourceMapping, SimQueue, simContext } from './queue.js';
+import { QueueStandIn, runEventSourceMapping, SimQueue } from './queue.js';
 
 /** Where virtual time starts: a fixed instant, so no run depends on the day it runs. */
 export const SIM_START = Date.UTC(2026, 0, 14, 2, 0, 0);
@@ -224,7 +225,7 @@ export class Sim {
           const t0 = this.clock.now();
           const report = await createSweepHandler(deps)(
             { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} },
-            simContext(this.clock, this.settings.sweepTimeoutMs, 'nightly-sweep'),
+            lambdaContext(this.settings.sweepTimeoutMs, 'nightly-sweep', this.clock),
           );
           return { ...report, virtualMs: this.clock.now() - t0 };
         }),
