@@ -119,3 +119,19 @@ describe('README.md lists every variable by name', () => {
     expect(quoted.filter((v) => !readme.includes(v))).toEqual([]);
   });
 });
+
+describe('the Kore budget, as README.md and docs/operations.md state it', () => {
+  it('adds up the shipped params and the sweep’s real cost (SWEEP_KORE_CALLS)', async () => {
+    const { SWEEP_KORE_CALLS } = await import('../../lib/sweep/run');
+    const d = (await paramBlocks('prod')).default!;
+    const [consumers, perConsumer, account] = [d.consumerMaxConcurrency, d.koreCallsPerMinute, d.koreAccountCallsPerMinute].map(Number) as [
+      number,
+      number,
+      number,
+    ];
+    const sum = `${consumers} × ${perConsumer} + ${SWEEP_KORE_CALLS} = ${consumers * perConsumer + SWEEP_KORE_CALLS}`;
+    expect(consumers * perConsumer + SWEEP_KORE_CALLS).toBeLessThanOrEqual(account);
+    expect(read('README.md')).toContain(sum);
+    expect(read('docs/operations.md')).toContain(`${sum} ≤ ${account}`);
+  });
+});
