@@ -1,4 +1,5 @@
 import { DEFAULTS, loadBrakeConfig, loadConsumerConfig, loadSweepConfig } from '../../lib/config';
+import { SWEEP_KORE_CALLS } from '../../lib/sweep/run';
 import { paramBlocks, settings } from '../integration/serverless-helpers';
 import { code, read, section, tableWith } from './markdown';
 
@@ -122,7 +123,6 @@ describe('README.md lists every variable by name', () => {
 
 describe('the Kore budget, as README.md and docs/operations.md state it', () => {
   it('adds up the shipped params and the sweep’s real cost (SWEEP_KORE_CALLS)', async () => {
-    const { SWEEP_KORE_CALLS } = await import('../../lib/sweep/run');
     const d = (await paramBlocks('prod')).default!;
     const [consumers, perConsumer, account] = [d.consumerMaxConcurrency, d.koreCallsPerMinute, d.koreAccountCallsPerMinute].map(Number) as [
       number,
