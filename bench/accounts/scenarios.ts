@@ -9,7 +9,7 @@ import { CompressedClock, VirtualClock } from './clock.js';
 import { Sim, SIM_CALLER_HEADER, SIM_START } from './sim.js';
 import type { SimConsumer } from './sim.js';
 import type { Breakdown, CellResult, Workload } from './workloads.js';
-import { drained, runCell } from './workloads.js';
+import { drained, expireAndDrain, runCell } from './workloads.js';
 
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
@@ -48,12 +48,7 @@ export async function freshContainer(profile: AccountProfile, mode: 'delete' | '
   try {
     const c = sim.consumer('fresh', { DELETION_MODE: mode });
     const ids = sim.account.idleIds.slice(0, 10);
-    await sim.clock.actor('producer', async () => {
-      const polling = sim.poll(c);
-      sim.expire(ids);
-      await drained(sim);
-      await polling.stop();
-    });
+    await expireAndDrain(sim, c, ids);
     const calls = sim.kore.calls;
     const invocations = c.invocations.map((inv) => {
       const within = calls.filter((k) => k.at >= inv.at && k.at <= inv.at + inv.durationMs);

@@ -175,6 +175,16 @@ export async function drained(sim: Sim, limitMs = 7 * DAY): Promise<void> {
   }
 }
 
+/** The producer sends a list.expired for each id while `fn` polls the queue, until the queue holds nothing. */
+export async function expireAndDrain(sim: Sim, fn: SimFunction, ids: readonly string[]): Promise<void> {
+  await sim.clock.actor('producer', async () => {
+    const polling = sim.poll(fn);
+    sim.expire(ids);
+    await drained(sim);
+    await polling.stop();
+  });
+}
+
 /** The index's age at each write, read from the consumer that made it. */
 function watchWrites(sim: Sim, current: () => SimConsumer | undefined): { ages: { delete: number[]; rename: number[] }; off: () => void } {
   const ages = { delete: [] as number[], rename: [] as number[] };

@@ -1,5 +1,5 @@
 import { Sim } from '../../bench/accounts/sim';
-import { drained } from '../../bench/accounts/workloads';
+import { expireAndDrain } from '../../bench/accounts/workloads';
 
 /**
  * Issue 21 at the account sizes it names, with the deployed settings (serverless.yml's params:
@@ -23,12 +23,7 @@ describe('a fresh consumer on an account of 10,000 lists and 5,000 or 10,000 cam
     // "Opt-outs region 1": the DNC list of SMS campaigns only, which name it by name; its name does not say DNC.
     const smsDnc = sim.account.dncListIds[1]!;
 
-    await sim.clock.actor('producer', async () => {
-      const polling = sim.poll(consumer);
-      sim.expire([...ids.slice(0, 5), smsDnc, ...ids.slice(5)]);
-      await drained(sim);
-      await polling.stop();
-    });
+    await expireAndDrain(sim, consumer, [...ids.slice(0, 5), smsDnc, ...ids.slice(5)]);
 
     const calls = sim.kore.apiCalls();
     const [first, second] = consumer.invocations;
@@ -53,12 +48,7 @@ describe('a fresh consumer on an account of 10,000 lists and 5,000 or 10,000 cam
     const consumer = sim.consumer('fresh', { DELETION_MODE: 'delete' });
     const ids = sim.account.idleIds.slice(0, 10);
 
-    await sim.clock.actor('producer', async () => {
-      const polling = sim.poll(consumer);
-      sim.expire(ids);
-      await drained(sim);
-      await polling.stop();
-    });
+    await expireAndDrain(sim, consumer, ids);
 
     const calls = sim.kore.apiCalls();
     const within = (i: number) =>
@@ -80,12 +70,7 @@ describe('a fresh consumer on an account of 10,000 lists and 5,000 or 10,000 cam
     const consumer = sim.consumer('fresh');
     const ids = sim.account.idleIds.slice(0, 10);
 
-    await sim.clock.actor('producer', async () => {
-      const polling = sim.poll(consumer);
-      sim.expire(ids);
-      await drained(sim);
-      await polling.stop();
-    });
+    await expireAndDrain(sim, consumer, ids);
 
     const archived = ids.filter((id) => sim.kore.state.lists.get(id)?.name.startsWith('[expired] '));
     expect(archived).toEqual(ids);
