@@ -23,6 +23,13 @@ const seed = (): Seed => ({
 const committedWrites = (h: ConsumerHarness, id: string) =>
   h.stack.kore.apiCalls().filter((c) => c.committed && (c.method === 'PUT' || c.method === 'DELETE') && c.path.endsWith(`/${id}`));
 
+/** One message's outcomes, in order, as `outcome:reason`. */
+const story = (h: ConsumerHarness, messageId: string) =>
+  h.out
+    .outcomes()
+    .filter((o) => o.messageId === messageId)
+    .map((o) => `${o.outcome}:${o.reason}`);
+
 describe('a write retried in the function re-checks its evidence before every attempt', () => {
   let h: ConsumerHarness;
   afterEach(() => h?.stop());
@@ -49,12 +56,7 @@ describe('a write retried in the function re-checks its evidence before every at
     );
     const [id] = await h.send({ type: 'list.expired', contactListId: 'cl-d', occurredAt: old() });
     await h.drain();
-    expect(
-      h.out
-        .outcomes()
-        .filter((o) => o.messageId === id)
-        .map((o) => `${o.outcome}:${o.reason}`),
-    ).toEqual(['retry:stale-evidence', 'skipped:protected']);
+    expect(story(h, id!)).toEqual(['retry:stale-evidence', 'skipped:protected']);
     expect(committedWrites(h, 'cl-d')).toEqual([]);
     expect(k.state.lists.get('cl-d')!.name).toBe('West region callers');
     // The attempt that was not sent is audited as unknown (the first one may have been applied), never as archived.
@@ -72,12 +74,7 @@ describe('a write retried in the function re-checks its evidence before every at
     throttleWriteAfterGet('cl-e', () => k.state.addCampaign({ _id: 'cd-live', name: 'Live east', contactLists: ['East leads'], status: 'Active' }));
     const [id] = await h.send({ type: 'list.update', contactListId: 'cl-e', name: 'East leads 2026', occurredAt: old() });
     await h.drain();
-    expect(
-      h.out
-        .outcomes()
-        .filter((o) => o.messageId === id)
-        .map((o) => `${o.outcome}:${o.reason}`),
-    ).toEqual(['retry:stale-evidence', 'skipped:in-use']);
+    expect(story(h, id!)).toEqual(['retry:stale-evidence', 'skipped:in-use']);
     expect(committedWrites(h, 'cl-e')).toEqual([]);
     expect(k.state.lists.get('cl-e')!.name).toBe('East leads');
   });
